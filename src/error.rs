@@ -1,0 +1,182 @@
+//! The crate-wide [`Error`] type and [`Result`] alias.
+//!
+//! Every mistake a user can make (shapes that do not fit, an axis that does
+//! not exist, a label outside the class range, a variable from another tape)
+//! comes back as an [`Error`] whose message says what was expected and what
+//! was found, in the spirit of Keras' `ValueError`s:
+//!
+//! ```
+//! use kerust::autograd::Tape;
+//! use kerust::tensor::Tensor;
+//!
+//! let mut tape = Tape::new();
+//! let a = tape.constant(Tensor::zeros(&[32, 784]));
+//! let b = tape.constant(Tensor::zeros(&[100, 10]));
+//! let err = tape.matmul(a, b).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "matmul: expected rhs with 784 rows to match lhs shape (32, 784), found rhs shape (100, 10)"
+//! );
+//! ```
+
+use std::fmt::Write as _;
+
+/// Result type of every fallible kerust function.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in kerust.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An operation received a tensor whose shape it cannot accept.
+    #[error("{op}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// The operation or layer that refused the input.
+        op: &'static str,
+        /// What the operation needed.
+        expected: String,
+        /// What it received.
+        found: String,
+    },
+
+    /// Two shapes cannot be broadcast together under NumPy's rules.
+    #[error(
+        "{op}: shapes {} and {} cannot be broadcast together \
+         (trailing dimensions must be equal or 1)",
+        fmt_shape(lhs),
+        fmt_shape(rhs)
+    )]
+    Broadcast {
+        /// The operation that tried to broadcast.
+        op: &'static str,
+        /// Shape of the left operand.
+        lhs: Vec<usize>,
+        /// Shape of the right operand.
+        rhs: Vec<usize>,
+    },
+
+    /// An axis index does not exist for a tensor of the given rank.
+    #[error(
+        "{op}: axis {axis} is out of range for a tensor of rank {ndim} \
+         (expected -{ndim} <= axis < {ndim})"
+    )]
+    AxisOutOfRange {
+        /// The operation that received the axis.
+        op: &'static str,
+        /// The axis as given (negative axes count from the end).
+        axis: isize,
+        /// Rank of the tensor.
+        ndim: usize,
+    },
+
+    /// `backward` was called on a value with more than one element.
+    #[error(
+        "backward: expected a scalar (a tensor with one element), found shape {}; \
+         reduce it first with `sum` or `mean`",
+        fmt_shape(shape)
+    )]
+    NotScalar {
+        /// Shape of the value `backward` was called on.
+        shape: Vec<usize>,
+    },
+
+    /// A variable was used with a tape that did not create it, or after the
+    /// tape that created it was cleared.
+    #[error(
+        "{op}: expected a variable of this tape (tape {expected_tape}, generation \
+         {expected_generation}), found one of tape {found_tape}, generation {found_generation}; \
+         variables cannot be shared between tapes or kept across `Tape::clear`"
+    )]
+    ForeignVar {
+        /// The operation that received the variable.
+        op: &'static str,
+        /// Identity of the tape that was used.
+        expected_tape: u32,
+        /// Generation of the tape that was used.
+        expected_generation: u32,
+        /// Identity of the tape that created the variable.
+        found_tape: u32,
+        /// Generation in which the variable was created.
+        found_generation: u32,
+    },
+
+    /// A class label is not in `0..num_classes`.
+    #[error(
+        "{op}: expected labels in 0..{num_classes} (one per class of the prediction), \
+         found label {label} at index {index}"
+    )]
+    LabelOutOfRange {
+        /// The operation that received the labels.
+        op: &'static str,
+        /// The offending label.
+        label: usize,
+        /// Its position in the label array.
+        index: usize,
+        /// Number of classes the prediction has.
+        num_classes: usize,
+    },
+
+    /// An argument has a value the operation cannot use.
+    #[error("{op}: expected {expected}, found {found}")]
+    InvalidArgument {
+        /// The operation or function that refused the argument.
+        op: &'static str,
+        /// What was expected.
+        expected: String,
+        /// What was received.
+        found: String,
+    },
+}
+
+/// Formats a shape the way Keras prints one: `(32, 784)`, `(10,)`, `()`.
+pub fn fmt_shape(shape: &[usize]) -> String {
+    let mut s = String::from("(");
+    for (i, d) in shape.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{d}");
+    }
+    if shape.len() == 1 {
+        s.push(',');
+    }
+    s.push(')');
+    s
+}
+
+impl Error {
+    /// Builds an [`Error::ShapeMismatch`]; kept out of line because it is the
+    /// cold path of every shape check.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn shape(op: &'static str, expected: impl Into<String>, found: impl Into<String>) -> Self {
+        Error::ShapeMismatch {
+            op,
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+
+    /// Builds an [`Error::InvalidArgument`].
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn invalid(op: &'static str, expected: impl Into<String>, found: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            op,
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_print_like_python_tuples() {
+        assert_eq!(fmt_shape(&[]), "()");
+        assert_eq!(fmt_shape(&[10]), "(10,)");
+        assert_eq!(fmt_shape(&[32, 784]), "(32, 784)");
+    }
+}

@@ -1,0 +1,41 @@
+//! # kerust
+//!
+//! A deep-learning library with the Keras API, in Rust.
+//!
+//! Under the Keras layer sits a small, real core:
+//!
+//! - [`tensor`]: `f32` n-d arrays over `ndarray`, with gemm through
+//!   `matrixmultiply` (transposes as strides, never copies);
+//! - [`autograd`]: a reverse-mode tape;
+//! - [`ops`]: the differentiable operations, each with its backward beside
+//!   its forward and checked against finite differences;
+//! - [`error`]: one [`Error`] type whose messages say what was expected and
+//!   what was found.
+//!
+//! ```
+//! use kerust::autograd::Tape;
+//! use kerust::ops::Activation;
+//! use kerust::tensor::Tensor;
+//!
+//! // One training step of a softmax classifier on two samples, by hand.
+//! let mut tape = Tape::new();
+//! let x = tape.constant(Tensor::from_vec(&[2, 3], vec![0.1, 0.5, -0.2, 0.9, -0.3, 0.4])?);
+//! let w = tape.variable(Tensor::zeros(&[3, 4]));
+//! let b = tape.variable(Tensor::zeros(&[4]));
+//! let logits = tape.dense(x, w, Some(b), Activation::Linear)?;
+//! let loss = tape.sparse_categorical_crossentropy(&[2, 0], logits, true)?;
+//! tape.backward(loss)?;
+//! assert!((tape.value(loss)?.item()? - 4f32.ln()).abs() < 1e-6); // uniform over 4 classes
+//! assert_eq!(tape.grad(w)?.unwrap().shape(), &[3, 4]);
+//! # Ok::<(), kerust::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod autograd;
+pub mod error;
+pub mod ops;
+pub mod tensor;
+
+pub use error::{Error, Result};

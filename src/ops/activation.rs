@@ -1,0 +1,120 @@
+//! Activation functions: relu, sigmoid and tanh as ops, and the
+//! [`Activation`] a fused [`dense`](crate::autograd::Tape::dense) layer applies.
+//!
+//! Every activation here has a derivative that can be written in terms of
+//! its output alone, so a fused op needs to keep only its result.
+
+use ndarray::{ArrayViewMutD, Axis, Zip};
+use serde::{Deserialize, Serialize};
+
+use crate::autograd::{Tape, Var};
+use crate::error::Result;
+
+/// The logistic function `1/(1+e⁻ˣ)`, evaluated without overflow for large |x|.
+#[inline]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// An activation that a fused layer applies after its affine map.
+///
+/// The names are Keras' (`"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
+/// `"softmax"`); softmax is taken over the last axis.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Activation {
+    /// Identity, `f(x) = x` (Keras' default, `activation=None`).
+    #[default]
+    Linear,
+    /// `max(x, 0)`.
+    Relu,
+    /// `1/(1+e⁻ˣ)`.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// `exp(x − max)/Σ exp(x − max)` over the last axis.
+    Softmax,
+}
+
+impl Activation {
+    /// Keras' name for the activation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    /// Applies the activation in place. Softmax works along the last axis.
+    pub fn apply(self, mut z: ArrayViewMutD<'_, f32>) {
+        match self {
+            Activation::Linear => {}
+            Activation::Relu => z.mapv_inplace(|v| v.max(0.0)),
+            Activation::Sigmoid => z.mapv_inplace(sigmoid),
+            Activation::Tanh => z.mapv_inplace(f32::tanh),
+            // The softmax of a single number is 1.
+            Activation::Softmax if z.ndim() == 0 => z.fill(1.0),
+            Activation::Softmax => {
+                let last = Axis(z.ndim() - 1);
+                for lane in z.lanes_mut(last) {
+                    super::softmax::softmax_in_place(lane);
+                }
+            }
+        }
+    }
+
+    /// Turns the gradient with respect to the activation's output `y` into
+    /// the gradient with respect to its input, in place.
+    pub fn backward_in_place(self, mut grad: ArrayViewMutD<'_, f32>, y: ndarray::ArrayViewD<'_, f32>) {
+        match self {
+            Activation::Linear => {}
+            Activation::Relu => Zip::from(&mut grad).and(&y).for_each(|g, &y| {
+                if y <= 0.0 {
+                    *g = 0.0;
+                }
+            }),
+            Activation::Sigmoid => Zip::from(&mut grad).and(&y).for_each(|g, &y| *g *= y * (1.0 - y)),
+            Activation::Tanh => Zip::from(&mut grad).and(&y).for_each(|g, &y| *g *= 1.0 - y * y),
+            Activation::Softmax if grad.ndim() == 0 => grad.fill(0.0),
+            Activation::Softmax => {
+                let last = Axis(grad.ndim() - 1);
+                Zip::from(grad.lanes_mut(last))
+                    .and(y.lanes(last))
+                    .for_each(|g, y| super::softmax::softmax_backward_in_place(g, y));
+            }
+        }
+    }
+}
+
+impl Tape {
+    /// Rectified linear unit `max(x, 0)`; its derivative is taken as 0 at 0.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn relu(&mut self, x: Var) -> Result<Var> {
+        self.unary("relu", x, |x| x.max(0.0), |x, _| if x > 0.0 { 1.0 } else { 0.0 })
+    }
+
+    /// Logistic sigmoid `1/(1+e⁻ˣ)`; derivative `y(1−y)`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn sigmoid(&mut self, x: Var) -> Result<Var> {
+        self.unary("sigmoid", x, sigmoid, |_, y| y * (1.0 - y))
+    }
+
+    /// Hyperbolic tangent; derivative `1 − y²`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn tanh(&mut self, x: Var) -> Result<Var> {
+        self.unary("tanh", x, f32::tanh, |_, y| 1.0 - y * y)
+    }
+}

@@ -1,0 +1,318 @@
+//! Cross-entropy losses, reduced to their mean over samples as Keras'
+//! default `"sum_over_batch_size"` reduction does.
+//!
+//! On probabilities, Keras first renormalises each row (`p = y/Σy`, for the
+//! categorical forms), clips to `[ε, 1 − ε]` with `ε = 1e-7`, then takes
+//! logs; the clip's gradient is zero outside the interval. From logits, the
+//! losses are computed with a max-subtracted log-sum-exp (categorical) or
+//! `max(z, 0) − z·t + ln(1 + e^(−|z|))` (binary), which are finite for
+//! logits of any size. `sparse_categorical_crossentropy(.., from_logits =
+//! true)` is the fused softmax + cross-entropy: one pass computes the loss
+//! and keeps the probabilities, and the backward is `(softmax − one_hot)/N`.
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::activation::sigmoid;
+use super::targets::{aligned, rows_and_classes};
+use crate::autograd::{Tape, Var};
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// Keras' fuzz factor, `keras.config.epsilon()`.
+pub const EPSILON: f32 = 1e-7;
+
+/// `x` clipped to `[ε, 1 − ε]`, and whether it was inside (gradient passes).
+#[inline]
+fn clip(x: f32) -> (f32, bool) {
+    if x < EPSILON {
+        (EPSILON, false)
+    } else if x > 1.0 - EPSILON {
+        (1.0 - EPSILON, false)
+    } else {
+        (x, true)
+    }
+}
+
+/// `(max, ln Σ exp(z − max))` of a row.
+#[inline]
+fn log_sum_exp(row: &[f32]) -> f32 {
+    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let sum: f32 = row.iter().map(|&v| (v - max).exp()).sum();
+    max + sum.ln()
+}
+
+impl Tape {
+    /// Sparse categorical cross-entropy of integer labels `y_true` (one per
+    /// row) against `y_pred` of shape `(..., classes)`, averaged over rows.
+    ///
+    /// With `from_logits` this is the fused, stable softmax + cross-entropy
+    /// `ln Σ exp(z) − z[y]`; otherwise `y_pred` holds probabilities and the
+    /// loss is `−ln clip(p[y]/Σp)`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if there is not one label per row;
+    /// [`Error::LabelOutOfRange`] if a label is not below the class count;
+    /// [`Error::ForeignVar`] if `y_pred` is not on this tape.
+    ///
+    /// ```
+    /// use kerust::autograd::Tape;
+    /// use kerust::tensor::Tensor;
+    ///
+    /// // Keras' docstring example: [[.05, .95, 0], [.1, .8, .1]] with labels [1, 2] → 1.177
+    /// let mut tape = Tape::new();
+    /// let p = tape.variable(Tensor::from_vec(&[2, 3], vec![0.05, 0.95, 0.0, 0.1, 0.8, 0.1])?);
+    /// let loss = tape.sparse_categorical_crossentropy(&[1, 2], p, false)?;
+    /// assert!((tape.value(loss)?.item()? - 1.177).abs() < 1e-3);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    pub fn sparse_categorical_crossentropy(
+        &mut self,
+        y_true: &[usize],
+        y_pred: Var,
+        from_logits: bool,
+    ) -> Result<Var> {
+        const OP: &str = "sparse_categorical_crossentropy";
+        self.check(OP, y_pred)?;
+        let pred = self.get(y_pred);
+        let (rows, classes) = rows_and_classes(OP, pred.shape())?;
+        if y_true.len() != rows {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "{rows} labels, one per row of y_pred {}",
+                    crate::error::fmt_shape(pred.shape())
+                ),
+                format!("{} labels", y_true.len()),
+            ));
+        }
+        if let Some((index, &label)) = y_true.iter().enumerate().find(|&(_, &l)| l >= classes) {
+            return Err(Error::LabelOutOfRange {
+                op: OP,
+                label,
+                index,
+                num_classes: classes,
+            });
+        }
+        let labels = y_true.to_vec();
+        let z = pred.as_array().as_standard_layout();
+        let z = z.as_slice().expect("standard layout");
+        let n = rows as f32;
+
+        if from_logits {
+            // Fused: keep softmax probabilities for the backward.
+            let mut probs = vec![0.0f32; z.len()];
+            let mut total = 0.0f64;
+            for ((row, prob), &label) in z
+                .chunks_exact(classes)
+                .zip(probs.chunks_exact_mut(classes))
+                .zip(&labels)
+            {
+                let lse = log_sum_exp(row);
+                total += f64::from(lse - row[label]);
+                for (p, &v) in prob.iter_mut().zip(row) {
+                    *p = (v - lse).exp();
+                }
+            }
+            let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+            return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
+                let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+                let mut dz = probs.clone();
+                for (row, &label) in dz.chunks_exact_mut(classes).zip(&labels) {
+                    row[label] -= 1.0;
+                    row.iter_mut().for_each(|v| *v *= g);
+                }
+                let shape = ctx.value(y_pred).shape();
+                ctx.accumulate(
+                    y_pred,
+                    ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
+                );
+                Ok(())
+            }));
+        }
+
+        let mut total = 0.0f64;
+        for (row, &label) in z.chunks_exact(classes).zip(&labels) {
+            let sum: f32 = row.iter().sum();
+            let (p, _) = clip(row[label] / sum);
+            total -= f64::from(p.ln());
+        }
+        let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+        Ok(self.record(loss, &[y_pred], move |grad, ctx| {
+            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let pred = ctx.value(y_pred).as_array().as_standard_layout();
+            let y = pred.as_slice().expect("standard layout");
+            let mut dy = vec![0.0f32; y.len()];
+            for ((row, d), &label) in y
+                .chunks_exact(classes)
+                .zip(dy.chunks_exact_mut(classes))
+                .zip(&labels)
+            {
+                let sum: f32 = row.iter().sum();
+                let p_label = row[label] / sum;
+                let (pc, inside) = clip(p_label);
+                if !inside {
+                    continue;
+                }
+                // dl/dp_label = -1/p; through p = y/Σy: dl/dy_k = dl/dp·(δ_k,label − p_label)/Σy
+                let dp = -g / pc;
+                for (k, dk) in d.iter_mut().enumerate() {
+                    let delta = if k == label { 1.0 } else { 0.0 };
+                    *dk = dp * (delta - p_label) / sum;
+                }
+            }
+            let shape = ctx.value(y_pred).shape();
+            ctx.accumulate(
+                y_pred,
+                ArrayD::from_shape_vec(IxDyn(shape), dy).expect("same size"),
+            );
+            Ok(())
+        }))
+    }
+
+    /// Categorical cross-entropy of one-hot (or soft) targets `y_true`
+    /// against `y_pred`, both `(..., classes)`, averaged over rows:
+    /// `−Σ t·ln clip(p/Σp)` on probabilities, `−Σ t·log_softmax(z)` from logits.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the shapes differ;
+    /// [`Error::ForeignVar`] if `y_pred` is not on this tape.
+    pub fn categorical_crossentropy(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: Var,
+        from_logits: bool,
+    ) -> Result<Var> {
+        const OP: &str = "categorical_crossentropy";
+        self.check(OP, y_pred)?;
+        let pred = self.get(y_pred);
+        let (rows, classes) = rows_and_classes(OP, pred.shape())?;
+        let target = aligned(OP, y_true, pred.shape())?
+            .as_standard_layout()
+            .into_owned();
+        let z = pred.as_array().as_standard_layout();
+        let z = z.as_slice().expect("standard layout");
+        let t = target.as_slice().expect("standard layout");
+        let n = rows as f32;
+
+        let mut total = 0.0f64;
+        for (row, trow) in z.chunks_exact(classes).zip(t.chunks_exact(classes)) {
+            if from_logits {
+                let lse = log_sum_exp(row);
+                total -= row
+                    .iter()
+                    .zip(trow)
+                    .map(|(&v, &t)| f64::from(t * (v - lse)))
+                    .sum::<f64>();
+            } else {
+                let sum: f32 = row.iter().sum();
+                total -= row
+                    .iter()
+                    .zip(trow)
+                    .map(|(&v, &t)| f64::from(t * clip(v / sum).0.ln()))
+                    .sum::<f64>();
+            }
+        }
+        let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+        Ok(self.record(loss, &[y_pred], move |grad, ctx| {
+            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let pred = ctx.value(y_pred).as_array().as_standard_layout();
+            let z = pred.as_slice().expect("standard layout");
+            let t = target.as_slice().expect("standard layout");
+            let mut dz = vec![0.0f32; z.len()];
+            for ((row, trow), d) in z
+                .chunks_exact(classes)
+                .zip(t.chunks_exact(classes))
+                .zip(dz.chunks_exact_mut(classes))
+            {
+                if from_logits {
+                    // d/dz_k = softmax_k·Σt − t_k
+                    let lse = log_sum_exp(row);
+                    let t_sum: f32 = trow.iter().sum();
+                    for ((dk, &v), &tk) in d.iter_mut().zip(row).zip(trow) {
+                        *dk = g * ((v - lse).exp() * t_sum - tk);
+                    }
+                } else {
+                    // dl/dp_j = −t_j/clip(p_j) where not clipped; through p = y/Σy:
+                    // dl/dy_k = (dl/dp_k − Σ_j dl/dp_j·p_j)/Σy
+                    let sum: f32 = row.iter().sum();
+                    let mut weighted = 0.0;
+                    for ((dk, &v), &tk) in d.iter_mut().zip(row).zip(trow) {
+                        let p = v / sum;
+                        let (pc, inside) = clip(p);
+                        *dk = if inside { -tk / pc } else { 0.0 };
+                        weighted += *dk * p;
+                    }
+                    d.iter_mut().for_each(|dk| *dk = g * (*dk - weighted) / sum);
+                }
+            }
+            let shape = ctx.value(y_pred).shape();
+            ctx.accumulate(
+                y_pred,
+                ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
+            );
+            Ok(())
+        }))
+    }
+
+    /// Binary cross-entropy of targets `y_true` in `[0, 1]` against `y_pred`
+    /// of the same shape, averaged over every element (Keras' mean over the
+    /// last axis, then over samples):
+    /// `−(t·ln clip(p) + (1−t)·ln(1−clip(p)))` on probabilities, and the
+    /// stable `max(z,0) − z·t + ln(1+e^(−|z|))` from logits.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing axis
+    /// of length 1); [`Error::ForeignVar`] if `y_pred` is not on this tape.
+    pub fn binary_crossentropy(&mut self, y_true: &Tensor, y_pred: Var, from_logits: bool) -> Result<Var> {
+        const OP: &str = "binary_crossentropy";
+        self.check(OP, y_pred)?;
+        let pred = self.get(y_pred);
+        let target = aligned(OP, y_true, pred.shape())?
+            .as_standard_layout()
+            .into_owned();
+        let z = pred.as_array().as_standard_layout();
+        let z = z.as_slice().expect("standard layout");
+        let t = target.as_slice().expect("standard layout");
+        let n = z.len() as f32;
+
+        let total: f64 = z
+            .iter()
+            .zip(t)
+            .map(|(&v, &t)| {
+                f64::from(if from_logits {
+                    v.max(0.0) - v * t + (-v.abs()).exp().ln_1p()
+                } else {
+                    let (p, _) = clip(v);
+                    -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+                })
+            })
+            .sum();
+        let loss = Tensor::scalar((total / z.len().max(1) as f64) as f32);
+        Ok(self.record(loss, &[y_pred], move |grad, ctx| {
+            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let pred = ctx.value(y_pred).as_array().as_standard_layout();
+            let z = pred.as_slice().expect("standard layout");
+            let t = target.as_slice().expect("standard layout");
+            let dz: Vec<f32> = z
+                .iter()
+                .zip(t)
+                .map(|(&v, &t)| {
+                    if from_logits {
+                        g * (sigmoid(v) - t)
+                    } else {
+                        match clip(v) {
+                            (p, true) => g * ((1.0 - t) / (1.0 - p) - t / p),
+                            (_, false) => 0.0,
+                        }
+                    }
+                })
+                .collect();
+            let shape = ctx.value(y_pred).shape();
+            ctx.accumulate(
+                y_pred,
+                ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
+            );
+            Ok(())
+        }))
+    }
+}

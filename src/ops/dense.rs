@@ -1,0 +1,129 @@
+//! The fused dense op: `y = activation(x·W + b)` in one node.
+//!
+//! One gemm writes `x·W`, the bias is added and the activation applied in
+//! the same buffer, and only the output is kept. The backward turns the
+//! output gradient into `dZ` with the activation's derivative (written in
+//! terms of the output), then `dW += xᵀ·dZ` and `dx += dZ·Wᵀ` (skipped when
+//! `x` is an input batch) as gemms into the gradients, and `db += Σ dZ`.
+
+use ndarray::{Axis, Ix2, IxDyn};
+
+use super::matmul::{as2, into2};
+use crate::autograd::{Tape, Var};
+use crate::error::{Error, Result, fmt_shape};
+use crate::ops::Activation;
+use crate::tensor::{Tensor, gemm};
+
+impl Tape {
+    /// `activation(x·kernel + bias)` for `x` of shape `(..., in)`, `kernel`
+    /// `(in, units)` and `bias` `(units,)`; the result has shape
+    /// `(..., units)`. This is what Keras' `Dense` computes.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if `x` has rank
+    /// below 2, its last axis differs from the kernel's rows, the kernel is
+    /// not rank 2, or the bias is not `(units,)`;
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) for a variable of
+    /// another tape.
+    ///
+    /// ```
+    /// use kerust::autograd::Tape;
+    /// use kerust::ops::Activation;
+    /// use kerust::tensor::Tensor;
+    ///
+    /// // Keras' dense_test: kernel [[1,-2],[3,-4]], bias [5,-6], x [[-1,2]], relu → [[10, 0]]
+    /// let mut tape = Tape::new();
+    /// let x = tape.constant(Tensor::from_vec(&[1, 2], vec![-1.0, 2.0])?);
+    /// let w = tape.variable(Tensor::from_vec(&[2, 2], vec![1.0, -2.0, 3.0, -4.0])?);
+    /// let b = tape.variable(Tensor::from_vec(&[2], vec![5.0, -6.0])?);
+    /// let y = tape.dense(x, w, Some(b), Activation::Relu)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![10.0, 0.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    pub fn dense(&mut self, x: Var, kernel: Var, bias: Option<Var>, activation: Activation) -> Result<Var> {
+        self.check("dense", x)?;
+        self.check("dense", kernel)?;
+        if let Some(b) = bias {
+            self.check("dense", b)?;
+        }
+        let (xt, wt) = (self.get(x), self.get(kernel));
+        if wt.ndim() != 2 {
+            return Err(Error::shape(
+                "dense",
+                "a rank-2 kernel (in, units)",
+                format!("kernel shape {}", fmt_shape(wt.shape())),
+            ));
+        }
+        let (fan_in, units) = (wt.shape()[0], wt.shape()[1]);
+        if xt.ndim() < 2 || xt.shape()[xt.ndim() - 1] != fan_in {
+            return Err(Error::shape(
+                "dense",
+                format!("input of rank >= 2 with last axis {fan_in} (the kernel's rows)"),
+                format!("input shape {}", fmt_shape(xt.shape())),
+            ));
+        }
+        if let Some(b) = bias {
+            let bt = self.get(b);
+            if bt.shape() != [units] {
+                return Err(Error::shape(
+                    "dense",
+                    format!("bias shape {}", fmt_shape(&[units])),
+                    format!("bias shape {}", fmt_shape(bt.shape())),
+                ));
+            }
+        }
+        let rows = xt.len() / fan_in;
+        let mut out_shape = xt.shape().to_vec();
+        *out_shape.last_mut().expect("rank >= 2") = units;
+
+        let x2 = rows_view(xt, rows, fan_in);
+        let mut z = ndarray::Array2::<f32>::zeros((rows, units));
+        gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
+        if let Some(b) = bias {
+            z += &self
+                .get(b)
+                .view()
+                .into_dimensionality::<ndarray::Ix1>()
+                .expect("checked (units,)");
+        }
+        let mut y = z
+            .into_shape_with_order(IxDyn(&out_shape))
+            .expect("same element count");
+        activation.apply(y.view_mut());
+
+        let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
+        Ok(self.record(Tensor::from(y), &inputs, move |grad, ctx| {
+            let mut dz = grad.to_owned();
+            activation.backward_in_place(dz.view_mut(), ctx.output().view());
+            let dz = dz
+                .into_shape_with_order((rows, units))
+                .expect("output gradient has rows×units elements");
+            if let Some(b) = bias {
+                if ctx.requires_grad(b) {
+                    ctx.accumulate(b, dz.sum_axis(Axis(0)).into_dyn());
+                }
+            }
+            let x2 = rows_view(ctx.value(x), rows, fan_in);
+            ctx.accumulate_into(kernel, |dw, beta| gemm(1.0, x2.t(), dz.view(), beta, into2(dw)))?;
+            if ctx.requires_grad(x) {
+                let w = as2(ctx.value(kernel));
+                ctx.accumulate_into(x, |dx, beta| {
+                    let dx = dx
+                        .into_shape_with_order((rows, fan_in))
+                        .expect("x has rows×in elements");
+                    gemm(1.0, dz.view(), w.t(), beta, dx)
+                })?;
+            }
+            Ok(())
+        }))
+    }
+}
+
+/// `x` seen as a `(rows, in)` matrix; a copy only if `x` is rank > 2 and not
+/// contiguous.
+fn rows_view(x: &Tensor, rows: usize, fan_in: usize) -> ndarray::CowArray<'_, f32, Ix2> {
+    x.as_array()
+        .as_standard_layout()
+        .into_shape_with_order((rows, fan_in))
+        .expect("checked element count")
+}

@@ -1,0 +1,35 @@
+//! The differentiable operations, each recorded on a [`Tape`](crate::autograd::Tape)
+//! with its forward and backward side by side in one file.
+//!
+//! | file | operations |
+//! | --- | --- |
+//! | `binary.rs` | [`add`](crate::autograd::Tape::add), [`sub`](crate::autograd::Tape::sub), [`mul`](crate::autograd::Tape::mul), [`div`](crate::autograd::Tape::div) with NumPy broadcasting |
+//! | `unary.rs` | [`neg`](crate::autograd::Tape::neg), [`exp`](crate::autograd::Tape::exp), [`log`](crate::autograd::Tape::log), [`sqrt`](crate::autograd::Tape::sqrt), [`pow`](crate::autograd::Tape::pow), [`add_scalar`](crate::autograd::Tape::add_scalar), [`mul_scalar`](crate::autograd::Tape::mul_scalar) |
+//! | `activation.rs` | [`relu`](crate::autograd::Tape::relu), [`sigmoid`](crate::autograd::Tape::sigmoid), [`tanh`](crate::autograd::Tape::tanh), and the [`Activation`] of fused layers |
+//! | `softmax.rs` | [`softmax`](crate::autograd::Tape::softmax), [`log_softmax`](crate::autograd::Tape::log_softmax) along an axis |
+//! | `reduce.rs` | [`sum`](crate::autograd::Tape::sum), [`mean`](crate::autograd::Tape::mean), [`sum_axis`](crate::autograd::Tape::sum_axis), [`mean_axis`](crate::autograd::Tape::mean_axis) |
+//! | `shape.rs` | [`reshape`](crate::autograd::Tape::reshape), [`flatten`](crate::autograd::Tape::flatten), [`transpose`](crate::autograd::Tape::transpose), [`permute`](crate::autograd::Tape::permute) |
+//! | `matmul.rs` | [`matmul`](crate::autograd::Tape::matmul) |
+//! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
+//! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
+//! | `regression.rs` | [`mean_squared_error`](crate::autograd::Tape::mean_squared_error), [`mean_absolute_error`](crate::autograd::Tape::mean_absolute_error) |
+//!
+//! Every operation checks its operands before computing and returns an
+//! [`Error`](crate::Error) naming itself and the shapes involved. Every
+//! backward is verified against central finite differences in
+//! `tests/gradcheck_*.rs`.
+
+mod activation;
+mod binary;
+mod crossentropy;
+mod dense;
+mod matmul;
+mod reduce;
+mod regression;
+mod shape;
+mod softmax;
+mod targets;
+mod unary;
+
+pub use activation::Activation;
+pub use crossentropy::EPSILON;

@@ -1,0 +1,89 @@
+//! Sums and means over every element or along one axis.
+//!
+//! The backward of a reduction broadcasts the incoming gradient back over
+//! the reduced elements (divided by their count for a mean).
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use crate::autograd::{Tape, Var};
+use crate::error::Result;
+use crate::tensor::{Tensor, normalize_axis};
+
+impl Tape {
+    /// Sum of all elements, as a rank-0 tensor.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn sum(&mut self, x: Var) -> Result<Var> {
+        self.reduce_all("sum", x, 1.0)
+    }
+
+    /// Mean of all elements, as a rank-0 tensor (NaN for an empty tensor).
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn mean(&mut self, x: Var) -> Result<Var> {
+        self.check("mean", x)?;
+        let n = self.get(x).len() as f32;
+        self.reduce_all("mean", x, 1.0 / n)
+    }
+
+    /// Sum along `axis` (negative counts from the end); with `keepdims` the
+    /// reduced axis stays with length 1, as in NumPy and Keras.
+    ///
+    /// # Errors
+    /// [`Error::AxisOutOfRange`](crate::Error::AxisOutOfRange) for a bad
+    /// axis; [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not
+    /// on this tape.
+    pub fn sum_axis(&mut self, x: Var, axis: isize, keepdims: bool) -> Result<Var> {
+        self.reduce_axis("sum_axis", x, axis, keepdims, false)
+    }
+
+    /// Mean along `axis`; see [`sum_axis`](Tape::sum_axis).
+    ///
+    /// # Errors
+    /// As [`sum_axis`](Tape::sum_axis).
+    pub fn mean_axis(&mut self, x: Var, axis: isize, keepdims: bool) -> Result<Var> {
+        self.reduce_axis("mean_axis", x, axis, keepdims, true)
+    }
+
+    fn reduce_all(&mut self, op: &'static str, x: Var, scale: f32) -> Result<Var> {
+        self.check(op, x)?;
+        let total = self.get(x).view().sum() * scale;
+        Ok(self.record(Tensor::scalar(total), &[x], move |grad, ctx| {
+            let g = grad.iter().next().copied().unwrap_or(0.0) * scale;
+            ctx.accumulate(x, ArrayD::from_elem(IxDyn(ctx.value(x).shape()), g));
+            Ok(())
+        }))
+    }
+
+    fn reduce_axis(
+        &mut self,
+        op: &'static str,
+        x: Var,
+        axis: isize,
+        keepdims: bool,
+        mean: bool,
+    ) -> Result<Var> {
+        self.check(op, x)?;
+        let xv = self.get(x).view();
+        let axis = Axis(normalize_axis(op, axis, xv.ndim())?);
+        let len = xv.len_of(axis);
+        let scale = if mean { 1.0 / len as f32 } else { 1.0 };
+        let mut out = xv.sum_axis(axis);
+        if mean {
+            out.mapv_inplace(|v| v * scale);
+        }
+        if keepdims {
+            out.insert_axis_inplace(axis);
+        }
+        Ok(self.record(Tensor::from(out), &[x], move |grad, ctx| {
+            let shape = ctx.value(x).shape();
+            let grad = if keepdims { grad } else { grad.insert_axis(axis) };
+            let mut dx = ArrayD::zeros(IxDyn(shape));
+            dx.zip_mut_with(&grad, |d, &g| *d = g * scale);
+            ctx.accumulate(x, dx);
+            Ok(())
+        }))
+    }
+}

@@ -1,0 +1,66 @@
+//! Regression losses: mean squared error and mean absolute error, averaged
+//! over every element (Keras' mean over the last axis, then over samples).
+
+use ndarray::Zip;
+
+use super::targets::aligned;
+use crate::autograd::{Tape, Var};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+impl Tape {
+    /// `mean((y_true − y_pred)²)`; gradient `2(y_pred − y_true)/n`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the shapes
+    /// differ (beyond a trailing axis of length 1);
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `y_pred` is not on this tape.
+    pub fn mean_squared_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
+        self.regression("mean_squared_error", y_true, y_pred, |d| d * d, |d| 2.0 * d)
+    }
+
+    /// `mean(|y_true − y_pred|)`; gradient `sign(y_pred − y_true)/n` (0 where equal).
+    ///
+    /// # Errors
+    /// As [`mean_squared_error`](Tape::mean_squared_error).
+    pub fn mean_absolute_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
+        self.regression("mean_absolute_error", y_true, y_pred, f32::abs, |d| {
+            if d > 0.0 {
+                1.0
+            } else if d < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// `mean(loss(y_pred − y_true))` with `dloss` the derivative of `loss`.
+    fn regression(
+        &mut self,
+        op: &'static str,
+        y_true: &Tensor,
+        y_pred: Var,
+        loss: impl Fn(f32) -> f32,
+        dloss: impl Fn(f32) -> f32 + Send + Sync + 'static,
+    ) -> Result<Var> {
+        self.check(op, y_pred)?;
+        let pred = self.get(y_pred);
+        let target = aligned(op, y_true, pred.shape())?.into_owned();
+        let n = pred.len();
+        let mut total = 0.0f64;
+        Zip::from(&pred.view())
+            .and(&target)
+            .for_each(|&p, &t| total += f64::from(loss(p - t)));
+        let value = Tensor::scalar((total / n.max(1) as f64) as f32);
+        Ok(self.record(value, &[y_pred], move |grad, ctx| {
+            let g = grad.iter().next().copied().unwrap_or(0.0) / n as f32;
+            let mut d = ctx.value(y_pred).view().to_owned();
+            Zip::from(&mut d)
+                .and(&target)
+                .for_each(|p, &t| *p = g * dloss(*p - t));
+            ctx.accumulate(y_pred, d);
+            Ok(())
+        }))
+    }
+}

@@ -1,0 +1,89 @@
+//! Elementwise operations of one operand: neg, exp, log, sqrt, pow and the
+//! scalar shifts and scalings.
+//!
+//! Each is a forward function `f` and its derivative `df(x, y)` (written in
+//! terms of the input `x` and/or the output `y = f(x)`, whichever is cheaper)
+//! side by side; [`Tape::unary`] turns the pair into a recorded op.
+
+use ndarray::Zip;
+
+use crate::autograd::{Tape, Var};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+impl Tape {
+    /// Records `y = f(x)` elementwise, with `dy/dx = df(x, y)`.
+    pub(crate) fn unary<F, D>(&mut self, op: &'static str, x: Var, f: F, df: D) -> Result<Var>
+    where
+        F: Fn(f32) -> f32,
+        D: Fn(f32, f32) -> f32 + Send + Sync + 'static,
+    {
+        self.check(op, x)?;
+        let y = Tensor::from(self.get(x).view().mapv(f));
+        Ok(self.record(y, &[x], move |grad, ctx| {
+            let mut dx = grad.to_owned();
+            Zip::from(&mut dx)
+                .and(&ctx.value(x).view())
+                .and(&ctx.output().view())
+                .for_each(|d, &x, &y| *d *= df(x, y));
+            ctx.accumulate(x, dx);
+            Ok(())
+        }))
+    }
+
+    /// `-x`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn neg(&mut self, x: Var) -> Result<Var> {
+        self.unary("neg", x, |x| -x, |_, _| -1.0)
+    }
+
+    /// `eˣ`; its derivative is the output itself.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn exp(&mut self, x: Var) -> Result<Var> {
+        self.unary("exp", x, f32::exp, |_, y| y)
+    }
+
+    /// Natural logarithm `ln x` (`-inf` at 0, NaN below); derivative `1/x`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn log(&mut self, x: Var) -> Result<Var> {
+        self.unary("log", x, f32::ln, |x, _| 1.0 / x)
+    }
+
+    /// `√x`; derivative `1/(2√x)`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn sqrt(&mut self, x: Var) -> Result<Var> {
+        self.unary("sqrt", x, f32::sqrt, |_, y| 0.5 / y)
+    }
+
+    /// `xᵖ` for a constant exponent `p`; derivative `p·xᵖ⁻¹`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn pow(&mut self, x: Var, p: f32) -> Result<Var> {
+        self.unary("pow", x, move |x| x.powf(p), move |x, _| p * x.powf(p - 1.0))
+    }
+
+    /// `x + c` for a constant `c`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn add_scalar(&mut self, x: Var, c: f32) -> Result<Var> {
+        self.unary("add_scalar", x, move |x| x + c, |_, _| 1.0)
+    }
+
+    /// `c·x` for a constant `c`.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn mul_scalar(&mut self, x: Var, c: f32) -> Result<Var> {
+        self.unary("mul_scalar", x, move |x| c * x, move |_, _| c)
+    }
+}

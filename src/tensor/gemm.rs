@@ -1,0 +1,127 @@
+//! Matrix products through `matrixmultiply::sgemm`.
+//!
+//! `sgemm` accepts arbitrary row and column strides, so a transposed operand
+//! is passed as a view with swapped strides and never copied.
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+use crate::error::{Error, Result, fmt_shape};
+
+/// `c ← alpha·a·b + beta·c` for 2-D views of any strides.
+///
+/// With `beta == 0` the old contents of `c` are not read (they may be
+/// uninitialised garbage or NaN). With `beta == 1` the product is added to
+/// `c`, which is how gradients accumulate without a temporary.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if `a` is `m×k`, `b` is not `k×n`, or `c` is not `m×n`.
+///
+/// ```
+/// use kerust::tensor::gemm;
+/// use ndarray::{array, Array2};
+/// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+/// let mut c = Array2::<f32>::zeros((2, 2));
+/// // a · aᵀ, the transpose being a strided view
+/// gemm(1.0, a.view(), a.t(), 0.0, c.view_mut())?;
+/// assert_eq!(c, array![[5.0, 11.0], [11.0, 25.0]]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+pub fn gemm(
+    alpha: f32,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    mut c: ArrayViewMut2<'_, f32>,
+) -> Result<()> {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    if k != k2 {
+        return Err(Error::shape(
+            "gemm",
+            format!("rhs with {k} rows to match lhs shape {}", fmt_shape(a.shape())),
+            format!("rhs shape {}", fmt_shape(b.shape())),
+        ));
+    }
+    if c.dim() != (m, n) {
+        return Err(Error::shape(
+            "gemm",
+            format!("output shape {}", fmt_shape(&[m, n])),
+            format!("output shape {}", fmt_shape(c.shape())),
+        ));
+    }
+    let (rsa, csa) = (a.strides()[0], a.strides()[1]);
+    let (rsb, csb) = (b.strides()[0], b.strides()[1]);
+    let (rsc, csc) = (c.strides()[0], c.strides()[1]);
+    // SAFETY: the three views are valid for the shapes checked above, their
+    // strides are taken from the views themselves, and `c` is borrowed
+    // mutably so it cannot alias `a` or `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            beta,
+            c.as_mut_ptr(),
+            rsc,
+            csc,
+        );
+    }
+    Ok(())
+}
+
+/// The matrix product `a·b` into a new array.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if the inner dimensions differ.
+pub fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    gemm(1.0, a, b, 0.0, c.view_mut())?;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn transposed_operands_need_no_copy() {
+        let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let b = array![[1.0f32, 0.0], [0.0, 1.0], [1.0, 1.0]];
+        // aᵀ·a through strides
+        let c = matmul(a.t(), a.view()).unwrap();
+        assert_eq!(
+            c,
+            array![[17.0, 22.0, 27.0], [22.0, 29.0, 36.0], [27.0, 36.0, 45.0]]
+        );
+        let c = matmul(a.view(), b.view()).unwrap();
+        assert_eq!(c, array![[4.0, 5.0], [10.0, 11.0]]);
+    }
+
+    #[test]
+    fn beta_one_accumulates() {
+        let a = array![[1.0f32, 2.0]];
+        let b = array![[3.0f32], [4.0]];
+        let mut c = array![[10.0f32]];
+        gemm(1.0, a.view(), b.view(), 1.0, c.view_mut()).unwrap();
+        assert_eq!(c, array![[21.0]]);
+    }
+
+    #[test]
+    fn mismatched_output_is_an_error() {
+        let a = array![[1.0f32, 2.0]];
+        let mut c = Array2::<f32>::zeros((2, 2));
+        let err = gemm(1.0, a.view(), a.t(), 0.0, c.view_mut()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "gemm: expected output shape (1, 1), found output shape (2, 2)"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! n-dimensional `f32` storage and the raw kernels the differentiable ops
+//! are made of. Nothing here knows about gradients.
+//!
+//! A [`Tensor`] is a shared, copy-on-write `ndarray` array
+//! ([`ArcArray`]): cloning one is a reference-count increment, so a model's
+//! weights can be placed on an autograd tape every step without being
+//! copied, and updated in place once the tape has let go of them.
+//!
+//! ```
+//! use kerust::tensor::Tensor;
+//!
+//! let t = Tensor::from_vec(&[2, 3], vec![1., 2., 3., 4., 5., 6.])?;
+//! assert_eq!(t.shape(), &[2, 3]);
+//! assert_eq!(t.to_vec(), vec![1., 2., 3., 4., 5., 6.]);
+//! # Ok::<(), kerust::Error>(())
+//! ```
+
+mod gemm;
+mod shape;
+
+pub use gemm::{gemm, matmul};
+pub use shape::{broadcast_shape, normalize_axis, sum_to_shape};
+
+use ndarray::{ArcArray, Array, ArrayD, ArrayViewD, ArrayViewMutD, Dimension, IxDyn};
+
+use crate::error::{Error, Result, fmt_shape};
+
+/// An n-dimensional array of `f32`, cheap to clone and copy-on-write.
+///
+/// `Tensor` is the value type of kerust: inputs, weights, activations and
+/// gradients are all tensors. It wraps an `ndarray` [`ArcArray`], so it can
+/// hold any strides (a transpose is a view, not a copy) and converts to and
+/// from `ndarray` arrays without copying when it is the only owner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    data: ArcArray<f32, IxDyn>,
+}
+
+impl Tensor {
+    /// Wraps an `ndarray` array of any dimensionality (no copy).
+    pub fn from_array<D: Dimension>(array: Array<f32, D>) -> Self {
+        Tensor {
+            data: array.into_dyn().into_shared(),
+        }
+    }
+
+    /// Builds a tensor from a shape and its elements in row-major order.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `data.len()` is not the product of `shape`.
+    pub fn from_vec(shape: &[usize], data: Vec<f32>) -> Result<Self> {
+        let expected: usize = shape.iter().product();
+        if expected != data.len() {
+            return Err(Error::shape(
+                "Tensor::from_vec",
+                format!("{expected} elements for shape {}", fmt_shape(shape)),
+                format!("{} elements", data.len()),
+            ));
+        }
+        let array =
+            ArrayD::from_shape_vec(IxDyn(shape), data).expect("element count was checked against the shape");
+        Ok(Self::from_array(array))
+    }
+
+    /// A tensor of zeros.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Self::from_array(ArrayD::zeros(IxDyn(shape)))
+    }
+
+    /// A tensor of ones.
+    pub fn ones(shape: &[usize]) -> Self {
+        Self::full(shape, 1.0)
+    }
+
+    /// A tensor with every element equal to `value`.
+    pub fn full(shape: &[usize], value: f32) -> Self {
+        Self::from_array(ArrayD::from_elem(IxDyn(shape), value))
+    }
+
+    /// A rank-0 tensor holding one number.
+    pub fn scalar(value: f32) -> Self {
+        Self::from_array(ndarray::arr0(value))
+    }
+
+    /// The length of each axis.
+    pub fn shape(&self) -> &[usize] {
+        self.data.shape()
+    }
+
+    /// The number of axes.
+    pub fn ndim(&self) -> usize {
+        self.data.ndim()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// A read-only view of the elements.
+    pub fn view(&self) -> ArrayViewD<'_, f32> {
+        self.data.view()
+    }
+
+    /// A mutable view of the elements. If the storage is shared with another
+    /// tensor it is copied first (copy-on-write), so other holders never see
+    /// the change.
+    pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
+        self.data.view_mut()
+    }
+
+    /// The underlying shared `ndarray` array.
+    pub fn as_array(&self) -> &ArcArray<f32, IxDyn> {
+        &self.data
+    }
+
+    /// Converts into an owned `ndarray` array; no copy when this tensor is
+    /// the only holder of its storage.
+    pub fn into_array(self) -> ArrayD<f32> {
+        self.data.into_owned()
+    }
+
+    /// The elements in row-major (logical) order.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.data.iter().copied().collect()
+    }
+
+    /// The single element of a tensor with exactly one element.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the tensor has more or fewer than one element.
+    pub fn item(&self) -> Result<f32> {
+        match self.data.iter().next() {
+            Some(&v) if self.data.len() == 1 => Ok(v),
+            _ => Err(Error::shape(
+                "Tensor::item",
+                "a tensor with exactly one element",
+                format!("shape {}", fmt_shape(self.shape())),
+            )),
+        }
+    }
+}
+
+impl<D: Dimension> From<Array<f32, D>> for Tensor {
+    fn from(array: Array<f32, D>) -> Self {
+        Self::from_array(array)
+    }
+}
+
+impl From<ArcArray<f32, IxDyn>> for Tensor {
+    fn from(data: ArcArray<f32, IxDyn>) -> Self {
+        Tensor { data }
+    }
+}
+
+/// Serialised as `{ shape, data }` with the elements in row-major order.
+impl serde::Serialize for Tensor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Tensor", 2)?;
+        s.serialize_field("shape", self.shape())?;
+        s.serialize_field("data", &self.to_vec())?;
+        s.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tensor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            shape: Vec<usize>,
+            data: Vec<f32>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Tensor::from_vec(&raw.shape, raw.data).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_vec_checks_the_element_count() {
+        let err = Tensor::from_vec(&[2, 3], vec![0.0; 5]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Tensor::from_vec: expected 6 elements for shape (2, 3), found 5 elements"
+        );
+    }
+
+    #[test]
+    fn clones_share_storage_until_written() {
+        let a = Tensor::ones(&[2, 2]);
+        let mut b = a.clone();
+        b.view_mut()[[0, 0]] = 5.0;
+        assert_eq!(a.to_vec(), vec![1.0; 4]);
+        assert_eq!(b.to_vec(), vec![5.0, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn item_needs_exactly_one_element() {
+        assert_eq!(Tensor::scalar(3.5).item().unwrap(), 3.5);
+        assert!(Tensor::zeros(&[2]).item().is_err());
+    }
+
+    #[test]
+    fn bincode_round_trip_keeps_shape_and_values() {
+        let t = Tensor::from_vec(&[2, 1, 3], vec![1.5, -2.0, 0.0, 4.25, 1e-7, -0.5]).unwrap();
+        let config = bincode::config::standard();
+        let bytes = bincode::serde::encode_to_vec(&t, config).unwrap();
+        let (back, _): (Tensor, usize) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
+        assert_eq!(back, t);
+    }
+}

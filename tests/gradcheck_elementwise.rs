@@ -1,0 +1,78 @@
+//! Finite-difference checks of the elementwise ops: unary maps,
+//! activations, and the four broadcasting binary ops.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn unary_maps() {
+    let mut rng = rng(1);
+    for batch in batch_sizes(&mut rng) {
+        let shape = [batch, width(&mut rng), width(&mut rng)];
+        let any = uniform(&mut rng, &shape, -2.0, 2.0);
+        let positive = uniform(&mut rng, &shape, 0.5, 2.0);
+        assert_grads("neg", &[&any], |t, v| t.neg(v[0]));
+        assert_grads("exp", &[&any], |t, v| t.exp(v[0]));
+        assert_grads("add_scalar", &[&any], |t, v| t.add_scalar(v[0], 1.5));
+        assert_grads("mul_scalar", &[&any], |t, v| t.mul_scalar(v[0], -0.7));
+        assert_grads("log", &[&positive], |t, v| t.log(v[0]));
+        assert_grads("sqrt", &[&positive], |t, v| t.sqrt(v[0]));
+        assert_grads("pow 3", &[&any], |t, v| t.pow(v[0], 3.0));
+        assert_grads("pow -1.5", &[&positive], |t, v| t.pow(v[0], -1.5));
+        assert_grads("pow 0.5", &[&positive], |t, v| t.pow(v[0], 0.5));
+    }
+}
+
+#[test]
+fn activations() {
+    let mut rng = rng(2);
+    for batch in batch_sizes(&mut rng) {
+        let shape = [batch, width(&mut rng)];
+        // Magnitudes of at least 0.1 keep relu's kink 10 steps away.
+        let x = away_from_zero(&mut rng, &shape, 0.1, 3.0);
+        assert_grads("relu", &[&x], |t, v| t.relu(v[0]));
+        assert_grads("sigmoid", &[&x], |t, v| t.sigmoid(v[0]));
+        assert_grads("tanh", &[&x], |t, v| t.tanh(v[0]));
+    }
+}
+
+#[test]
+fn binary_ops_with_broadcasting() {
+    let mut rng = rng(3);
+    for batch in batch_sizes(&mut rng) {
+        let (m, n) = (width(&mut rng), width(&mut rng));
+        // (lhs, rhs) shape pairs: equal, row vector, column, scalar, rank-3 against rank-1.
+        let pairs: Vec<(Vec<usize>, Vec<usize>)> = vec![
+            (vec![batch, m], vec![batch, m]),
+            (vec![batch, m], vec![m]),
+            (vec![m], vec![batch, m]),
+            (vec![batch, 1], vec![1, m]),
+            (vec![batch, m], vec![]),
+            (vec![batch, n, m], vec![n, 1]),
+        ];
+        for (ls, rs) in pairs {
+            let a = uniform(&mut rng, &ls, -2.0, 2.0);
+            let b = uniform(&mut rng, &rs, -2.0, 2.0);
+            let b_nonzero = away_from_zero(&mut rng, &rs, 0.5, 2.0);
+            assert_grads("add", &[&a, &b], |t, v| t.add(v[0], v[1]));
+            assert_grads("sub", &[&a, &b], |t, v| t.sub(v[0], v[1]));
+            assert_grads("mul", &[&a, &b], |t, v| t.mul(v[0], v[1]));
+            assert_grads("div", &[&a, &b_nonzero], |t, v| t.div(v[0], v[1]));
+        }
+    }
+}
+
+#[test]
+fn operand_used_twice_accumulates() {
+    let mut rng = rng(4);
+    let x = uniform(&mut rng, &[3, 4], -1.0, 1.0);
+    // x·x + x/x·exp(x): x reaches the output along four paths.
+    assert_grads("x*x + exp(x)*x/x", &[&x], |t, v| {
+        let sq = t.mul(v[0], v[0])?;
+        let e = t.exp(v[0])?;
+        let ex = t.mul(e, v[0])?;
+        let q = t.div(ex, v[0])?;
+        t.add(sq, q)
+    });
+}

@@ -1,0 +1,73 @@
+//! Finite-difference checks of reductions, shape ops and softmax along
+//! every axis.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn reductions_over_all_and_each_axis() {
+    let mut rng = rng(10);
+    for batch in batch_sizes(&mut rng) {
+        let shape = [batch, width(&mut rng), width(&mut rng)];
+        let x = uniform(&mut rng, &shape, -2.0, 2.0);
+        assert_grads("sum", &[&x], |t, v| t.sum(v[0]));
+        assert_grads("mean", &[&x], |t, v| t.mean(v[0]));
+        for axis in [-3isize, -2, -1, 0, 1, 2] {
+            for keepdims in [false, true] {
+                assert_grads(&format!("sum_axis {axis} {keepdims}"), &[&x], |t, v| {
+                    t.sum_axis(v[0], axis, keepdims)
+                });
+                assert_grads(&format!("mean_axis {axis} {keepdims}"), &[&x], |t, v| {
+                    t.mean_axis(v[0], axis, keepdims)
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn shape_ops() {
+    let mut rng = rng(11);
+    for batch in batch_sizes(&mut rng) {
+        let (h, w) = (width(&mut rng), width(&mut rng));
+        let x = uniform(&mut rng, &[batch, h, w], -2.0, 2.0);
+        assert_grads("reshape", &[&x], |t, v| t.reshape(v[0], &[w, batch * h]));
+        assert_grads("flatten", &[&x], |t, v| t.flatten(v[0]));
+        assert_grads("transpose", &[&x], |t, v| t.transpose(v[0]));
+        assert_grads("permute", &[&x], |t, v| t.permute(v[0], &[1, 2, 0]));
+        // A reshape of a transposed (non-contiguous) value must copy in order.
+        assert_grads("transpose then reshape", &[&x], |t, v| {
+            let tr = t.transpose(v[0])?;
+            t.reshape(tr, &[batch * h * w])
+        });
+        let v1 = uniform(&mut rng, &[batch], -2.0, 2.0);
+        assert_grads("flatten rank 1", &[&v1], |t, v| t.flatten(v[0]));
+    }
+}
+
+#[test]
+fn softmax_and_log_softmax_on_each_axis() {
+    let mut rng = rng(12);
+    for batch in batch_sizes(&mut rng) {
+        let shape = [batch, width(&mut rng), width(&mut rng)];
+        let x = uniform(&mut rng, &shape, -3.0, 3.0);
+        for axis in [-1isize, 0, 1, 2] {
+            assert_grads(&format!("softmax {axis}"), &[&x], |t, v| t.softmax(v[0], axis));
+            assert_grads(&format!("log_softmax {axis}"), &[&x], |t, v| {
+                t.log_softmax(v[0], axis)
+            });
+        }
+    }
+}
+
+#[test]
+fn softmax_rows_sum_to_one() {
+    let mut tape = kerust::autograd::Tape::new();
+    let x = tape.constant(uniform(&mut rng(13), &[4, 7], -5.0, 5.0));
+    let y = tape.softmax(x, -1).unwrap();
+    let sums = tape.sum_axis(y, -1, false).unwrap();
+    for s in tape.value(sums).unwrap().to_vec() {
+        approx::assert_abs_diff_eq!(s, 1.0, epsilon = 1e-6);
+    }
+}
