@@ -126,6 +126,52 @@ pub enum Error {
         /// What was received.
         found: String,
     },
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+
+    /// A file or download does not hold what it should: a bad header, a
+    /// wrong length, a corrupt compressed stream, a checksum that differs.
+    #[error("{origin}: expected {expected}, found {found}")]
+    InvalidData {
+        /// Where the data came from (a path or a URL).
+        origin: String,
+        /// What the data should have been.
+        expected: String,
+        /// What it was.
+        found: String,
+    },
+
+    /// A download failed.
+    #[error("download of {url} failed: {reason}")]
+    Download {
+        /// The address tried.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// A dataset could not be found or fetched anywhere.
+    #[error(
+        "could not load the {dataset} file {file}; tried:\n{}\n{help}",
+        tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n")
+    )]
+    DatasetUnavailable {
+        /// The dataset's name.
+        dataset: String,
+        /// The file that could not be had.
+        file: String,
+        /// Every place tried, each with the reason it failed.
+        tried: Vec<String>,
+        /// How to make the data available.
+        help: String,
+    },
 }
 
 /// Formats a shape the way Keras prints one: `(32, 784)`, `(10,)`, `()`.
@@ -152,6 +198,30 @@ impl Error {
     pub(crate) fn shape(op: &'static str, expected: impl Into<String>, found: impl Into<String>) -> Self {
         Error::ShapeMismatch {
             op,
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    #[cold]
+    pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds an [`Error::InvalidData`].
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn data(
+        origin: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        Error::InvalidData {
+            origin: origin.into(),
             expected: expected.into(),
             found: found.into(),
         }

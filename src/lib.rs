@@ -34,8 +34,11 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod autograd;
+pub mod datasets;
 pub mod error;
+pub mod model_selection;
 pub mod ops;
 pub mod tensor;
+pub mod utils;
 
 pub use error::{Error, Result};

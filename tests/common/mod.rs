@@ -71,3 +71,4 @@ where
         eprintln!("{what:<40} {:<24} {report}", format!("{shapes:?}"));
     }
 }
+pub mod idx_server;

@@ -1,0 +1,166 @@
+//! Fashion-MNIST: 70,000 grey 28×28 images of clothing in 10 classes
+//! (Zalando Research, MIT licence), as `keras.datasets.fashion_mnist`.
+//!
+//! ```no_run
+//! use kerust::datasets::fashion_mnist::{self, CLASS_NAMES};
+//!
+//! let ((x_train, y_train), (x_test, y_test)) = fashion_mnist::load_data()?;
+//! assert_eq!(x_train.shape(), &[60000, 28, 28]);
+//! assert_eq!(y_train.shape(), &[60000]);
+//! assert_eq!(x_test.shape(), &[10000, 28, 28]);
+//! assert_eq!(y_test.shape(), &[10000]);
+//! println!("first image is a {}", CLASS_NAMES[y_train[0] as usize]); // Ankle boot
+//! # Ok::<(), kerust::Error>(())
+//! ```
+
+use std::path::Path;
+
+use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
+use crate::error::Result;
+
+/// The ten classes, indexed by label.
+pub const CLASS_NAMES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// Where Debian's `dataset-fashion-mnist` package installs the files.
+pub const SYSTEM_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The environment variable that may name a folder holding the files.
+pub const ENV_VAR: &str = "KERUST_FASHION_MNIST_DIR";
+
+/// The published files, their decompressed SHA-256, and where to find them.
+pub fn dataset() -> Dataset {
+    let file = |name: &str, sha256: &str| DataFile {
+        name: name.into(),
+        sha256: sha256.into(),
+    };
+    Dataset {
+        name: "fashion-mnist".into(),
+        title: "Fashion-MNIST".into(),
+        files: vec![
+            file(
+                "train-images-idx3-ubyte",
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            ),
+            file(
+                "train-labels-idx1-ubyte",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            ),
+            file(
+                "t10k-images-idx3-ubyte",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            ),
+            file(
+                "t10k-labels-idx1-ubyte",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
+        ],
+        mirrors: vec![
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/".into(),
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/".into(),
+        ],
+        env_var: Some(ENV_VAR.into()),
+        system_dir: Some(SYSTEM_DIR.into()),
+        install_hint: Some(
+            "install Debian's package (apt-get install dataset-fashion-mnist), which puts the files in \
+             /usr/share/datasets/fashion-mnist"
+                .into(),
+        ),
+    }
+}
+
+/// Loads Fashion-MNIST as Keras does: `((x_train, y_train), (x_test,
+/// y_test))`, `u8` arrays of shapes `(60000, 28, 28)`, `(60000,)`,
+/// `(10000, 28, 28)`, `(10000,)`. See [`crate::datasets`] for where the
+/// files are looked for.
+///
+/// # Errors
+/// [`Error::DatasetUnavailable`](crate::Error::DatasetUnavailable) listing
+/// every place tried when a file cannot be had.
+pub fn load_data() -> Result<TrainTest> {
+    load_data_with(&Lookup::new())
+}
+
+/// Loads Fashion-MNIST from the files in `dir` only (gzip-compressed or not).
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
+    load_data_with(&Lookup::only_dir(dir.as_ref()))
+}
+
+/// Loads Fashion-MNIST with an explicit search.
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_with(lookup: &Lookup) -> Result<TrainTest> {
+    let files = dataset().load(lookup)?;
+    into_train_test(files, "Fashion-MNIST")
+}
+
+/// The sample shipped inside kerust: 2,000 training images (200 per class)
+/// and 500 test images (50 per class) of the real Fashion-MNIST, in their
+/// original order (see `data/fashion-mnist-sample/README.md` for how they
+/// were drawn). It needs no file, network or package, so tests and examples
+/// can run on real images anywhere; shapes are `(2000, 28, 28)`, `(2000,)`,
+/// `(500, 28, 28)`, `(500,)`.
+///
+/// ```
+/// use kerust::datasets::fashion_mnist;
+///
+/// let ((x_train, y_train), (x_test, _)) = fashion_mnist::load_sample()?;
+/// assert_eq!(x_train.shape(), &[2000, 28, 28]);
+/// assert_eq!(x_test.shape(), &[500, 28, 28]);
+/// assert_eq!(y_train.iter().take(10).copied().collect::<Vec<_>>(), [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
+/// # Errors
+/// None in practice: the embedded files are checked like any other.
+pub fn load_sample() -> Result<TrainTest> {
+    const FILES: [(&str, &[u8], &str); 4] = [
+        (
+            "train-images-idx3-ubyte",
+            include_bytes!("../../data/fashion-mnist-sample/train-images-idx3-ubyte.gz"),
+            "a724cd72799a6b1c3a81c4263865a75a73bb6473673b3394e34adf222930f19e",
+        ),
+        (
+            "train-labels-idx1-ubyte",
+            include_bytes!("../../data/fashion-mnist-sample/train-labels-idx1-ubyte.gz"),
+            "4738fd437c0f8d6498ae7f6f5c86f1cc3c878d4116ff169fc5635bd6847899cc",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            include_bytes!("../../data/fashion-mnist-sample/t10k-images-idx3-ubyte.gz"),
+            "8fdf02ada67d92f4db5ba3c2f6c5b1cc6186ba6e0efd4914661e4389e103b81e",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            include_bytes!("../../data/fashion-mnist-sample/t10k-labels-idx1-ubyte.gz"),
+            "9c71808b3a0ebfc091442c0009a7aa35be2d9622bf6aaf6891ce9a0088e96c07",
+        ),
+    ];
+    let files = FILES
+        .iter()
+        .map(|&(name, bytes, sha256)| {
+            let origin = format!("the embedded Fashion-MNIST sample {name}");
+            let idx = super::idx::parse(bytes, &origin)?;
+            let file = DataFile {
+                name: name.into(),
+                sha256: sha256.into(),
+            };
+            super::lookup::verify(&file, idx, &origin)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    into_train_test(files, "the Fashion-MNIST sample")
+}

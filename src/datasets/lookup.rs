@@ -1,0 +1,341 @@
+//! Finding a dataset's files: the search order, verification, and the
+//! error that lists everything tried.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::idx::{self, Idx};
+use crate::error::{Error, Result};
+
+/// One file of a dataset: its published name (without `.gz`) and the
+/// SHA-256 of its decompressed content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataFile {
+    /// The file name without the `.gz` suffix, e.g. `train-images-idx3-ubyte`.
+    pub name: String,
+    /// Lowercase hex SHA-256 of the decompressed file.
+    pub sha256: String,
+}
+
+/// A published dataset made of IDX files, and where it can be found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dataset {
+    /// Folder name in the cache, e.g. `fashion-mnist`.
+    pub name: String,
+    /// Name for people, e.g. `Fashion-MNIST`.
+    pub title: String,
+    /// The files, in the order they are returned.
+    pub files: Vec<DataFile>,
+    /// Base URLs the files can be downloaded from (each ending in `/`; the
+    /// compressed name `<file>.gz` is appended), tried in order.
+    pub mirrors: Vec<String>,
+    /// An environment variable that may name a folder holding the files.
+    pub env_var: Option<String>,
+    /// A system-wide folder (e.g. installed by a distribution package).
+    pub system_dir: Option<PathBuf>,
+    /// How to install the system copy, for error messages.
+    pub install_hint: Option<String>,
+}
+
+/// Where and how [`Dataset::load`] looks for files. The default searches
+/// the environment variable, the user cache, the system copy, then
+/// downloads into the cache.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    dir: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    mirrors: Option<Vec<String>>,
+    use_env: bool,
+    use_system: bool,
+    download: bool,
+    timeout: Duration,
+    progress: bool,
+}
+
+impl Default for Lookup {
+    fn default() -> Self {
+        let timeout = std::env::var("KERUST_DOWNLOAD_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        Lookup {
+            dir: None,
+            cache_dir: None,
+            mirrors: None,
+            use_env: true,
+            use_system: true,
+            download: cfg!(feature = "download"),
+            timeout,
+            progress: true,
+        }
+    }
+}
+
+impl Lookup {
+    /// The default search (see the [module docs](crate::datasets)).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads only `dir`: no variable, cache, system copy or download.
+    pub fn only_dir(dir: impl Into<PathBuf>) -> Self {
+        Lookup {
+            dir: Some(dir.into()),
+            use_env: false,
+            use_system: false,
+            download: false,
+            ..Self::default()
+        }
+    }
+
+    /// Uses `dir` as the cache (instead of `~/.kerust/datasets/<name>`).
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Downloads from these base URLs instead of the dataset's mirrors.
+    pub fn mirrors<S: Into<String>>(mut self, mirrors: impl IntoIterator<Item = S>) -> Self {
+        self.mirrors = Some(mirrors.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether to look in the folder named by the dataset's environment variable.
+    pub fn use_env(mut self, on: bool) -> Self {
+        self.use_env = on;
+        self
+    }
+
+    /// Whether to look in the system copy.
+    pub fn use_system(mut self, on: bool) -> Self {
+        self.use_system = on;
+        self
+    }
+
+    /// Whether to download missing files (needs the `download` feature).
+    pub fn download(mut self, on: bool) -> Self {
+        self.download = on;
+        self
+    }
+
+    /// Gives up on a connection or a read that stalls this long (default
+    /// 30 s, or `$KERUST_DOWNLOAD_TIMEOUT` seconds).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether to draw a progress bar on standard error while downloading.
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+}
+
+/// The cache folder of a dataset: `$KERUST_HOME/datasets/<name>`, else
+/// `~/.kerust/datasets/<name>`, else (no home) in the temporary folder.
+pub fn default_cache_dir(name: &str) -> PathBuf {
+    let root = std::env::var_os("KERUST_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".kerust"))
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join(".kerust"));
+    root.join("datasets").join(name)
+}
+
+/// A place a file may be found in, with a description for messages.
+struct Place {
+    what: String,
+    dir: PathBuf,
+    is_cache: bool,
+}
+
+impl Dataset {
+    /// Loads every file of the dataset, each from the first place that has
+    /// a valid copy, in the order of [`files`](Dataset::files).
+    ///
+    /// # Errors
+    /// [`Error::DatasetUnavailable`] listing every place tried when a file
+    /// cannot be had.
+    pub fn load(&self, lookup: &Lookup) -> Result<Vec<Idx>> {
+        let cache = lookup
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| default_cache_dir(&self.name));
+        let mut places = Vec::new();
+        if let Some(dir) = &lookup.dir {
+            places.push(Place {
+                what: "the folder given to load_data_from".into(),
+                dir: dir.clone(),
+                is_cache: false,
+            });
+        }
+        if lookup.use_env {
+            if let Some(var) = &self.env_var {
+                if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+                    places.push(Place {
+                        what: format!("${var}"),
+                        dir: dir.into(),
+                        is_cache: false,
+                    });
+                }
+            }
+        }
+        if lookup.dir.is_none() {
+            places.push(Place {
+                what: "the user cache".into(),
+                dir: cache.clone(),
+                is_cache: true,
+            });
+        }
+        if lookup.use_system {
+            if let Some(dir) = &self.system_dir {
+                places.push(Place {
+                    what: "the system copy".into(),
+                    dir: dir.clone(),
+                    is_cache: false,
+                });
+            }
+        }
+        self.files
+            .iter()
+            .map(|file| self.load_file(file, &places, &cache, lookup))
+            .collect()
+    }
+
+    fn load_file(&self, file: &DataFile, places: &[Place], cache: &Path, lookup: &Lookup) -> Result<Idx> {
+        let mut tried = Vec::new();
+        for place in places {
+            match self.read_from(file, &place.dir) {
+                Ok(Some(idx)) => return Ok(idx),
+                Ok(None) => tried.push(format!(
+                    "{} {}: no {}.gz or {}",
+                    place.what,
+                    place.dir.display(),
+                    file.name,
+                    file.name
+                )),
+                Err((path, err)) => {
+                    tried.push(format!("{} {}: {err}", place.what, place.dir.display()));
+                    if place.is_cache {
+                        // Our own copy is damaged: drop it so a download can replace it.
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+        }
+        if lookup.download {
+            let mirrors = lookup.mirrors.as_ref().unwrap_or(&self.mirrors);
+            match self.download(file, mirrors, cache, lookup, &mut tried) {
+                Some(idx) => return Ok(idx),
+                None if mirrors.is_empty() => tried.push("download: no mirrors configured".into()),
+                None => {}
+            }
+        } else if lookup.dir.is_none() && !cfg!(feature = "download") {
+            tried.push("download: kerust was built without the `download` feature".into());
+        }
+        Err(Error::DatasetUnavailable {
+            dataset: self.title.clone(),
+            file: file.name.clone(),
+            tried,
+            help: self.help(lookup),
+        })
+    }
+
+    /// Reads `file` from `dir` (compressed or not) and verifies it.
+    /// `Ok(None)` when the folder has no such file.
+    fn read_from(&self, file: &DataFile, dir: &Path) -> std::result::Result<Option<Idx>, (PathBuf, Error)> {
+        for candidate in [dir.join(format!("{}.gz", file.name)), dir.join(&file.name)] {
+            if !candidate.is_file() {
+                continue;
+            }
+            return idx::read(&candidate)
+                .and_then(|idx| verify(file, idx, &candidate.display().to_string()))
+                .map(Some)
+                .map_err(|e| (candidate, e));
+        }
+        Ok(None)
+    }
+
+    #[cfg(feature = "download")]
+    fn download(
+        &self,
+        file: &DataFile,
+        mirrors: &[String],
+        cache: &Path,
+        lookup: &Lookup,
+        tried: &mut Vec<String>,
+    ) -> Option<Idx> {
+        for mirror in mirrors {
+            let url = format!("{mirror}{}.gz", file.name);
+            let options = super::download::Options {
+                timeout: lookup.timeout,
+                progress: lookup.progress,
+            };
+            match super::download::fetch(&url, cache, file, &options) {
+                Ok(idx) => return Some(idx),
+                Err(e) => tried.push(format!("download: {e}")),
+            }
+        }
+        None
+    }
+
+    #[cfg(not(feature = "download"))]
+    fn download(
+        &self,
+        _: &DataFile,
+        _: &[String],
+        _: &Path,
+        _: &Lookup,
+        tried: &mut Vec<String>,
+    ) -> Option<Idx> {
+        tried.push("download: kerust was built without the `download` feature".into());
+        None
+    }
+
+    fn help(&self, lookup: &Lookup) -> String {
+        let mut ways = Vec::new();
+        if let Some(hint) = &self.install_hint {
+            ways.push(hint.clone());
+        }
+        let files = self
+            .files
+            .iter()
+            .map(|f| format!("{}.gz", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (&lookup.dir, &self.env_var) {
+            (Some(dir), _) => ways.push(format!("put {files} in {}", dir.display())),
+            (None, Some(var)) => ways.push(format!("put {files} in a folder and set {var} to it")),
+            (None, None) => {}
+        }
+        if lookup.dir.is_none() {
+            ways.push(format!(
+                "or place them in {}",
+                lookup
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(|| default_cache_dir(&self.name))
+                    .display()
+            ));
+        }
+        format!("To fix: {}.", ways.join("; "))
+    }
+}
+
+/// Checks a file's SHA-256 against the published one.
+pub(super) fn verify(file: &DataFile, idx: Idx, origin: &str) -> Result<Idx> {
+    if idx.sha256 != file.sha256 {
+        return Err(Error::data(
+            origin,
+            format!("the published {} (SHA-256 {})", file.name, file.sha256),
+            format!("a file with SHA-256 {}", idx.sha256),
+        ));
+    }
+    Ok(idx)
+}

@@ -1,0 +1,86 @@
+//! MNIST: 70,000 grey 28×28 images of handwritten digits (LeCun, Cortes and
+//! Burges), as `keras.datasets.mnist`.
+//!
+//! Keras downloads MNIST as one `mnist.npz`; kerust reads the four original
+//! IDX files (the same images and labels), so both datasets share one
+//! loader. Labels are the digits 0–9.
+//!
+//! ```no_run
+//! use kerust::datasets::mnist;
+//!
+//! let ((x_train, _y_train), (_x_test, _y_test)) = mnist::load_data()?;
+//! assert_eq!(x_train.shape(), &[60000, 28, 28]);
+//! # Ok::<(), kerust::Error>(())
+//! ```
+
+use std::path::Path;
+
+use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
+use crate::error::Result;
+
+/// The environment variable that may name a folder holding the files.
+pub const ENV_VAR: &str = "KERUST_MNIST_DIR";
+
+/// The published files, their decompressed SHA-256, and where to find them.
+pub fn dataset() -> Dataset {
+    let file = |name: &str, sha256: &str| DataFile {
+        name: name.into(),
+        sha256: sha256.into(),
+    };
+    Dataset {
+        name: "mnist".into(),
+        title: "MNIST".into(),
+        files: vec![
+            file(
+                "train-images-idx3-ubyte",
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            ),
+            file(
+                "train-labels-idx1-ubyte",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            ),
+            file(
+                "t10k-images-idx3-ubyte",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            ),
+            file(
+                "t10k-labels-idx1-ubyte",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ),
+        ],
+        mirrors: vec![
+            "https://storage.googleapis.com/cvdf-datasets/mnist/".into(),
+            "https://ossci-datasets.s3.amazonaws.com/mnist/".into(),
+        ],
+        env_var: Some(ENV_VAR.into()),
+        system_dir: None,
+        install_hint: None,
+    }
+}
+
+/// Loads MNIST: `((x_train, y_train), (x_test, y_test))`, `u8` arrays of
+/// shapes `(60000, 28, 28)`, `(60000,)`, `(10000, 28, 28)`, `(10000,)`.
+///
+/// # Errors
+/// [`Error::DatasetUnavailable`](crate::Error::DatasetUnavailable) listing
+/// every place tried when a file cannot be had.
+pub fn load_data() -> Result<TrainTest> {
+    load_data_with(&Lookup::new())
+}
+
+/// Loads MNIST from the files in `dir` only.
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
+    load_data_with(&Lookup::only_dir(dir.as_ref()))
+}
+
+/// Loads MNIST with an explicit search.
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_with(lookup: &Lookup) -> Result<TrainTest> {
+    let files = dataset().load(lookup)?;
+    into_train_test(files, "MNIST")
+}
