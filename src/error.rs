@@ -157,6 +157,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// An `ndarray` reshape or construction failed.
+    #[error("ndarray: {0}")]
+    Ndarray(#[from] ndarray::ShapeError),
+
     /// A dataset could not be found or fetched anywhere.
     #[error(
         "could not load the {dataset} file {file}; tried:\n{}\n{help}",

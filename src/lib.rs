@@ -33,11 +33,20 @@
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod activations;
 pub mod autograd;
+pub mod callbacks;
 pub mod datasets;
 pub mod error;
+pub mod initializers;
+pub mod layers;
+pub mod losses;
+pub mod metrics;
 pub mod model_selection;
+pub mod models;
 pub mod ops;
+pub mod optimizers;
+pub mod prelude;
 pub mod tensor;
 pub mod utils;
 

@@ -71,3 +71,36 @@ fn softmax_rows_sum_to_one() {
         approx::assert_abs_diff_eq!(s, 1.0, epsilon = 1e-6);
     }
 }
+
+#[test]
+fn dropout_with_a_fixed_mask() {
+    use rand::SeedableRng;
+    let mut rng = rng(14);
+    for batch in batch_sizes(&mut rng) {
+        let x = uniform(&mut rng, &[batch, 7], -2.0, 2.0);
+        // A fresh generator with the same seed in every evaluation: the same mask.
+        assert_grads("dropout 0.4", &[&x], |t, v| {
+            t.dropout(v[0], 0.4, &mut rand::rngs::StdRng::seed_from_u64(3))
+        });
+    }
+}
+
+#[test]
+fn dropout_keeps_the_expected_value() {
+    use rand::SeedableRng;
+    let mut tape = kerust::autograd::Tape::new();
+    let x = tape.constant(kerust::tensor::Tensor::ones(&[100, 100]));
+    let y = tape
+        .dropout(x, 0.3, &mut rand::rngs::StdRng::seed_from_u64(0))
+        .unwrap();
+    let v = tape.value(y).unwrap().to_vec();
+    let zeros = v.iter().filter(|&&e| e == 0.0).count() as f32 / v.len() as f32;
+    assert!((zeros - 0.3).abs() < 0.02, "dropped {zeros}");
+    assert!(v.iter().all(|&e| e == 0.0 || (e - 1.0 / 0.7).abs() < 1e-6));
+    let mean = v.iter().sum::<f32>() / v.len() as f32;
+    assert!((mean - 1.0).abs() < 0.03, "mean {mean}");
+    assert!(
+        tape.dropout(x, 1.0, &mut rand::rngs::StdRng::seed_from_u64(0))
+            .is_err()
+    );
+}

@@ -99,6 +99,9 @@ fn download_to(url: &str, temp: &Path, options: &Options) -> Result<()> {
             }
         }
     }
+    if let Some(bar) = &mut bar {
+        bar.finish(total, &[]);
+    }
     if let Some(len) = length.filter(|&l| l != total) {
         return Err(fail(format!("expected {len} bytes, received {total}")));
     }

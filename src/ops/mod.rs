@@ -12,6 +12,7 @@
 //! | `matmul.rs` | [`matmul`](crate::autograd::Tape::matmul) |
 //! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
 //! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
+//! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
 //! | `regression.rs` | [`mean_squared_error`](crate::autograd::Tape::mean_squared_error), [`mean_absolute_error`](crate::autograd::Tape::mean_absolute_error) |
 //!
 //! Every operation checks its operands before computing and returns an
@@ -23,6 +24,7 @@ mod activation;
 mod binary;
 mod crossentropy;
 mod dense;
+mod dropout;
 mod matmul;
 mod reduce;
 mod regression;

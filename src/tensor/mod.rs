@@ -114,6 +114,20 @@ impl Tensor {
         self.data.view_mut()
     }
 
+    /// The elements as one mutable row-major slice. The storage is first
+    /// made unshared (copy-on-write) and row-major if it was not.
+    pub fn as_slice_mut(&mut self) -> &mut [f32] {
+        if !self.data.is_standard_layout() {
+            self.data = self.data.as_standard_layout().into_owned().into_shared();
+        }
+        self.data.as_slice_mut().expect("standard layout")
+    }
+
+    /// The elements as one row-major slice, if they are stored that way.
+    pub fn as_slice(&self) -> Option<&[f32]> {
+        self.data.as_slice()
+    }
+
     /// The underlying shared `ndarray` array.
     pub fn as_array(&self) -> &ArcArray<f32, IxDyn> {
         &self.data

@@ -1,6 +1,10 @@
-//! Utilities: the Keras progress bar, class labels and one-hot encoding.
+//! Utilities: the Keras progress bar, class labels and one-hot encoding,
+//! and the global random seed.
 
 mod labels;
 pub mod progbar;
+mod random;
 
 pub use labels::{Label, to_categorical};
+pub(crate) use random::model_rng;
+pub use random::set_random_seed;

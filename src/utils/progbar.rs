@@ -73,7 +73,8 @@ impl Progbar {
     }
 
     /// Records progress: `current` units done, with `values` to show (in
-    /// the given order). Reaching the target finishes the bar.
+    /// the given order). On a terminal the line is redrawn (at most every
+    /// 50 ms); elsewhere nothing is written until [`finish`](Progbar::finish).
     pub fn update(&mut self, current: u64, values: &[(&str, f64)]) {
         if self.finished || self.verbose == 0 {
             return;
@@ -82,17 +83,25 @@ impl Progbar {
         if current >= 1 && self.after_first_step.is_none() {
             self.after_first_step = Some(now);
         }
-        let finished = current >= self.target;
-        if !finished {
-            let due = self.last_draw.is_none_or(|t| now.duration_since(t) >= INTERVAL);
-            if self.verbose == 1 && self.dynamic && due {
-                let line = self.line(current, values, now, false);
-                self.draw(&line);
-                self.last_draw = Some(now);
-            }
+        let due = self.last_draw.is_none_or(|t| now.duration_since(t) >= INTERVAL);
+        if self.verbose == 1 && self.dynamic && due {
+            let line = self.line(current, values, now, false);
+            self.draw(&line);
+            self.last_draw = Some(now);
+        }
+    }
+
+    /// Writes the final line for `current` units with `values`, ending it
+    /// with a newline. Later calls do nothing.
+    pub fn finish(&mut self, current: u64, values: &[(&str, f64)]) {
+        if self.finished || self.verbose == 0 {
             return;
         }
         self.finished = true;
+        let now = Instant::now();
+        if current >= 1 && self.after_first_step.is_none() {
+            self.after_first_step = Some(now);
+        }
         let line = if self.verbose == 1 {
             self.line(current, values, now, true)
         } else {
@@ -230,6 +239,7 @@ mod tests {
         for step in 1..=1500 {
             bar.update(step, values);
         }
+        bar.finish(1500, values);
         String::from_utf8(bar.buffer().unwrap().to_vec()).unwrap()
     }
 
@@ -273,7 +283,7 @@ mod tests {
     fn terminal_redraws_pad_shorter_lines() {
         let mut bar = Progbar::new(3, 1, Sink::Buffer(Vec::new())).dynamic(true);
         bar.update(1, &[("loss", 1.0)]);
-        bar.update(3, &[("loss", 0.5)]);
+        bar.finish(3, &[("loss", 0.5)]);
         let out = String::from_utf8(bar.buffer().unwrap().to_vec()).unwrap();
         assert_eq!(out.matches('\r').count(), 2);
         assert!(

@@ -1,0 +1,133 @@
+//! The Keras walk-through on Fashion-MNIST, step by step, in kerust.
+//!
+//! ```text
+//! cargo run --release --example fashion_mnist
+//! ```
+//!
+//! 1. Load the data and look at it: shapes, the first ten labels, the count
+//!    of each class.
+//! 2. Scale the pixels to [0, 1] and flatten each image to 784 values.
+//! 3. Logistic regression (one `Dense(10, softmax)` layer trained by plain
+//!    SGD), scored by 5-fold cross-validation.
+//! 4. Hold out 20 % for validation with `train_test_split(…, 0.2, 42)`.
+//! 5. The Keras model: `Dense(10, softmax)`, `compile` with sparse
+//!    categorical cross-entropy and accuracy, `fit` for 5 epochs,
+//!    `evaluate` on the validation set.
+//! 6. Accuracy on the test set.
+//!
+//! The full dataset is read from wherever `fashion_mnist::load_data()`
+//! finds it (see `kerust::datasets`); without it, the example runs on the
+//! sample of real images built into kerust and says so.
+
+use std::time::Instant;
+
+use kerust::prelude::*;
+use ndarray::{Array1, Array2, Array3, Axis};
+
+fn main() -> Result<()> {
+    let start = Instant::now();
+    set_random_seed(42);
+
+    println!("== 1. The data ==");
+    let ((train_input, train_target), (test_input, test_target)) = load()?;
+    println!(
+        "train_input {:?}, train_target {:?}",
+        train_input.shape(),
+        train_target.shape()
+    );
+    println!(
+        "test_input {:?}, test_target {:?}",
+        test_input.shape(),
+        test_target.shape()
+    );
+    let first_ten: Vec<u8> = train_target.iter().take(10).copied().collect();
+    println!("first ten labels: {first_ten:?}");
+    let mut counts = [0usize; 10];
+    train_target.iter().for_each(|&y| counts[y as usize] += 1);
+    println!("images per class: {counts:?}");
+    for (label, name) in fashion_mnist::CLASS_NAMES.iter().enumerate() {
+        println!("  {label}: {name}");
+    }
+
+    println!("\n== 2. Scaled and flattened ==");
+    let train_scaled = scale(&train_input)?;
+    let test_scaled = scale(&test_input)?;
+    println!("train_scaled {:?}", train_scaled.shape());
+
+    println!("\n== 3. Logistic regression by SGD, 5-fold cross-validation ==");
+    let mut scores = Vec::new();
+    let targets: Vec<u8> = train_target.to_vec();
+    for (fold, (train_rows, test_rows)) in StratifiedKFold::new(5).split(&targets)?.into_iter().enumerate() {
+        let (x_fit, y_fit) = rows(&train_scaled, &train_target, &train_rows);
+        let (x_held, y_held) = rows(&train_scaled, &train_target, &test_rows);
+        let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+        model.compile_with(
+            SGD::new(),
+            Loss::SparseCategoricalCrossentropy,
+            &[Metric::Accuracy],
+        )?;
+        model.fit(&x_fit, &y_fit, FitOptions::default().epochs(5).verbose(0))?;
+        let accuracy = model.evaluate_with(&x_held, &y_held, EvaluateOptions::default().verbose(0))?[1];
+        println!("  fold {}: accuracy {accuracy:.4}", fold + 1);
+        scores.push(accuracy);
+    }
+    println!(
+        "mean cross-validated accuracy: {:.4}",
+        scores.iter().sum::<f64>() / scores.len() as f64
+    );
+
+    println!("\n== 4. Validation split ==");
+    let (train_scaled, val_scaled, train_target, val_target) =
+        train_test_split(&train_scaled, &train_target, 0.2, 42)?;
+    println!(
+        "train_scaled {:?}, val_scaled {:?}",
+        train_scaled.shape(),
+        val_scaled.shape()
+    );
+
+    println!("\n== 5. The Keras model ==");
+    let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    model.summary();
+    model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+    model.fit(&train_scaled, &train_target, FitOptions::default().epochs(5))?;
+    let scores = model.evaluate(&val_scaled, &val_target)?;
+    println!(
+        "validation [loss, accuracy]: [{:.4}, {:.4}]",
+        scores[0], scores[1]
+    );
+
+    println!("\n== 6. Test set ==");
+    let scores = model.evaluate_with(&test_scaled, &test_target, EvaluateOptions::default().verbose(0))?;
+    println!("test [loss, accuracy]: [{:.4}, {:.4}]", scores[0], scores[1]);
+
+    println!("\ndone in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The full dataset, or the bundled sample with a loud notice.
+fn load() -> Result<kerust::datasets::TrainTest> {
+    match fashion_mnist::load_data() {
+        Ok(data) => Ok(data),
+        Err(e) => {
+            eprintln!("\n*** Fashion-MNIST is not available: {e}");
+            eprintln!(
+                "*** Falling back to the SAMPLE bundled with kerust: 2,000 training and 500 test images."
+            );
+            eprintln!("*** Results below come from that sample, not from the full dataset.\n");
+            fashion_mnist::load_sample()
+        }
+    }
+}
+
+/// Pixels / 255, each image flattened to 784 values.
+fn scale(images: &Array3<u8>) -> Result<Array2<f32>> {
+    let n = images.shape()[0];
+    Ok(images
+        .mapv(|p| f32::from(p) / 255.0)
+        .into_shape_with_order((n, 784))?)
+}
+
+/// The samples `idx` of `x` and `y`.
+fn rows(x: &Array2<f32>, y: &Array1<u8>, idx: &[usize]) -> (Array2<f32>, Array1<u8>) {
+    (x.select(Axis(0), idx), y.select(Axis(0), idx))
+}

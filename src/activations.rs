@@ -1,0 +1,85 @@
+//! Keras' activations by name: `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
+//! `"softmax"`.
+//!
+//! The variants are re-exported bare through [`crate::prelude`], so
+//! `Dense::new(10).activation(Softmax)` reads as in Keras; a string works
+//! too: `Dense::new(10).activation("softmax")`.
+//!
+//! ```
+//! use kerust::activations::{self, Activation};
+//!
+//! assert_eq!(activations::get("relu")?, Activation::Relu);
+//! assert_eq!(
+//!     activations::get("relux").unwrap_err().to_string(),
+//!     "activations::get: expected one of linear, relu, sigmoid, tanh, softmax, \
+//!      found the unknown activation identifier \"relux\""
+//! );
+//! # Ok::<(), kerust::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+pub use crate::ops::Activation;
+
+/// Every activation, in the order they are listed in messages.
+pub const ALL: [Activation; 5] = [
+    Activation::Linear,
+    Activation::Relu,
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Softmax,
+];
+
+/// The activation with Keras' name `name` (`None` in Keras is `"linear"`).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] listing the known names.
+pub fn get(name: &str) -> Result<Activation> {
+    ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| {
+        Error::invalid(
+            "activations::get",
+            format!("one of {}", ALL.map(Activation::name).join(", ")),
+            format!("the unknown activation identifier {name:?}"),
+        )
+    })
+}
+
+/// An activation given by value or by Keras name; names are resolved when
+/// the layer is built, where an unknown one is an error.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ActivationArg {
+    /// A known activation.
+    Known(Activation),
+    /// A Keras name still to resolve.
+    Named(String),
+}
+
+impl ActivationArg {
+    /// The activation, resolving a name.
+    ///
+    /// # Errors
+    /// As [`get`].
+    pub fn resolve(&self) -> Result<Activation> {
+        match self {
+            ActivationArg::Known(a) => Ok(*a),
+            ActivationArg::Named(n) => get(n),
+        }
+    }
+}
+
+impl From<Activation> for ActivationArg {
+    fn from(a: Activation) -> Self {
+        ActivationArg::Known(a)
+    }
+}
+
+impl From<&str> for ActivationArg {
+    fn from(name: &str) -> Self {
+        ActivationArg::Named(name.to_string())
+    }
+}
+
+impl From<String> for ActivationArg {
+    fn from(name: String) -> Self {
+        ActivationArg::Named(name)
+    }
+}

@@ -1,0 +1,51 @@
+//! `History`: every epoch's logs.
+
+use std::collections::BTreeMap;
+
+use super::{Callback, Logs, TrainParams};
+
+/// The record `fit` returns: each metric's value at the end of every epoch
+/// (Keras' `History.history`), the epoch numbers, and the run's settings.
+///
+/// ```
+/// use kerust::callbacks::{Callback, History, Logs};
+///
+/// let mut h = History::default();
+/// h.on_epoch_end(0, &Logs::from([("loss".to_string(), 0.5), ("accuracy".to_string(), 0.8)]));
+/// assert_eq!(h.history["loss"], [0.5]);
+/// assert_eq!(h.epoch, [0]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// Metric name → one value per epoch, names in sorted order.
+    pub history: BTreeMap<String, Vec<f64>>,
+    /// The epochs recorded (0-based).
+    pub epoch: Vec<usize>,
+    /// The run's settings.
+    pub params: TrainParams,
+}
+
+impl History {
+    /// The values of `key` per epoch, if it was logged.
+    pub fn get(&self, key: &str) -> Option<&[f64]> {
+        self.history.get(key).map(Vec::as_slice)
+    }
+
+    /// The last value of `key`.
+    pub fn last(&self, key: &str) -> Option<f64> {
+        self.get(key).and_then(|v| v.last().copied())
+    }
+}
+
+impl Callback for History {
+    fn on_train_begin(&mut self, params: &TrainParams) {
+        self.params = params.clone();
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs) {
+        self.epoch.push(epoch);
+        for (k, v) in logs {
+            self.history.entry(k.clone()).or_default().push(*v);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `ProgbarLogger`: what `fit` prints.
+
+use super::{Callback, Logs, TrainParams};
+use crate::utils::progbar::{Progbar, Sink};
+
+/// Prints `Epoch i/N` (when there is more than one epoch) and a progress
+/// bar per epoch on standard output, as Keras does; added by `fit` when
+/// `verbose` is 1 or 2.
+pub struct ProgbarLogger {
+    params: TrainParams,
+    bar: Option<Progbar>,
+    seen: u64,
+}
+
+impl Default for ProgbarLogger {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProgbarLogger {
+    /// A logger; its settings come with [`Callback::on_train_begin`].
+    pub fn new() -> Self {
+        ProgbarLogger {
+            params: TrainParams::default(),
+            bar: None,
+            seen: 0,
+        }
+    }
+}
+
+fn values(logs: &Logs) -> Vec<(&str, f64)> {
+    logs.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+impl Callback for ProgbarLogger {
+    fn on_train_begin(&mut self, params: &TrainParams) {
+        self.params = params.clone();
+    }
+
+    fn on_epoch_begin(&mut self, epoch: usize) {
+        if self.params.verbose == 0 {
+            return;
+        }
+        if self.params.epochs > 1 {
+            println!("Epoch {}/{}", epoch + 1, self.params.epochs);
+        }
+        self.bar = Some(Progbar::new(
+            self.params.steps as u64,
+            self.params.verbose,
+            Sink::Stdout,
+        ));
+        self.seen = 0;
+    }
+
+    fn on_train_batch_end(&mut self, batch: usize, logs: &Logs) {
+        self.seen = batch as u64 + 1;
+        if let Some(bar) = &mut self.bar {
+            bar.update(self.seen, &values(logs));
+        }
+    }
+
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs) {
+        if let Some(mut bar) = self.bar.take() {
+            bar.finish(self.params.steps as u64, &values(logs));
+        }
+    }
+}

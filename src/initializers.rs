@@ -1,0 +1,145 @@
+//! Weight initializers with Keras' names and formulas.
+//!
+//! Fans follow Keras: for a kernel of shape `(…, in, out)` (a dense kernel
+//! `(in, out)`, a convolution kernel `(kh, kw, in, out)`),
+//! `fan_in = receptive · in` and `fan_out = receptive · out`, where
+//! `receptive` is the product of the leading dimensions.
+
+use rand::RngExt;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal, Uniform};
+use serde::{Deserialize, Serialize};
+
+use crate::tensor::Tensor;
+
+/// How a weight is filled when its layer is built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Initializer {
+    /// `U(−l, l)` with `l = √(6/(fan_in+fan_out))` (Keras' default kernel).
+    #[default]
+    GlorotUniform,
+    /// Truncated normal with `σ = √(2/(fan_in+fan_out))`, cut at 2σ.
+    GlorotNormal,
+    /// `U(−l, l)` with `l = √(6/fan_in)`.
+    HeUniform,
+    /// Truncated normal with `σ = √(2/fan_in)`, cut at 2σ.
+    HeNormal,
+    /// All zeros (Keras' default bias).
+    Zeros,
+    /// All ones.
+    Ones,
+    /// Every element equal to the value.
+    Constant(f32),
+    /// `U(min, max)`.
+    RandomUniform {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
+    /// `N(mean, stddev)`.
+    RandomNormal {
+        /// Mean.
+        mean: f32,
+        /// Standard deviation.
+        stddev: f32,
+    },
+}
+
+impl Initializer {
+    /// Keras' name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Initializer::GlorotUniform => "glorot_uniform",
+            Initializer::GlorotNormal => "glorot_normal",
+            Initializer::HeUniform => "he_uniform",
+            Initializer::HeNormal => "he_normal",
+            Initializer::Zeros => "zeros",
+            Initializer::Ones => "ones",
+            Initializer::Constant(_) => "constant",
+            Initializer::RandomUniform { .. } => "random_uniform",
+            Initializer::RandomNormal { .. } => "random_normal",
+        }
+    }
+
+    /// A new tensor of `shape` drawn from `rng`.
+    pub fn initialize(self, shape: &[usize], rng: &mut StdRng) -> Tensor {
+        let n: usize = shape.iter().product();
+        let (fan_in, fan_out) = fans(shape);
+        let uniform = |rng: &mut StdRng, limit: f32| -> Vec<f32> {
+            let d = Uniform::new_inclusive(-limit, limit).expect("finite limit");
+            (0..n).map(|_| d.sample(rng)).collect()
+        };
+        let truncated = |rng: &mut StdRng, stddev: f32| -> Vec<f32> {
+            let d = Normal::new(0.0f32, stddev).expect("finite deviation");
+            (0..n)
+                .map(|_| {
+                    loop {
+                        let v = d.sample(rng);
+                        if v.abs() <= 2.0 * stddev {
+                            break v;
+                        }
+                    }
+                })
+                .collect()
+        };
+        let data = match self {
+            Initializer::GlorotUniform => uniform(rng, (6.0 / (fan_in + fan_out).max(1.0)).sqrt()),
+            Initializer::HeUniform => uniform(rng, (6.0 / fan_in.max(1.0)).sqrt()),
+            // Keras divides by the standard deviation of N(0,1) truncated at ±2.
+            Initializer::GlorotNormal => {
+                truncated(rng, (2.0 / (fan_in + fan_out).max(1.0)).sqrt() / 0.879_625_7)
+            }
+            Initializer::HeNormal => truncated(rng, (2.0 / fan_in.max(1.0)).sqrt() / 0.879_625_7),
+            Initializer::Zeros => vec![0.0; n],
+            Initializer::Ones => vec![1.0; n],
+            Initializer::Constant(v) => vec![v; n],
+            Initializer::RandomUniform { min, max } => (0..n).map(|_| rng.random_range(min..=max)).collect(),
+            Initializer::RandomNormal { mean, stddev } => {
+                let d = Normal::new(mean, stddev.abs()).expect("finite deviation");
+                (0..n).map(|_| d.sample(rng)).collect()
+            }
+        };
+        Tensor::from_vec(shape, data).expect("data has the shape's size")
+    }
+}
+
+/// Keras' `compute_fans`.
+fn fans(shape: &[usize]) -> (f32, f32) {
+    match shape {
+        [] => (1.0, 1.0),
+        [n] => (*n as f32, *n as f32),
+        [i, o] => (*i as f32, *o as f32),
+        [lead @ .., i, o] => {
+            let receptive: usize = lead.iter().product();
+            ((receptive * i) as f32, (receptive * o) as f32)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn glorot_uniform_stays_within_its_limit_and_fills_it() {
+        let mut rng = StdRng::seed_from_u64(0);
+        let w = Initializer::GlorotUniform
+            .initialize(&[784, 10], &mut rng)
+            .to_vec();
+        let limit = (6.0f32 / 794.0).sqrt(); // 0.08693
+        assert!(w.iter().all(|v| v.abs() <= limit));
+        let max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(max > 0.99 * limit, "max {max} of limit {limit}");
+        // The variance of U(-l, l) is l²/3 = 2/(fan_in+fan_out).
+        let var = w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32;
+        approx::assert_relative_eq!(var, 2.0 / 794.0, max_relative = 0.05);
+    }
+
+    #[test]
+    fn fans_include_the_receptive_field() {
+        assert_eq!(fans(&[3, 3, 1, 32]), (9.0, 288.0));
+        assert_eq!(fans(&[784, 10]), (784.0, 10.0));
+    }
+}

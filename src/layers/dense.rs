@@ -1,0 +1,199 @@
+//! `Dense`: `activation(x·kernel + bias)`, Keras' fully connected layer.
+
+use rand::rngs::StdRng;
+
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::activations::ActivationArg;
+use crate::autograd::Var;
+use crate::error::{Error, Result, fmt_shape};
+use crate::initializers::Initializer;
+use crate::ops::Activation;
+
+/// A densely connected layer: `activation(x·kernel + bias)`.
+///
+/// Defaults as in Keras: no activation (linear), a bias, a Glorot-uniform
+/// kernel and a zero bias. The kernel has shape `(input width, units)`; the
+/// layer has `in·units + units` parameters (784 → 10: 7,850). Inputs of
+/// rank above 2 are contracted on their last axis.
+///
+/// **Keras equivalent:** `keras.layers.Dense(10, activation="softmax", input_shape=(784,))`
+///
+/// ```
+/// use kerust::prelude::*;
+///
+/// let model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+/// assert_eq!(model.count_params(), 7850);
+/// ```
+#[derive(Debug)]
+pub struct Dense {
+    units: usize,
+    activation: ActivationArg,
+    resolved: Activation,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
+    input_shape: Option<Vec<usize>>,
+    name: Option<String>,
+    built_for: Option<Vec<usize>>,
+    params: Vec<Param>,
+}
+
+impl Dense {
+    /// A layer with `units` outputs.
+    pub fn new(units: usize) -> Self {
+        Dense {
+            units,
+            activation: ActivationArg::Known(Activation::Linear),
+            resolved: Activation::Linear,
+            use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
+            input_shape: None,
+            name: None,
+            built_for: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// The activation: a value (`Softmax`) or a Keras name (`"softmax"`).
+    pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
+        self.activation = activation.into();
+        self
+    }
+
+    /// Whether to add a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Self {
+        self.use_bias = use_bias;
+        self
+    }
+
+    /// How the kernel is initialised (default Glorot uniform).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// How the bias is initialised (default zeros).
+    pub fn bias_initializer(mut self, init: Initializer) -> Self {
+        self.bias_initializer = init;
+        self
+    }
+
+    /// The shape of one input sample, for the first layer of a model.
+    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.input_shape = Some(shape.into().0);
+        self
+    }
+
+    /// A name instead of the automatic `dense`, `dense_1`, ….
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The number of outputs.
+    pub fn units(&self) -> usize {
+        self.units
+    }
+}
+
+impl Layer for Dense {
+    fn class_name(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
+        if self.units == 0 {
+            return Err(Error::invalid("Dense", "a positive number of units", "units=0"));
+        }
+        self.resolved = self.activation.resolve()?;
+        let Some(&fan_in) = input_shape.last() else {
+            return Err(Error::shape(
+                "Dense",
+                "inputs with at least one axis after the batch axis",
+                format!("input sample shape {}", fmt_shape(input_shape)),
+            ));
+        };
+        let mut params = vec![Param {
+            name: "kernel",
+            value: self.kernel_initializer.initialize(&[fan_in, self.units], rng),
+            trainable: true,
+        }];
+        if self.use_bias {
+            params.push(Param {
+                name: "bias",
+                value: self.bias_initializer.initialize(&[self.units], rng),
+                trainable: true,
+            });
+        }
+        self.params = params;
+        self.built_for = Some(input_shape.to_vec());
+        let mut out = input_shape.to_vec();
+        *out.last_mut().expect("checked non-empty") = self.units;
+        Ok(out)
+    }
+
+    fn is_built(&self) -> bool {
+        self.built_for.is_some()
+    }
+
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.forward_with(f, x, self.resolved)
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(self.resolved)
+    }
+
+    fn forward_pre_activation(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.forward_with(f, x, Activation::Linear)
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.params.iter().collect()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.params.iter_mut().collect()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Dense {
+            units: self.units,
+            activation: self.resolved,
+            use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
+        }
+    }
+}
+
+impl Dense {
+    fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
+        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        check_input(self, built, f.tape.value(x)?.shape())?;
+        let bias = self.use_bias.then(|| f.params[1]);
+        f.tape.dense(x, f.params[0], bias, activation)
+    }
+}
+
+#[cold]
+pub(super) fn unbuilt(layer: &dyn Layer) -> Error {
+    Error::invalid(
+        layer.class_name(),
+        "a built layer (give the model an input shape, or call fit/build first)",
+        "a layer that was never built",
+    )
+}

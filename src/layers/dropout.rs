@@ -1,0 +1,101 @@
+//! `Dropout`: inverted dropout in training, identity in inference.
+
+use rand::rngs::StdRng;
+
+use super::dense::unbuilt;
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::autograd::Var;
+use crate::error::{Error, Result};
+
+/// Zeroes a fraction `rate` of its inputs in training and scales the rest by
+/// `1/(1 − rate)`; passes inputs through unchanged in `evaluate` and
+/// `predict`. No parameters.
+///
+/// **Keras equivalent:** `keras.layers.Dropout(0.3)`
+#[derive(Debug)]
+pub struct Dropout {
+    rate: f32,
+    input_shape: Option<Vec<usize>>,
+    name: Option<String>,
+    built_for: Option<Vec<usize>>,
+}
+
+impl Dropout {
+    /// Drops a fraction `rate` (in `[0, 1)`) of the inputs during training.
+    pub fn new(rate: f32) -> Self {
+        Dropout {
+            rate,
+            input_shape: None,
+            name: None,
+            built_for: None,
+        }
+    }
+
+    /// The shape of one input sample, for the first layer of a model.
+    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.input_shape = Some(shape.into().0);
+        self
+    }
+
+    /// A name instead of the automatic `dropout`, `dropout_1`, ….
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+impl Layer for Dropout {
+    fn class_name(&self) -> &'static str {
+        "Dropout"
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+        if !(0.0..1.0).contains(&self.rate) {
+            return Err(Error::invalid(
+                "Dropout",
+                "a rate in [0, 1)",
+                format!("rate={}", self.rate),
+            ));
+        }
+        self.built_for = Some(input_shape.to_vec());
+        Ok(input_shape.to_vec())
+    }
+
+    fn is_built(&self) -> bool {
+        self.built_for.is_some()
+    }
+
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        check_input(self, built, f.tape.value(x)?.shape())?;
+        if f.training {
+            f.tape.dropout(x, self.rate, f.rng)
+        } else {
+            Ok(x)
+        }
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        Vec::new()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        Vec::new()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Dropout { rate: self.rate }
+    }
+}

@@ -1,0 +1,200 @@
+//! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], and the [`Layer`]
+//! trait they implement.
+//!
+//! A layer is a configuration until it is built: [`Layer::build`] receives
+//! the shape of one input sample (no batch axis), creates the weights from
+//! the model's random generator, and returns the output shape. Its forward
+//! pass records differentiable ops on the model's tape, so any layer
+//! composes with any other and the tape differentiates the whole model.
+
+mod dense;
+mod dropout;
+mod flatten;
+
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use crate::autograd::{Tape, Var};
+use crate::error::Result;
+use crate::ops::Activation;
+use crate::tensor::Tensor;
+
+/// A weight of a layer.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Keras' name for it within the layer (`kernel`, `bias`).
+    pub name: &'static str,
+    /// Its value.
+    pub value: Tensor,
+    /// Whether the optimizer updates it.
+    pub trainable: bool,
+}
+
+/// What a layer's forward pass works with.
+pub struct Forward<'a> {
+    /// The tape to record on.
+    pub tape: &'a mut Tape,
+    /// The layer's weights on the tape, in the order of [`Layer::params`].
+    pub params: &'a [Var],
+    /// Training (dropout active, statistics updated) or inference.
+    pub training: bool,
+    /// The model's random generator (dropout masks).
+    pub rng: &'a mut StdRng,
+}
+
+/// The shape of one sample, without the batch axis: `784`, `[28, 28]`,
+/// `(28, 28, 1)` and `vec![..]` all convert into it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape(pub Vec<usize>);
+
+impl From<usize> for Shape {
+    fn from(n: usize) -> Self {
+        Shape(vec![n])
+    }
+}
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(a: [usize; N]) -> Self {
+        Shape(a.to_vec())
+    }
+}
+impl From<(usize, usize)> for Shape {
+    fn from((a, b): (usize, usize)) -> Self {
+        Shape(vec![a, b])
+    }
+}
+impl From<(usize, usize, usize)> for Shape {
+    fn from((a, b, c): (usize, usize, usize)) -> Self {
+        Shape(vec![a, b, c])
+    }
+}
+impl From<Vec<usize>> for Shape {
+    fn from(v: Vec<usize>) -> Self {
+        Shape(v)
+    }
+}
+impl From<&[usize]> for Shape {
+    fn from(v: &[usize]) -> Self {
+        Shape(v.to_vec())
+    }
+}
+
+/// A layer's configuration, enough to rebuild it (weights aside).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum LayerConfig {
+    /// [`Dense`].
+    Dense {
+        /// Output width.
+        units: usize,
+        /// Activation after the affine map.
+        activation: Activation,
+        /// Whether there is a bias.
+        use_bias: bool,
+        /// Kernel initializer.
+        kernel_initializer: crate::initializers::Initializer,
+        /// Bias initializer.
+        bias_initializer: crate::initializers::Initializer,
+    },
+    /// [`Flatten`].
+    Flatten,
+    /// [`Dropout`].
+    Dropout {
+        /// Fraction of inputs dropped in training.
+        rate: f32,
+    },
+}
+
+/// A Keras layer.
+pub trait Layer: Send {
+    /// Keras' class name, e.g. `"Dense"`.
+    fn class_name(&self) -> &'static str;
+
+    /// The name given to the layer in its model (`dense`, `dense_1`, …), or
+    /// `None` before it joins one.
+    fn name(&self) -> Option<&str>;
+
+    /// Sets the layer's name (done by the model when the layer is added).
+    fn set_name(&mut self, name: String);
+
+    /// The per-sample input shape declared with `.input_shape(..)`, if any.
+    fn declared_input_shape(&self) -> Option<&[usize]>;
+
+    /// Creates the weights for inputs whose samples have `input_shape`, and
+    /// returns the shape of an output sample.
+    ///
+    /// # Errors
+    /// An [`Error`](crate::Error) naming the layer if it cannot take that shape.
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>>;
+
+    /// Whether [`build`](Layer::build) has run.
+    fn is_built(&self) -> bool;
+
+    /// Records the layer's computation on `f.tape`.
+    ///
+    /// # Errors
+    /// An [`Error`](crate::Error) naming the layer if `x` does not fit it.
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var>;
+
+    /// The activation the layer applies last, if it can leave it out (see
+    /// [`forward_pre_activation`](Layer::forward_pre_activation)).
+    fn output_activation(&self) -> Option<Activation> {
+        None
+    }
+
+    /// The forward pass without the final activation: the logits that a
+    /// cross-entropy computed "from logits" needs. Only called when
+    /// [`output_activation`](Layer::output_activation) is `Some`.
+    ///
+    /// # Errors
+    /// As [`forward`](Layer::forward).
+    fn forward_pre_activation(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.forward(f, x)
+    }
+
+    /// The layer's weights (empty before it is built).
+    fn params(&self) -> Vec<&Param>;
+
+    /// The layer's weights, mutably.
+    fn params_mut(&mut self) -> Vec<&mut Param>;
+
+    /// The configuration.
+    fn config(&self) -> LayerConfig;
+}
+
+impl<L: Layer + 'static> From<L> for Box<dyn Layer> {
+    fn from(layer: L) -> Self {
+        Box::new(layer)
+    }
+}
+
+/// Checks the shape of a batch reaching a built layer whose samples have
+/// shape `expected`.
+pub(crate) fn check_input(layer: &dyn Layer, expected: &[usize], found: &[usize]) -> Result<()> {
+    if found.len() == expected.len() + 1 && &found[1..] == expected {
+        return Ok(());
+    }
+    Err(crate::Error::ShapeMismatch {
+        op: layer.class_name(),
+        expected: format!(
+            "input of shape {} for layer \"{}\"",
+            fmt_batch_shape(expected),
+            layer.name().unwrap_or("?")
+        ),
+        found: format!("input of shape {}", crate::error::fmt_shape(found)),
+    })
+}
+
+/// A per-sample shape printed with `None` for the batch axis, as Keras
+/// prints it: `(None, 784)`.
+pub fn fmt_batch_shape(sample: &[usize]) -> String {
+    let mut s = String::from("(None");
+    for d in sample {
+        s.push_str(&format!(", {d}"));
+    }
+    s.push(')');
+    s
+}

@@ -1,0 +1,284 @@
+//! Keras' losses, with their names, formulas and reductions.
+//!
+//! Every loss averages its per-sample values over the batch (Keras'
+//! default `"sum_over_batch_size"` reduction). The formulas are those of
+//! [`crate::ops`]: cross-entropies on probabilities clip them to
+//! `[1e-7, 1 − 1e-7]`; "from logits" they use a stable log-sum-exp.
+//!
+//! When a model's last layer ends in a softmax (or sigmoid) and the loss is
+//! a categorical (or binary) cross-entropy on probabilities, the model
+//! computes the loss from the layer's logits instead, with the fused op.
+//! This is what Keras does on its default TensorFlow backend, and it is
+//! also faster and exact where clipping would bite.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::autograd::{Tape, Var};
+use crate::error::{Error, Result, fmt_shape};
+use crate::tensor::Tensor;
+
+/// A loss function, by Keras name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Loss {
+    /// `sparse_categorical_crossentropy`: integer class labels against
+    /// per-class probabilities.
+    SparseCategoricalCrossentropy,
+    /// `categorical_crossentropy`: one-hot (or soft) targets.
+    CategoricalCrossentropy,
+    /// `binary_crossentropy`: targets in `[0, 1]`, one probability each.
+    BinaryCrossentropy,
+    /// `mean_squared_error` (`mse`).
+    MeanSquaredError,
+    /// `mean_absolute_error` (`mae`).
+    MeanAbsoluteError,
+}
+
+impl Loss {
+    /// Every loss.
+    pub const ALL: [Loss; 5] = [
+        Loss::SparseCategoricalCrossentropy,
+        Loss::CategoricalCrossentropy,
+        Loss::BinaryCrossentropy,
+        Loss::MeanSquaredError,
+        Loss::MeanAbsoluteError,
+    ];
+
+    /// Keras' function name, e.g. `"sparse_categorical_crossentropy"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::SparseCategoricalCrossentropy => "sparse_categorical_crossentropy",
+            Loss::CategoricalCrossentropy => "categorical_crossentropy",
+            Loss::BinaryCrossentropy => "binary_crossentropy",
+            Loss::MeanSquaredError => "mean_squared_error",
+            Loss::MeanAbsoluteError => "mean_absolute_error",
+        }
+    }
+
+    /// Keras' class name, e.g. `"SparseCategoricalCrossentropy"`.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Loss::SparseCategoricalCrossentropy => "SparseCategoricalCrossentropy",
+            Loss::CategoricalCrossentropy => "CategoricalCrossentropy",
+            Loss::BinaryCrossentropy => "BinaryCrossentropy",
+            Loss::MeanSquaredError => "MeanSquaredError",
+            Loss::MeanAbsoluteError => "MeanAbsoluteError",
+        }
+    }
+
+    /// The loss taking logits rather than probabilities (`from_logits=True`).
+    pub fn from_logits(self) -> LossFn {
+        LossFn {
+            loss: self,
+            from_logits: true,
+        }
+    }
+
+    /// Whether the loss takes integer class labels.
+    pub fn is_sparse(self) -> bool {
+        self == Loss::SparseCategoricalCrossentropy
+    }
+}
+
+impl FromStr for Loss {
+    type Err = Error;
+
+    /// Function names, class names and Keras' aliases (`mse`, `mae`, `bce`).
+    fn from_str(s: &str) -> Result<Self> {
+        let alias = match s {
+            "mse" | "MSE" => Some(Loss::MeanSquaredError),
+            "mae" | "MAE" => Some(Loss::MeanAbsoluteError),
+            "bce" | "BCE" => Some(Loss::BinaryCrossentropy),
+            _ => None,
+        };
+        alias
+            .or_else(|| {
+                Loss::ALL
+                    .into_iter()
+                    .find(|l| l.name() == s || l.class_name() == s)
+            })
+            .ok_or_else(|| {
+                Error::invalid(
+                    "losses::get",
+                    format!("one of {}", Loss::ALL.map(Loss::name).join(", ")),
+                    format!("the unknown loss identifier {s:?}"),
+                )
+            })
+    }
+}
+
+/// A loss and whether it receives logits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LossFn {
+    /// Which loss.
+    pub loss: Loss,
+    /// Whether predictions are logits (`from_logits=True`).
+    pub from_logits: bool,
+}
+
+impl From<Loss> for LossFn {
+    fn from(loss: Loss) -> Self {
+        LossFn {
+            loss,
+            from_logits: false,
+        }
+    }
+}
+
+/// A loss given by value or by Keras name (resolved by `compile`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LossArg {
+    /// A known loss.
+    Known(LossFn),
+    /// A name to resolve.
+    Named(String),
+}
+
+impl LossArg {
+    /// The loss, resolving a name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an unknown name.
+    pub fn resolve(&self) -> Result<LossFn> {
+        match self {
+            LossArg::Known(l) => Ok(*l),
+            LossArg::Named(n) => Ok(n.parse::<Loss>()?.into()),
+        }
+    }
+}
+
+impl From<Loss> for LossArg {
+    fn from(l: Loss) -> Self {
+        LossArg::Known(l.into())
+    }
+}
+impl From<LossFn> for LossArg {
+    fn from(l: LossFn) -> Self {
+        LossArg::Known(l)
+    }
+}
+impl From<&str> for LossArg {
+    fn from(n: &str) -> Self {
+        LossArg::Named(n.into())
+    }
+}
+
+/// The targets of one batch: class indices, or a float array.
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a> {
+    /// One class index per sample.
+    Classes(&'a [usize]),
+    /// Float targets (one-hot rows, probabilities, regression values).
+    Dense(&'a Tensor),
+}
+
+impl LossFn {
+    /// Records the loss of `y_pred` against `y_true` on the tape.
+    /// `y_pred` holds logits if `self.from_logits`, else probabilities (for
+    /// the cross-entropies) or values.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the targets are of the wrong kind
+    /// (integer labels for a one-hot loss or the reverse), and the shape
+    /// errors of the ops.
+    pub fn compute(&self, tape: &mut Tape, y_true: Targets<'_>, y_pred: Var) -> Result<Var> {
+        let logits = self.from_logits;
+        match (self.loss, y_true) {
+            (Loss::SparseCategoricalCrossentropy, Targets::Classes(c)) => {
+                tape.sparse_categorical_crossentropy(c, y_pred, logits)
+            }
+            (Loss::SparseCategoricalCrossentropy, Targets::Dense(t)) => Err(Error::invalid(
+                "sparse_categorical_crossentropy",
+                "integer class labels, one per sample",
+                format!(
+                    "float targets of shape {}; for one-hot targets use categorical_crossentropy",
+                    fmt_shape(t.shape())
+                ),
+            )),
+            (Loss::CategoricalCrossentropy, Targets::Dense(t)) => {
+                tape.categorical_crossentropy(t, y_pred, logits)
+            }
+            (Loss::CategoricalCrossentropy, Targets::Classes(c)) => Err(Error::invalid(
+                "categorical_crossentropy",
+                "one-hot targets, one row per sample",
+                format!(
+                    "{} integer labels; use sparse_categorical_crossentropy, or one-hot encode them with to_categorical",
+                    c.len()
+                ),
+            )),
+            (loss, Targets::Classes(c)) => {
+                let t = Tensor::from_vec(&[c.len()], c.iter().map(|&v| v as f32).collect())?;
+                Self {
+                    loss,
+                    from_logits: logits,
+                }
+                .compute(tape, Targets::Dense(&t), y_pred)
+            }
+            (Loss::BinaryCrossentropy, Targets::Dense(t)) => tape.binary_crossentropy(t, y_pred, logits),
+            (Loss::MeanSquaredError, Targets::Dense(t)) => tape.mean_squared_error(t, y_pred),
+            (Loss::MeanAbsoluteError, Targets::Dense(t)) => tape.mean_absolute_error(t, y_pred),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_like_keras() {
+        assert_eq!(
+            "sparse_categorical_crossentropy".parse::<Loss>().unwrap(),
+            Loss::SparseCategoricalCrossentropy
+        );
+        assert_eq!(
+            "CategoricalCrossentropy".parse::<Loss>().unwrap(),
+            Loss::CategoricalCrossentropy
+        );
+        assert_eq!("mse".parse::<Loss>().unwrap(), Loss::MeanSquaredError);
+        assert_eq!("BCE".parse::<Loss>().unwrap(), Loss::BinaryCrossentropy);
+        assert!(
+            "hinge"
+                .parse::<Loss>()
+                .unwrap_err()
+                .to_string()
+                .contains("unknown loss identifier \"hinge\"")
+        );
+    }
+
+    #[test]
+    fn the_wrong_kind_of_targets_says_which_loss_to_use() {
+        let mut tape = Tape::new();
+        let p = tape.variable(Tensor::full(&[2, 3], 1.0 / 3.0));
+        let err = LossFn::from(Loss::CategoricalCrossentropy)
+            .compute(&mut tape, Targets::Classes(&[0, 2]), p)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("use sparse_categorical_crossentropy"),
+            "{err}"
+        );
+        let one_hot = Tensor::zeros(&[2, 3]);
+        let err = LossFn::from(Loss::SparseCategoricalCrossentropy)
+            .compute(&mut tape, Targets::Dense(&one_hot), p)
+            .unwrap_err();
+        assert!(err.to_string().contains("use categorical_crossentropy"), "{err}");
+    }
+
+    #[test]
+    fn values_follow_the_keras_formulas() {
+        // Uniform probabilities over 3 classes: every cross-entropy is ln 3.
+        let mut tape = Tape::new();
+        let p = tape.variable(Tensor::full(&[2, 3], 1.0 / 3.0));
+        let l = LossFn::from(Loss::SparseCategoricalCrossentropy)
+            .compute(&mut tape, Targets::Classes(&[0, 2]), p)
+            .unwrap();
+        approx::assert_abs_diff_eq!(tape.value(l).unwrap().item().unwrap(), 3f32.ln(), epsilon = 1e-6);
+        // Integer labels for mse are cast to float: ((0.5-1)² + (0.5-0)²)/2 = 0.25
+        let q = tape.variable(Tensor::full(&[2], 0.5));
+        let l = LossFn::from(Loss::MeanSquaredError)
+            .compute(&mut tape, Targets::Classes(&[1, 0]), q)
+            .unwrap();
+        approx::assert_abs_diff_eq!(tape.value(l).unwrap().item().unwrap(), 0.25, epsilon = 1e-7);
+    }
+}

@@ -1,0 +1,257 @@
+//! Turning user arrays into what training needs, and checking them first:
+//! inputs are `f32` arrays with samples along axis 0; targets are integer
+//! class labels (any integer type) or `f32` arrays.
+
+use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, Data, Dimension};
+
+use crate::error::{Error, Result, fmt_shape};
+use crate::losses::Targets;
+use crate::tensor::Tensor;
+use crate::utils::Label;
+
+/// Targets, converted and owned.
+#[derive(Clone, Debug)]
+pub enum TargetData {
+    /// One class index per sample.
+    Classes(Vec<usize>),
+    /// Float targets, samples along axis 0.
+    Dense(ArrayD<f32>),
+}
+
+impl TargetData {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            TargetData::Classes(c) => c.len(),
+            TargetData::Dense(d) => d.shape().first().copied().unwrap_or(0),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether these are class labels.
+    pub fn is_sparse(&self) -> bool {
+        matches!(self, TargetData::Classes(_))
+    }
+
+    /// The targets of the samples `rows`, in that order.
+    pub(crate) fn gather(&self, rows: &[usize]) -> BatchTargets {
+        match self {
+            TargetData::Classes(c) => BatchTargets::Classes(rows.iter().map(|&i| c[i]).collect()),
+            TargetData::Dense(d) => BatchTargets::Dense(Tensor::from(d.select(Axis(0), rows))),
+        }
+    }
+
+    /// The samples `range`, for validation splits.
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> TargetData {
+        match self {
+            TargetData::Classes(c) => TargetData::Classes(c[range].to_vec()),
+            TargetData::Dense(d) => TargetData::Dense(d.slice_axis(Axis(0), range.into()).to_owned()),
+        }
+    }
+}
+
+/// The targets of one batch.
+pub(crate) enum BatchTargets {
+    Classes(Vec<usize>),
+    Dense(Tensor),
+}
+
+impl BatchTargets {
+    pub(crate) fn as_targets(&self) -> Targets<'_> {
+        match self {
+            BatchTargets::Classes(c) => Targets::Classes(c),
+            BatchTargets::Dense(t) => Targets::Dense(t),
+        }
+    }
+}
+
+/// Arrays usable as targets: integer labels of any type, or `f32` values.
+pub trait IntoTargets {
+    /// The targets, converted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for negative labels or a label array of
+    /// rank above 2.
+    fn to_targets(&self) -> Result<TargetData>;
+}
+
+/// An element type of a target array.
+pub trait TargetElement: Copy {
+    /// Converts an array of these into targets.
+    ///
+    /// # Errors
+    /// As [`IntoTargets::to_targets`].
+    fn convert(array: ArrayViewD<'_, Self>) -> Result<TargetData>;
+}
+
+macro_rules! label_targets {
+    ($($t:ty),*) => {$(
+        impl TargetElement for $t {
+            fn convert(array: ArrayViewD<'_, Self>) -> Result<TargetData> {
+                labels(array)
+            }
+        }
+    )*};
+}
+label_targets!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl TargetElement for f32 {
+    fn convert(array: ArrayViewD<'_, Self>) -> Result<TargetData> {
+        if array.ndim() == 0 {
+            return Err(Error::invalid("fit", "targets with a sample axis", "a scalar"));
+        }
+        Ok(TargetData::Dense(array.as_standard_layout().into_owned()))
+    }
+}
+
+fn labels<L: Label + std::fmt::Display>(array: ArrayViewD<'_, L>) -> Result<TargetData> {
+    let ok_shape = array.ndim() == 1 || (array.ndim() == 2 && array.shape()[1] == 1);
+    if !ok_shape {
+        return Err(Error::invalid(
+            "fit",
+            "integer labels of shape (samples,) or (samples, 1); one-hot targets must be f32",
+            format!("integer targets of shape {}", fmt_shape(array.shape())),
+        ));
+    }
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            l.to_index().ok_or_else(|| {
+                Error::invalid(
+                    "fit",
+                    "non-negative class labels",
+                    format!("label {l} at row {i}"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(TargetData::Classes)
+}
+
+impl<S, D> IntoTargets for ArrayBase<S, D>
+where
+    S: Data,
+    S::Elem: TargetElement,
+    D: Dimension,
+{
+    fn to_targets(&self) -> Result<TargetData> {
+        S::Elem::convert(self.view().into_dyn())
+    }
+}
+
+impl IntoTargets for TargetData {
+    fn to_targets(&self) -> Result<TargetData> {
+        Ok(self.clone())
+    }
+}
+
+/// `x` as a row-major view with samples along axis 0, after checking it has
+/// samples, the right sample shape (if known) and only finite values.
+pub(crate) fn check_inputs<'a>(
+    op: &'static str,
+    x: ArrayViewD<'a, f32>,
+    expected_sample: Option<&[usize]>,
+) -> Result<ndarray::CowArray<'a, f32, ndarray::IxDyn>> {
+    if x.ndim() < 2 {
+        return Err(Error::shape(
+            op,
+            "x with a batch axis and at least one feature axis, e.g. (samples, 784)",
+            format!("x of shape {}", fmt_shape(x.shape())),
+        ));
+    }
+    if x.shape()[0] == 0 {
+        return Err(Error::invalid(
+            op,
+            "at least one sample",
+            format!("an empty x of shape {}", fmt_shape(x.shape())),
+        ));
+    }
+    if let Some(sample) = expected_sample {
+        if &x.shape()[1..] != sample {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "input samples of shape {} (the model's input, {} per sample)",
+                    fmt_shape(sample),
+                    sample.iter().product::<usize>()
+                ),
+                format!("x of shape {}", fmt_shape(x.shape())),
+            ));
+        }
+    }
+    let x: ndarray::CowArray<'a, f32, ndarray::IxDyn> = if x.is_standard_layout() {
+        x.into()
+    } else {
+        x.as_standard_layout().into_owned().into()
+    };
+    let flat = x.as_slice().expect("standard layout");
+    if let Some(at) = flat.iter().position(|v| !v.is_finite()) {
+        let per_row = flat.len() / x.shape()[0];
+        return Err(Error::invalid(
+            op,
+            "finite values in x",
+            format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+        ));
+    }
+    Ok(x)
+}
+
+/// Checks targets against the model's outputs and the inputs' count.
+pub(crate) fn check_targets(
+    op: &'static str,
+    targets: &TargetData,
+    samples: usize,
+    output: &[usize],
+    loss: crate::losses::Loss,
+) -> Result<()> {
+    if targets.len() != samples {
+        return Err(Error::invalid(
+            op,
+            format!("one target per sample of x ({samples})"),
+            format!("{} targets", targets.len()),
+        ));
+    }
+    let units = output.last().copied().unwrap_or(1);
+    match targets {
+        TargetData::Classes(c) if loss.is_sparse() => {
+            if let Some((index, &label)) = c.iter().enumerate().find(|&(_, &l)| l >= units) {
+                return Err(Error::LabelOutOfRange {
+                    op,
+                    label,
+                    index,
+                    num_classes: units,
+                });
+            }
+        }
+        TargetData::Classes(_) => {}
+        TargetData::Dense(d) => {
+            let sample = &d.shape()[1..];
+            let fits = sample == output
+                || (sample.is_empty() && output == [1])
+                || (sample.len() == output.len() + 1
+                    && sample.last() == Some(&1)
+                    && &sample[..output.len()] == output);
+            if !fits {
+                let hint = if loss == crate::losses::Loss::CategoricalCrossentropy {
+                    format!(" (one-hot targets must have {units} columns, one per output unit)")
+                } else {
+                    String::new()
+                };
+                return Err(Error::shape(
+                    op,
+                    format!(
+                        "targets of shape {} per sample, like the model's output{hint}",
+                        fmt_shape(output)
+                    ),
+                    format!("targets of shape {}", fmt_shape(d.shape())),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

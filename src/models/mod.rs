@@ -1,0 +1,12 @@
+//! Models: [`Sequential`], with `compile`, `fit`, `evaluate`, `predict` and
+//! `summary`.
+
+mod data;
+mod options;
+mod sequential;
+mod summary;
+mod trainer;
+
+pub use data::{IntoTargets, TargetData, TargetElement};
+pub use options::{EvaluateOptions, FitOptions};
+pub use sequential::Sequential;

@@ -1,0 +1,477 @@
+//! `fit`, `evaluate` and `predict`: batches in, steps run, callbacks told.
+//! The loop only orchestrates; printing is the `ProgbarLogger`'s, the
+//! record is the `History`'s.
+
+use ndarray::{ArrayBase, ArrayD, CowArray, Data, Dimension, IxDyn};
+use rand::seq::SliceRandom;
+
+use super::Sequential;
+use super::data::{BatchTargets, IntoTargets, TargetData, check_inputs, check_targets};
+use super::options::{EvaluateOptions, FitOptions};
+use crate::autograd::Var;
+use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
+use crate::error::{Error, Result};
+use crate::layers::Forward;
+use crate::losses::{Loss, LossFn};
+use crate::metrics::MetricState;
+use crate::ops::Activation;
+use crate::tensor::Tensor;
+use crate::utils::progbar::{Progbar, Sink};
+
+/// Validated inputs and targets.
+struct Dataset<'a> {
+    x: CowArray<'a, f32, IxDyn>,
+    y: TargetData,
+}
+
+impl Dataset<'_> {
+    fn len(&self) -> usize {
+        self.x.shape()[0]
+    }
+
+    /// The inputs of samples `rows`, as one batch tensor.
+    fn gather_x(&self, rows: &[usize]) -> Tensor {
+        let flat = self.x.as_slice().expect("checked standard layout");
+        let width = flat.len() / self.len();
+        let mut data = Vec::with_capacity(rows.len() * width);
+        for &r in rows {
+            data.extend_from_slice(&flat[r * width..(r + 1) * width]);
+        }
+        let mut shape = self.x.shape().to_vec();
+        shape[0] = rows.len();
+        Tensor::from_vec(&shape, data).expect("rows × width elements")
+    }
+}
+
+impl Sequential {
+    /// Trains the model on `x` (samples along axis 0) and targets `y`
+    /// (integer class labels of any integer type, or `f32` arrays) and
+    /// returns the [`History`] of every epoch's metrics.
+    ///
+    /// Prints what Keras prints: `Epoch 1/5`, then a progress bar ending
+    /// `1500/1500 ━━━━━━━━━━━━━━━━━━━━ 1s 1ms/step - accuracy: 0.7947 - loss: 0.6069`
+    /// (with `val_` entries when there is validation data).
+    ///
+    /// ```
+    /// use kerust::prelude::*;
+    /// use ndarray::{Array1, Array2};
+    ///
+    /// let x = Array2::from_shape_fn((64, 2), |(i, j)| if (i % 2 == 0) == (j == 0) { 1.0 } else { 0.0 });
+    /// let y = Array1::from_shape_fn(64, |i| (i % 2) as u8);
+    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(2)]);
+    /// model.compile_with(SGD::new().learning_rate(0.5), "sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let history = model.fit(&x, &y, FitOptions::default().epochs(20).verbose(0))?;
+    /// assert_eq!(history.last("accuracy"), Some(1.0));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// If the model is not compiled; `x` and `y` differ in length; `x`'s
+    /// samples do not have the model's input shape; a label is not below
+    /// the number of output units, or one-hot targets have the wrong width;
+    /// `batch_size` is 0; the data is empty; `validation_split` is outside
+    /// `[0, 1)`; `x` holds NaN or infinite values (the message names the row).
+    pub fn fit<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y, options: FitOptions<'_>) -> Result<History>
+    where
+        S: Data<Elem = f32>,
+        D: Dimension,
+        Y: IntoTargets + ?Sized,
+    {
+        const OP: &str = "fit";
+        let loss = self.compiled(OP)?.loss.loss;
+        if options.batch_size == 0 {
+            return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
+        }
+        if !(0.0..1.0).contains(&options.validation_split) {
+            return Err(Error::invalid(
+                OP,
+                "validation_split in [0, 1)",
+                format!("validation_split={}", options.validation_split),
+            ));
+        }
+        let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
+        let (train, validation) = match options.validation_data {
+            Some((vx, vy)) => {
+                let validation = self.prepare("fit (validation_data)", vx, vy.to_targets()?, loss)?;
+                (data, Some(validation))
+            }
+            None if options.validation_split > 0.0 => {
+                let n = data.len();
+                let split_at = (n as f64 * (1.0 - options.validation_split)).floor() as usize;
+                if split_at == 0 || split_at == n {
+                    return Err(Error::invalid(
+                        OP,
+                        "a validation_split that leaves samples for both training and validation",
+                        format!(
+                            "validation_split={} of {n} samples: {split_at} for training, {} for validation",
+                            options.validation_split,
+                            n - split_at
+                        ),
+                    ));
+                }
+                let x_val = data
+                    .x
+                    .slice_axis(ndarray::Axis(0), (split_at..n).into())
+                    .to_owned();
+                let validation = Dataset {
+                    x: CowArray::from(x_val),
+                    y: data.y.slice(split_at..n),
+                };
+                let x_train = data
+                    .x
+                    .slice_axis(ndarray::Axis(0), (0..split_at).into())
+                    .to_owned();
+                let train = Dataset {
+                    x: CowArray::from(x_train),
+                    y: data.y.slice(0..split_at),
+                };
+                (train, Some(validation))
+            }
+            None => (data, None),
+        };
+
+        let n = train.len();
+        let batch_size = options.batch_size;
+        let params = TrainParams {
+            epochs: options.epochs,
+            steps: n.div_ceil(batch_size),
+            verbose: options.verbose,
+        };
+        let mut history = History::default();
+        let mut progress = ProgbarLogger::new();
+        let mut callbacks: Vec<&mut dyn Callback> = vec![&mut history];
+        if options.verbose > 0 {
+            callbacks.push(&mut progress);
+        }
+        callbacks.iter_mut().for_each(|c| c.on_train_begin(&params));
+
+        let mut metrics = self.metric_states(&train.y)?;
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut logs = Logs::new();
+        for epoch in options.initial_epoch..options.epochs {
+            callbacks.iter_mut().for_each(|c| c.on_epoch_begin(epoch));
+            if options.shuffle {
+                order.shuffle(&mut self.rng);
+            }
+            metrics.iter_mut().for_each(MetricState::reset);
+            let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+            for (batch, rows) in order.chunks(batch_size).enumerate() {
+                let targets = train.y.gather(rows);
+                let (loss_value, predictions) = self.step(train.gather_x(rows), &targets, true)?;
+                loss_sum += f64::from(loss_value) * rows.len() as f64;
+                seen += rows.len();
+                update_metrics(&mut metrics, &targets, &predictions);
+                logs = epoch_logs(loss_sum / seen as f64, &metrics);
+                callbacks
+                    .iter_mut()
+                    .for_each(|c| c.on_train_batch_end(batch, &logs));
+            }
+            if let Some(validation) = &validation {
+                let (val_loss, val_metrics) = self.run_evaluation(validation, batch_size, None)?;
+                for (k, v) in epoch_logs(val_loss, &val_metrics) {
+                    logs.insert(format!("val_{k}"), v);
+                }
+            }
+            callbacks.iter_mut().for_each(|c| c.on_epoch_end(epoch, &logs));
+        }
+        callbacks.iter_mut().for_each(|c| c.on_train_end(&logs));
+        drop(callbacks);
+        Ok(history)
+    }
+
+    /// Loss and metrics of the model on `x`, `y`: `[loss, metrics…]` in the
+    /// order given to `compile`, as Keras' `evaluate` returns them. Prints a
+    /// progress bar; see [`evaluate_with`](Sequential::evaluate_with) to
+    /// change that or the batch size.
+    ///
+    /// # Errors
+    /// As [`fit`](Sequential::fit), for the data.
+    pub fn evaluate<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y) -> Result<Vec<f64>>
+    where
+        S: Data<Elem = f32>,
+        D: Dimension,
+        Y: IntoTargets + ?Sized,
+    {
+        self.evaluate_with(x, y, EvaluateOptions::default())
+    }
+
+    /// [`evaluate`](Sequential::evaluate) with explicit options.
+    ///
+    /// # Errors
+    /// As [`evaluate`](Sequential::evaluate), and a `batch_size` of 0.
+    pub fn evaluate_with<S, D, Y>(
+        &mut self,
+        x: &ArrayBase<S, D>,
+        y: &Y,
+        options: EvaluateOptions,
+    ) -> Result<Vec<f64>>
+    where
+        S: Data<Elem = f32>,
+        D: Dimension,
+        Y: IntoTargets + ?Sized,
+    {
+        const OP: &str = "evaluate";
+        let loss = self.compiled(OP)?.loss.loss;
+        if options.batch_size == 0 {
+            return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
+        }
+        let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
+        let (loss, metrics) = self.run_evaluation(&data, options.batch_size, Some(options.verbose))?;
+        Ok(std::iter::once(loss)
+            .chain(metrics.iter().map(MetricState::result))
+            .collect())
+    }
+
+    /// The model's outputs for `x`, computed batch by batch (dropout off),
+    /// with samples along axis 0: shape `(samples, outputs…)`.
+    ///
+    /// # Errors
+    /// If the model is not compiled, or `x` does not fit its input.
+    pub fn predict<S, D>(&mut self, x: &ArrayBase<S, D>) -> Result<ArrayD<f32>>
+    where
+        S: Data<Elem = f32>,
+        D: Dimension,
+    {
+        self.predict_with(x, EvaluateOptions::default().verbose(0))
+    }
+
+    /// [`predict`](Sequential::predict) with explicit options.
+    ///
+    /// # Errors
+    /// As [`predict`](Sequential::predict), and a `batch_size` of 0.
+    pub fn predict_with<S, D>(&mut self, x: &ArrayBase<S, D>, options: EvaluateOptions) -> Result<ArrayD<f32>>
+    where
+        S: Data<Elem = f32>,
+        D: Dimension,
+    {
+        const OP: &str = "predict";
+        self.compiled(OP)?;
+        if options.batch_size == 0 {
+            return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
+        }
+        let x = self.prepare_inputs(OP, x.view().into_dyn())?;
+        let n = x.shape()[0];
+        let data = Dataset {
+            x,
+            y: TargetData::Classes(vec![0; n]),
+        };
+        let steps = n.div_ceil(options.batch_size) as u64;
+        let mut bar = Progbar::new(steps, options.verbose, Sink::Stdout);
+        let mut outputs = Vec::new();
+        let rows: Vec<usize> = (0..n).collect();
+        for (b, chunk) in rows.chunks(options.batch_size).enumerate() {
+            let out = self.forward(data.gather_x(chunk), false, false)?;
+            outputs.push(self.tape.value(out.0)?.view().to_owned());
+            bar.update(b as u64 + 1, &[]);
+        }
+        bar.finish(steps, &[]);
+        let views: Vec<_> = outputs.iter().map(|o| o.view()).collect();
+        Ok(ndarray::concatenate(ndarray::Axis(0), &views).expect("batches share their sample shape"))
+    }
+
+    /// Builds the model from the data if needed, then validates inputs and targets.
+    fn prepare<'x>(
+        &mut self,
+        op: &'static str,
+        x: ndarray::ArrayViewD<'x, f32>,
+        y: TargetData,
+        loss: Loss,
+    ) -> Result<Dataset<'x>> {
+        let x = self.prepare_inputs(op, x)?;
+        let output = self.output_shape().map(<[usize]>::to_vec).unwrap_or_default();
+        check_targets(op, &y, x.shape()[0], &output, loss)?;
+        Ok(Dataset { x, y })
+    }
+
+    fn prepare_inputs<'x>(
+        &mut self,
+        op: &'static str,
+        x: ndarray::ArrayViewD<'x, f32>,
+    ) -> Result<CowArray<'x, f32, IxDyn>> {
+        if self.layers.is_empty() {
+            return Err(Error::invalid(
+                op,
+                "a model with at least one layer",
+                "an empty Sequential",
+            ));
+        }
+        if let Some(e) = &self.build_error {
+            return Err(Error::invalid(op, "a model whose layers build", e.clone()));
+        }
+        if !self.is_built() && x.ndim() >= 2 {
+            self.build(&x.shape()[1..])?;
+        }
+        check_inputs(op, x, self.input_shape.as_deref())
+    }
+
+    fn metric_states(&self, targets: &TargetData) -> Result<Vec<MetricState>> {
+        let outputs = self.output_shape().and_then(|s| s.last().copied()).unwrap_or(1);
+        Ok(self
+            .compiled("fit")?
+            .metrics
+            .iter()
+            .map(|m| MetricState::new(m.name(), m.resolve(targets.is_sparse(), outputs)))
+            .collect())
+    }
+
+    /// Mean loss and metrics over `data`, in order, without training.
+    fn run_evaluation(
+        &mut self,
+        data: &Dataset<'_>,
+        batch_size: usize,
+        verbose: Option<u8>,
+    ) -> Result<(f64, Vec<MetricState>)> {
+        let mut metrics = self.metric_states(&data.y)?;
+        let n = data.len();
+        let steps = n.div_ceil(batch_size) as u64;
+        let mut bar = verbose.map(|v| Progbar::new(steps, v, Sink::Stdout));
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        let rows: Vec<usize> = (0..n).collect();
+        for (b, chunk) in rows.chunks(batch_size).enumerate() {
+            let targets = data.y.gather(chunk);
+            let (loss_value, predictions) = self.step(data.gather_x(chunk), &targets, false)?;
+            loss_sum += f64::from(loss_value) * chunk.len() as f64;
+            seen += chunk.len();
+            update_metrics(&mut metrics, &targets, &predictions);
+            if let Some(bar) = &mut bar {
+                let logs = epoch_logs(loss_sum / seen as f64, &metrics);
+                let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                bar.update(b as u64 + 1, &values);
+            }
+        }
+        let loss = loss_sum / seen.max(1) as f64;
+        if let Some(bar) = &mut bar {
+            let logs = epoch_logs(loss, &metrics);
+            let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            bar.finish(steps, &values);
+        }
+        Ok((loss, metrics))
+    }
+
+    /// Records the forward pass of a batch on the tape. With `logits`, the
+    /// last layer's final activation is left out and returned, for a loss
+    /// computed from logits. The weights enter the tape as variables only
+    /// when training.
+    fn forward(
+        &mut self,
+        x: Tensor,
+        training: bool,
+        logits: bool,
+    ) -> Result<(Var, Vec<Var>, Option<Activation>)> {
+        let Sequential {
+            layers, tape, rng, ..
+        } = self;
+        tape.clear();
+        let mut h = tape.constant(x);
+        let mut vars = Vec::new();
+        let mut ranges = Vec::with_capacity(layers.len());
+        for layer in layers.iter() {
+            let start = vars.len();
+            for p in layer.params() {
+                let value = p.value.clone();
+                vars.push(if training && p.trainable {
+                    tape.variable(value)
+                } else {
+                    tape.constant(value)
+                });
+            }
+            ranges.push(start..vars.len());
+        }
+        let last = layers.len() - 1;
+        let mut skipped = None;
+        for (i, (layer, range)) in layers.iter_mut().zip(ranges).enumerate() {
+            let mut f = Forward {
+                tape,
+                params: &vars[range],
+                training,
+                rng,
+            };
+            h = if i == last && logits {
+                skipped = layer.output_activation();
+                layer.forward_pre_activation(&mut f, h)?
+            } else {
+                layer.forward(&mut f, h)?
+            };
+        }
+        Ok((h, vars, skipped))
+    }
+
+    /// One batch: forward, loss, and with `training` backward and update.
+    /// Returns the batch loss and the predictions (probabilities).
+    fn step(&mut self, x: Tensor, y: &BatchTargets, training: bool) -> Result<(f32, ArrayD<f32>)> {
+        let loss_fn = self.compiled("fit")?.loss;
+        // A cross-entropy on probabilities that follow a softmax (sigmoid) is
+        // computed from the logits, as Keras' TensorFlow backend does.
+        let fuse = !loss_fn.from_logits
+            && matches!(
+                (
+                    loss_fn.loss,
+                    self.layers.last().and_then(|l| l.output_activation())
+                ),
+                (
+                    Loss::SparseCategoricalCrossentropy | Loss::CategoricalCrossentropy,
+                    Some(Activation::Softmax)
+                ) | (Loss::BinaryCrossentropy, Some(Activation::Sigmoid))
+            );
+        let (out, vars, skipped) = self.forward(x, training, fuse)?;
+        let effective = LossFn {
+            loss: loss_fn.loss,
+            from_logits: loss_fn.from_logits || fuse,
+        };
+        let loss = effective.compute(&mut self.tape, y.as_targets(), out)?;
+        let loss_value = self.tape.value(loss)?.item()?;
+        let mut predictions = self.tape.value(out)?.view().to_owned();
+        if let Some(activation) = skipped {
+            activation.apply(predictions.view_mut());
+        }
+        if training {
+            self.tape.backward(loss)?;
+            let mut grads = Vec::new();
+            let mut k = 0;
+            for layer in &self.layers {
+                for p in layer.params() {
+                    if p.trainable {
+                        grads.push(self.tape.take_grad(vars[k])?);
+                    }
+                    k += 1;
+                }
+            }
+            // Let go of the tape's handles so the update below is in place.
+            self.tape.clear();
+            let compiled = self.compiled.as_mut().expect("checked above");
+            let mut params: Vec<&mut Tensor> = self
+                .layers
+                .iter_mut()
+                .flat_map(|l| l.params_mut())
+                .filter(|p| p.trainable)
+                .map(|p| &mut p.value)
+                .collect();
+            compiled.optimizer.apply(&mut params, &grads)?;
+        }
+        Ok((loss_value, predictions))
+    }
+}
+
+fn update_metrics(metrics: &mut [MetricState], targets: &BatchTargets, predictions: &ArrayD<f32>) {
+    if metrics.is_empty() {
+        return;
+    }
+    let n = predictions.shape().first().copied().unwrap_or(0);
+    let width = predictions.len() / n.max(1);
+    let view = predictions
+        .view()
+        .into_shape_with_order((n, width))
+        .expect("predictions are row-major");
+    for m in metrics {
+        m.update(targets.as_targets(), view);
+    }
+}
+
+fn epoch_logs(loss: f64, metrics: &[MetricState]) -> Logs {
+    let mut logs = Logs::new();
+    logs.insert("loss".into(), loss);
+    for m in metrics {
+        logs.insert(m.name.into(), m.result());
+    }
+    logs
+}

@@ -1,0 +1,46 @@
+//! Inverted dropout: each element is zeroed with probability `rate` and the
+//! survivors are scaled by `1/(1 − rate)`, so the expected value is kept and
+//! inference needs no rescaling. The backward applies the same mask.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+use crate::autograd::{Tape, Var};
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+impl Tape {
+    /// Drops elements of `x` with probability `rate`, drawing the mask from
+    /// `rng`. A rate of 0 returns `x` itself.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless `0 ≤ rate < 1`;
+    /// [`Error::ForeignVar`] if `x` is not on this tape.
+    pub fn dropout(&mut self, x: Var, rate: f32, rng: &mut StdRng) -> Result<Var> {
+        self.check("dropout", x)?;
+        if !(0.0..1.0).contains(&rate) {
+            return Err(Error::invalid(
+                "dropout",
+                "a rate in [0, 1)",
+                format!("rate={rate}"),
+            ));
+        }
+        if rate == 0.0 {
+            return Ok(x);
+        }
+        let scale = 1.0 / (1.0 - rate);
+        let shape = self.get(x).shape().to_vec();
+        let mask = ArrayD::from_shape_simple_fn(IxDyn(&shape), || {
+            if rng.random::<f32>() < rate { 0.0 } else { scale }
+        });
+        let mut y = self.get(x).view().to_owned();
+        y *= &mask;
+        Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
+            let mut dx = grad.to_owned();
+            Zip::from(&mut dx).and(&mask).for_each(|d, &m| *d *= m);
+            ctx.accumulate(x, dx);
+            Ok(())
+        }))
+    }
+}

@@ -1,0 +1,158 @@
+//! Adam, with Keras' placement of epsilon.
+
+use super::{Optimizer, OptimizerConfig, Slots, pair};
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// Adam: `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
+/// `w −= α·m/(√v + ε)` with `α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)`. As in Keras, `ε`
+/// is added to `√v` and is not bias-corrected (PyTorch differs here).
+/// AMSGrad uses the running maximum of `v`.
+///
+/// Keras defaults: `learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+/// epsilon=1e-7, amsgrad=False`.
+///
+/// **Keras equivalent:** `keras.optimizers.Adam()`
+#[derive(Clone, Debug)]
+pub struct Adam {
+    learning_rate: f32,
+    beta_1: f32,
+    beta_2: f32,
+    epsilon: f32,
+    amsgrad: bool,
+    iterations: u64,
+    slots: Slots,
+    scratch: Vec<f32>,
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Adam {
+    /// Adam with Keras' defaults.
+    pub fn new() -> Self {
+        Adam {
+            learning_rate: 0.001,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            amsgrad: false,
+            iterations: 0,
+            slots: Slots::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The learning rate (default 0.001).
+    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+
+    /// The first-moment decay `β₁` (default 0.9).
+    pub fn beta_1(mut self, beta_1: f32) -> Self {
+        self.beta_1 = beta_1;
+        self
+    }
+
+    /// The second-moment decay `β₂` (default 0.999).
+    pub fn beta_2(mut self, beta_2: f32) -> Self {
+        self.beta_2 = beta_2;
+        self
+    }
+
+    /// The fuzz factor `ε` (default 1e-7).
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Whether to use AMSGrad (default false).
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+}
+
+impl Optimizer for Adam {
+    fn name(&self) -> &'static str {
+        "Adam"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.learning_rate = learning_rate;
+    }
+
+    fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (name, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
+            if !(0.0..1.0).contains(&beta) {
+                return Err(Error::invalid(
+                    "Adam",
+                    format!("{name} in [0, 1)"),
+                    format!("{name}={beta}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
+        let t = (self.iterations + 1) as f32;
+        let alpha = self.learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
+        self.slots.prepare(params, 2 + usize::from(self.amsgrad), 0.0)?;
+        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
+            let Some(grad) = grad else { continue };
+            let (w, g) = pair("Adam", param, grad, &mut self.scratch)?;
+            let slots = self.slots.of(i);
+            let (m, rest) = slots.split_first_mut().expect("m slot");
+            let (v, rest) = rest.split_first_mut().expect("v slot");
+            match rest.first_mut() {
+                None => {
+                    for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                        *m += (g - *m) * (1.0 - b1);
+                        *v += (g * g - *v) * (1.0 - b2);
+                        *w -= alpha * *m / (v.sqrt() + eps);
+                    }
+                }
+                Some(v_hat) => {
+                    for ((((w, &g), m), v), vh) in w
+                        .iter_mut()
+                        .zip(g)
+                        .zip(m.iter_mut())
+                        .zip(v.iter_mut())
+                        .zip(v_hat.iter_mut())
+                    {
+                        *m += (g - *m) * (1.0 - b1);
+                        *v += (g * g - *v) * (1.0 - b2);
+                        *vh = vh.max(*v);
+                        *w -= alpha * *m / (vh.sqrt() + eps);
+                    }
+                }
+            }
+        }
+        self.iterations += 1;
+        Ok(())
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::Adam {
+            learning_rate: self.learning_rate,
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            epsilon: self.epsilon,
+            amsgrad: self.amsgrad,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Optimizers with Keras' names, defaults and update formulas: [`SGD`],
+//! [`RMSprop`] (the default of `compile`) and [`Adam`].
+//!
+//! An optimizer updates every trainable weight in place, in one pass over
+//! its elements, from the weight's gradient and the per-weight state it
+//! keeps (momentum, moving averages). The state is created on the first
+//! step, sized like the weights.
+
+mod adam;
+mod rmsprop;
+mod sgd;
+
+pub use adam::Adam;
+pub use rmsprop::RMSprop;
+pub use sgd::SGD;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// Updates weights from their gradients.
+pub trait Optimizer: Send + std::fmt::Debug {
+    /// Keras' class name, e.g. `"RMSprop"`.
+    fn name(&self) -> &'static str;
+
+    /// The current learning rate.
+    fn learning_rate(&self) -> f32;
+
+    /// Changes the learning rate (schedulers and callbacks do this).
+    fn set_learning_rate(&mut self, learning_rate: f32);
+
+    /// Steps taken so far (Keras' `iterations`).
+    fn iterations(&self) -> u64;
+
+    /// Checks the hyperparameters (called by `compile`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the bad hyperparameter.
+    fn validate(&self) -> Result<()>;
+
+    /// Applies one step: `params[i]` moves against `grads[i]`. Weights
+    /// without a gradient (`None`) are left alone.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if a gradient's size differs from its
+    /// weight's, or the weights differ from those of earlier steps.
+    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()>;
+
+    /// The configuration, for saving.
+    fn config(&self) -> OptimizerConfig;
+}
+
+/// An optimizer's hyperparameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum OptimizerConfig {
+    /// [`SGD`].
+    Sgd {
+        /// Learning rate.
+        learning_rate: f32,
+        /// Momentum.
+        momentum: f32,
+        /// Nesterov momentum.
+        nesterov: bool,
+    },
+    /// [`RMSprop`].
+    RmsProp {
+        /// Learning rate.
+        learning_rate: f32,
+        /// Discount of the squared-gradient average.
+        rho: f32,
+        /// Momentum.
+        momentum: f32,
+        /// Fuzz factor inside the square root.
+        epsilon: f32,
+        /// Centered variant.
+        centered: bool,
+    },
+    /// [`Adam`].
+    Adam {
+        /// Learning rate.
+        learning_rate: f32,
+        /// First-moment decay.
+        beta_1: f32,
+        /// Second-moment decay.
+        beta_2: f32,
+        /// Fuzz factor.
+        epsilon: f32,
+        /// AMSGrad variant.
+        amsgrad: bool,
+    },
+}
+
+/// Resolves Keras' optimizer strings (case-insensitive class names) to an
+/// optimizer with default arguments.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an unknown name.
+pub fn get(name: &str) -> Result<Box<dyn Optimizer>> {
+    match name.to_ascii_lowercase().as_str() {
+        "sgd" => Ok(Box::new(SGD::new())),
+        "rmsprop" => Ok(Box::new(RMSprop::new())),
+        "adam" => Ok(Box::new(Adam::new())),
+        _ => Err(Error::invalid(
+            "optimizers::get",
+            "one of sgd, rmsprop, adam",
+            format!("the unknown optimizer identifier {name:?}"),
+        )),
+    }
+}
+
+/// Per-weight state slots: `n` buffers per weight, created at the first step.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Slots {
+    buffers: Vec<Vec<Vec<f32>>>,
+}
+
+impl Slots {
+    /// The buffers of weight `i`, created (zero, or `init`) on first use;
+    /// checks that the weights are those of earlier steps.
+    pub(crate) fn prepare(&mut self, params: &[&mut Tensor], per_weight: usize, init: f32) -> Result<()> {
+        if self.buffers.is_empty() {
+            self.buffers = params
+                .iter()
+                .map(|p| vec![vec![init; p.len()]; per_weight])
+                .collect();
+            return Ok(());
+        }
+        let same = self.buffers.len() == params.len()
+            && self
+                .buffers
+                .iter()
+                .zip(params)
+                .all(|(b, p)| b.first().is_none_or(|s| s.len() == p.len()));
+        if !same {
+            return Err(Error::shape(
+                "Optimizer::apply",
+                format!("the {} weights of earlier steps", self.buffers.len()),
+                format!("{} weights of other sizes", params.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn of(&mut self, i: usize) -> &mut [Vec<f32>] {
+        &mut self.buffers[i]
+    }
+}
+
+/// The weight and gradient of entry `i` as flat slices, checked to match.
+pub(crate) fn pair<'a>(
+    name: &'static str,
+    param: &'a mut Tensor,
+    grad: &'a Tensor,
+    scratch: &'a mut Vec<f32>,
+) -> Result<(&'a mut [f32], &'a [f32])> {
+    if param.len() != grad.len() {
+        return Err(Error::shape(
+            name,
+            format!("a gradient of {} elements like its weight", param.len()),
+            format!("{} elements", grad.len()),
+        ));
+    }
+    let g = match grad.as_slice() {
+        Some(g) => g,
+        None => {
+            *scratch = grad.to_vec();
+            scratch.as_slice()
+        }
+    };
+    Ok((param.as_slice_mut(), g))
+}

@@ -1,0 +1,170 @@
+//! RMSprop, the default optimizer of Keras' `compile`.
+
+use super::{Optimizer, OptimizerConfig, Slots, pair};
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// RMSprop: `v = ρv + (1−ρ)g²`, `w −= lr·g/√(v + ε)`; centered, the mean
+/// gradient `a` is tracked and `v − a²` used; with momentum `μ`,
+/// `mom = μ·mom + lr·g/√(…)` and `w −= mom`. `ε` is inside the square root,
+/// as in Keras.
+///
+/// Keras defaults: `learning_rate=0.001, rho=0.9, momentum=0.0,
+/// epsilon=1e-7, centered=False`.
+///
+/// **Keras equivalent:** `keras.optimizers.RMSprop()`
+#[derive(Clone, Debug)]
+pub struct RMSprop {
+    learning_rate: f32,
+    rho: f32,
+    momentum: f32,
+    epsilon: f32,
+    centered: bool,
+    iterations: u64,
+    slots: Slots,
+    scratch: Vec<f32>,
+}
+
+impl Default for RMSprop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RMSprop {
+    /// RMSprop with Keras' defaults.
+    pub fn new() -> Self {
+        RMSprop {
+            learning_rate: 0.001,
+            rho: 0.9,
+            momentum: 0.0,
+            epsilon: 1e-7,
+            centered: false,
+            iterations: 0,
+            slots: Slots::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The learning rate (default 0.001).
+    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+
+    /// The discount `ρ` of the squared-gradient average (default 0.9).
+    pub fn rho(mut self, rho: f32) -> Self {
+        self.rho = rho;
+        self
+    }
+
+    /// The momentum (default 0).
+    pub fn momentum(mut self, momentum: f32) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// The fuzz factor `ε` (default 1e-7).
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Whether to normalise by the centered second moment (default false).
+    pub fn centered(mut self, centered: bool) -> Self {
+        self.centered = centered;
+        self
+    }
+}
+
+impl Optimizer for RMSprop {
+    fn name(&self) -> &'static str {
+        "RMSprop"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.learning_rate = learning_rate;
+    }
+
+    fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.rho) {
+            return Err(Error::invalid(
+                "RMSprop",
+                "rho in [0, 1]",
+                format!("rho={}", self.rho),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.momentum) {
+            return Err(Error::invalid(
+                "RMSprop",
+                "momentum in [0, 1]",
+                format!("momentum={}", self.momentum),
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        let (lr, rho, mu, eps) = (self.learning_rate, self.rho, self.momentum, self.epsilon);
+        let per_weight = 1 + usize::from(self.centered) + usize::from(mu > 0.0);
+        self.slots.prepare(params, per_weight, 0.0)?;
+        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
+            let Some(grad) = grad else { continue };
+            let (w, g) = pair("RMSprop", param, grad, &mut self.scratch)?;
+            let slots = self.slots.of(i);
+            let (velocity, rest) = slots.split_first_mut().expect("one slot at least");
+            if !self.centered && mu == 0.0 {
+                // The default path, in one pass.
+                for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
+                    *v = rho * *v + (1.0 - rho) * g * g;
+                    *w -= lr * g / (*v + eps).sqrt();
+                }
+                continue;
+            }
+            let (mut average, rest) = if self.centered {
+                let (a, r) = rest.split_first_mut().expect("centered slot");
+                (Some(a), r)
+            } else {
+                (None, rest)
+            };
+            let mut momentum = rest.first_mut();
+            for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
+                let v = &mut velocity[k];
+                *v = rho * *v + (1.0 - rho) * g * g;
+                let mut denominator = *v;
+                if let Some(a) = average.as_deref_mut() {
+                    a[k] = rho * a[k] + (1.0 - rho) * g;
+                    denominator -= a[k] * a[k];
+                }
+                let increment = lr * g / (denominator + eps).sqrt();
+                match momentum.as_deref_mut() {
+                    Some(m) => {
+                        m[k] = mu * m[k] + increment;
+                        *w -= m[k];
+                    }
+                    None => *w -= increment,
+                }
+            }
+        }
+        self.iterations += 1;
+        Ok(())
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::RmsProp {
+            learning_rate: self.learning_rate,
+            rho: self.rho,
+            momentum: self.momentum,
+            epsilon: self.epsilon,
+            centered: self.centered,
+        }
+    }
+}

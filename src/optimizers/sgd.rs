@@ -1,0 +1,116 @@
+//! Stochastic gradient descent, with optional (Nesterov) momentum.
+
+use super::{Optimizer, OptimizerConfig, Slots, pair};
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// Gradient descent: `w −= lr·g`; with momentum `μ`, `m = μm − lr·g` and
+/// `w += m` (Nesterov: `w += μm − lr·g`).
+///
+/// Keras defaults: `learning_rate=0.01, momentum=0.0, nesterov=False`.
+///
+/// **Keras equivalent:** `keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`
+#[derive(Clone, Debug)]
+pub struct SGD {
+    learning_rate: f32,
+    momentum: f32,
+    nesterov: bool,
+    iterations: u64,
+    slots: Slots,
+    scratch: Vec<f32>,
+}
+
+impl Default for SGD {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SGD {
+    /// SGD with Keras' defaults.
+    pub fn new() -> Self {
+        SGD {
+            learning_rate: 0.01,
+            momentum: 0.0,
+            nesterov: false,
+            iterations: 0,
+            slots: Slots::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The learning rate (default 0.01).
+    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+
+    /// The momentum, in `[0, 1]` (default 0).
+    pub fn momentum(mut self, momentum: f32) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Whether to use Nesterov momentum (default false).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+}
+
+impl Optimizer for SGD {
+    fn name(&self) -> &'static str {
+        "SGD"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.learning_rate = learning_rate;
+    }
+
+    fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.momentum) {
+            return Err(Error::invalid(
+                "SGD",
+                "momentum in [0, 1]",
+                format!("momentum={}", self.momentum),
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        let (lr, mu) = (self.learning_rate, self.momentum);
+        self.slots.prepare(params, usize::from(mu > 0.0), 0.0)?;
+        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
+            let Some(grad) = grad else { continue };
+            let (w, g) = pair("SGD", param, grad, &mut self.scratch)?;
+            if mu == 0.0 {
+                w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g);
+                continue;
+            }
+            let m = &mut self.slots.of(i)[0];
+            for ((w, g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
+                *m = mu * *m - lr * g;
+                *w += if self.nesterov { mu * *m - lr * g } else { *m };
+            }
+        }
+        self.iterations += 1;
+        Ok(())
+    }
+
+    fn config(&self) -> OptimizerConfig {
+        OptimizerConfig::Sgd {
+            learning_rate: self.learning_rate,
+            momentum: self.momentum,
+            nesterov: self.nesterov,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Everything the Keras walk-through needs, in one import:
+//!
+//! ```
+//! use kerust::prelude::*;
+//!
+//! let model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+//! # let _ = model;
+//! ```
+
+pub use crate::activations::Activation::{self, Linear, Relu, Sigmoid, Softmax, Tanh};
+pub use crate::callbacks::{Callback, History, Logs};
+pub use crate::datasets::{fashion_mnist, mnist};
+pub use crate::error::{Error, Result};
+pub use crate::initializers::Initializer;
+pub use crate::layers::{Dense, Dropout, Flatten, Layer};
+pub use crate::losses::Loss;
+pub use crate::metrics::Metric;
+pub use crate::model_selection::{KFold, StratifiedKFold, train_test_split, train_test_split_stratified};
+pub use crate::models::{EvaluateOptions, FitOptions, Sequential};
+pub use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
+pub use crate::sequential;
+pub use crate::tensor::Tensor;
+pub use crate::utils::{set_random_seed, to_categorical};

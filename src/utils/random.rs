@@ -1,0 +1,37 @@
+//! One seed for everything random: weight initialisation, shuffling and
+//! dropout.
+
+use std::sync::Mutex;
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+/// The global generator models draw their own seeds from; `None` until
+/// first used or seeded.
+static GENERATOR: Mutex<Option<StdRng>> = Mutex::new(None);
+
+/// Makes every model created afterwards reproducible, as
+/// `keras.utils.set_random_seed(seed)` does: each new model takes its seed
+/// for weight initialisation, shuffling and dropout from a generator
+/// restarted at `seed`. Without it, that generator starts from the
+/// operating system's entropy.
+///
+/// ```
+/// use kerust::prelude::*;
+///
+/// set_random_seed(42);
+/// let a = Sequential::new(vec![Dense::new(3).input_shape(2)]);
+/// set_random_seed(42);
+/// let b = Sequential::new(vec![Dense::new(3).input_shape(2)]);
+/// assert_eq!(a.get_weights(), b.get_weights());
+/// ```
+pub fn set_random_seed(seed: u64) {
+    *GENERATOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(StdRng::seed_from_u64(seed));
+}
+
+/// A fresh generator for a new model, seeded from the global one.
+pub(crate) fn model_rng() -> StdRng {
+    let mut guard = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let generator = guard.get_or_insert_with(|| StdRng::seed_from_u64(rand::rng().random()));
+    StdRng::seed_from_u64(generator.random())
+}
