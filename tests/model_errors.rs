@@ -1,0 +1,228 @@
+//! Every mistake a user can make with the Keras API is an `Err` with a
+//! message naming what was expected and what was found.
+
+use kerust::prelude::*;
+use ndarray::{Array1, Array2, Array3};
+
+fn compiled() -> Sequential {
+    let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    model
+        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    model
+}
+
+fn data(n: usize) -> (Array2<f32>, Array1<u8>) {
+    (
+        Array2::zeros((n, 784)),
+        Array1::from_shape_fn(n, |i| (i % 10) as u8),
+    )
+}
+
+fn quiet<'a>() -> FitOptions<'a> {
+    FitOptions::default().verbose(0)
+}
+
+#[test]
+fn using_the_model_before_compile() {
+    let mut model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
+    let (x, y) = data(4);
+    let expected = "expected a compiled model, found You must call `compile()` before using the model.";
+    assert_eq!(
+        model.fit(&x, &y, quiet()).unwrap_err().to_string(),
+        format!("fit: {expected}")
+    );
+    assert_eq!(
+        model.evaluate(&x, &y).unwrap_err().to_string(),
+        format!("evaluate: {expected}")
+    );
+    assert_eq!(
+        model.predict(&x).unwrap_err().to_string(),
+        format!("predict: {expected}")
+    );
+}
+
+#[test]
+fn x_and_y_of_different_lengths() {
+    let (x, _) = data(10);
+    let (_, y) = data(9);
+    assert_eq!(
+        compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
+        "fit: expected one target per sample of x (10), found 9 targets"
+    );
+    assert!(compiled().evaluate(&x, &y).is_err());
+}
+
+#[test]
+fn a_feature_count_that_does_not_match_the_input() {
+    let x = Array3::<f32>::zeros((5, 28, 28));
+    let (_, y) = data(5);
+    assert_eq!(
+        compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
+        "fit: expected input samples of shape (784,) (the model's input, 784 per sample), found x of shape (5, 28, 28)"
+    );
+    let x = Array2::<f32>::zeros((5, 100));
+    assert!(
+        compiled()
+            .predict(&x)
+            .unwrap_err()
+            .to_string()
+            .contains("found x of shape (5, 100)")
+    );
+    // A one-dimensional x has no feature axis.
+    let x = Array1::<f32>::zeros(5);
+    assert!(
+        compiled()
+            .fit(&x, &y, quiet())
+            .unwrap_err()
+            .to_string()
+            .contains("at least one feature axis")
+    );
+}
+
+#[test]
+fn a_label_beyond_the_output_units() {
+    let (x, mut y) = data(6);
+    y[4] = 10;
+    let err = compiled().fit(&x, &y, quiet()).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::LabelOutOfRange {
+            label: 10,
+            index: 4,
+            num_classes: 10,
+            ..
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "fit: expected labels in 0..10 (one per class of the prediction), found label 10 at index 4"
+    );
+    let y = Array1::from_vec(vec![0i64, -1, 2, 3, 4, 5]);
+    assert_eq!(
+        compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
+        "fit: expected non-negative class labels, found label -1 at row 1"
+    );
+}
+
+#[test]
+fn one_hot_targets_of_the_wrong_width() {
+    let (x, y) = data(6);
+    let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    model
+        .compile(Loss::CategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    let narrow = to_categorical(&y.mapv(|v| v % 5), Some(5)).unwrap();
+    assert_eq!(
+        model.fit(&x, &narrow, quiet()).unwrap_err().to_string(),
+        "fit: expected targets of shape (10,) per sample, like the model's output \
+         (one-hot targets must have 10 columns, one per output unit), found targets of shape (6, 5)"
+    );
+    // Integer labels with the one-hot loss: the most common beginner mistake.
+    let err = model.fit(&x, &y, quiet()).unwrap_err().to_string();
+    assert!(err.contains("use sparse_categorical_crossentropy"), "{err}");
+}
+
+#[test]
+fn batch_size_zero_and_empty_data() {
+    let (x, y) = data(4);
+    assert_eq!(
+        compiled()
+            .fit(&x, &y, quiet().batch_size(0))
+            .unwrap_err()
+            .to_string(),
+        "fit: expected a batch_size of at least 1, found batch_size=0"
+    );
+    assert!(
+        compiled()
+            .evaluate_with(&x, &y, EvaluateOptions::default().batch_size(0))
+            .is_err()
+    );
+    let (x, y) = data(0);
+    assert_eq!(
+        compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
+        "fit: expected at least one sample, found an empty x of shape (0, 784)"
+    );
+    assert!(compiled().predict(&x).is_err());
+}
+
+#[test]
+fn validation_split_outside_zero_one() {
+    let (x, y) = data(10);
+    for bad in [1.0, 1.5, -0.1, f64::NAN] {
+        let err = compiled()
+            .fit(&x, &y, quiet().validation_split(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("fit: expected validation_split in [0, 1)"),
+            "{err}"
+        );
+    }
+    // A split that leaves nothing to train on.
+    let (x, y) = data(1);
+    assert!(compiled().fit(&x, &y, quiet().validation_split(0.5)).is_err());
+}
+
+#[test]
+fn nan_or_infinite_inputs_name_the_row() {
+    let (mut x, y) = data(8);
+    x[[5, 17]] = f32::NAN;
+    assert_eq!(
+        compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
+        "fit: expected finite values in x, found NaN at row 5, column 17"
+    );
+    x[[5, 17]] = 0.0;
+    x[[2, 0]] = f32::INFINITY;
+    assert_eq!(
+        compiled().evaluate(&x, &y).unwrap_err().to_string(),
+        "evaluate: expected finite values in x, found inf at row 2, column 0"
+    );
+    assert!(compiled().predict(&x).is_err());
+}
+
+#[test]
+fn unknown_names_and_bad_layers() {
+    let mut model = compiled();
+    assert!(
+        model
+            .compile("hinge", &["accuracy"])
+            .unwrap_err()
+            .to_string()
+            .contains("unknown loss identifier")
+    );
+    assert!(
+        model
+            .compile("mse", &["f1"])
+            .unwrap_err()
+            .to_string()
+            .contains("unknown metric identifier")
+    );
+    assert!(
+        model
+            .compile_with(SGD::new().momentum(2.0), "mse", &["accuracy"])
+            .unwrap_err()
+            .to_string()
+            .contains("momentum in [0, 1]")
+    );
+    let mut bad = Sequential::new(vec![Dense::new(10).activation("relux").input_shape(4)]);
+    let err = bad.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    assert!(err.contains("unknown activation identifier \"relux\""), "{err}");
+    let mut zero = Sequential::new(vec![Dense::new(0).input_shape(4)]);
+    assert!(
+        zero.compile("mse", &[] as &[Metric])
+            .unwrap_err()
+            .to_string()
+            .contains("units=0")
+    );
+    let mut empty = Sequential::new(Vec::<Dense>::new());
+    empty.compile("mse", &[] as &[Metric]).unwrap();
+    let (x, y) = data(2);
+    assert!(
+        empty
+            .fit(&x, &y, quiet())
+            .unwrap_err()
+            .to_string()
+            .contains("at least one layer")
+    );
+}

@@ -1,0 +1,126 @@
+//! Optimizer updates against values from Keras' own tests and values worked
+//! out by hand from the Keras formulas (tolerance 1e-6 unless stated).
+
+use kerust::optimizers::{Adam, Optimizer, RMSprop, SGD};
+use kerust::tensor::Tensor;
+
+fn step(opt: &mut dyn Optimizer, w: &[f32], g: &[f32]) -> Vec<f32> {
+    let mut param = Tensor::from_vec(&[w.len()], w.to_vec()).unwrap();
+    let grad = Tensor::from_vec(&[g.len()], g.to_vec()).unwrap();
+    opt.apply(&mut [&mut param], &[Some(grad)]).unwrap();
+    param.to_vec()
+}
+
+fn assert_close(a: &[f32], b: &[f32], tol: f32) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= tol, "{a:?} vs {b:?}");
+    }
+}
+
+const W: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
+const G: [f32; 4] = [1.0, 6.0, 7.0, 2.0];
+
+#[test]
+fn single_steps_from_keras_tests() {
+    // keras/src/optimizers/*_test.py::test_single_step, learning_rate=0.5,
+    // grads [1, 6, 7, 2], vars [1, 2, 3, 4]; Keras asserts at 1e-4.
+    assert_close(
+        &step(&mut SGD::new().learning_rate(0.5), &W, &G),
+        &[0.5, -1.0, -0.5, 3.0],
+        1e-6,
+    );
+    assert_close(
+        &step(&mut RMSprop::new().learning_rate(0.5), &W, &G),
+        &[-0.5811, 0.4189, 1.4189, 2.4189],
+        1e-4,
+    );
+    assert_close(
+        &step(&mut Adam::new().learning_rate(0.5), &W, &G),
+        &[0.5, 1.5, 2.5, 3.5],
+        1e-4,
+    );
+}
+
+#[test]
+fn sgd_momentum_and_nesterov_by_hand() {
+    // μ = 0.9, lr = 0.1, g = 1 twice:
+    // m1 = −0.1, w1 = 1 − 0.1 = 0.9; m2 = 0.9·(−0.1) − 0.1 = −0.19, w2 = 0.71
+    let mut sgd = SGD::new().learning_rate(0.1).momentum(0.9);
+    let w1 = step(&mut sgd, &[1.0], &[1.0]);
+    assert_close(&w1, &[0.9], 1e-6);
+    assert_close(&step(&mut sgd, &w1, &[1.0]), &[0.71], 1e-6);
+    // Nesterov: w1 = 1 + (0.9·(−0.1) − 0.1) = 0.81; m2 = −0.19, w2 = 0.81 + 0.9·(−0.19) − 0.1 = 0.539
+    let mut nesterov = SGD::new().learning_rate(0.1).momentum(0.9).nesterov(true);
+    let w1 = step(&mut nesterov, &[1.0], &[1.0]);
+    assert_close(&w1, &[0.81], 1e-6);
+    assert_close(&step(&mut nesterov, &w1, &[1.0]), &[0.539], 1e-6);
+    assert_eq!(nesterov.iterations(), 2);
+}
+
+#[test]
+fn rmsprop_two_steps_centered_and_momentum_by_hand() {
+    // Plain, lr 0.01, g = 2 then 1:
+    // v1 = 0.1·4 = 0.4, w1 = 1 − 0.02/√(0.4+1e-7) = 0.968377
+    // v2 = 0.9·0.4 + 0.1·1 = 0.46, w2 = w1 − 0.01/√0.46 = 0.953633
+    let mut r = RMSprop::new().learning_rate(0.01);
+    let w1 = step(&mut r, &[1.0], &[2.0]);
+    assert_close(&w1, &[1.0 - 0.02 / 0.4f32.sqrt()], 1e-6);
+    assert_close(&step(&mut r, &w1, &[1.0]), &[w1[0] - 0.01 / 0.46f32.sqrt()], 1e-6);
+    // Centered, g = 2: v = 0.4, a = 0.2, den = 0.4 − 0.04 = 0.36, w = 1 − 0.02/0.6
+    let mut c = RMSprop::new().learning_rate(0.01).centered(true);
+    assert_close(&step(&mut c, &[1.0], &[2.0]), &[1.0 - 0.02 / 0.6], 1e-6);
+    // Momentum 0.5, g = 2 twice: inc1 = 0.02/√0.4, mom1 = inc1;
+    // v2 = 0.36 + 0.4 = 0.76, inc2 = 0.02/√0.76, mom2 = 0.5·mom1 + inc2
+    let mut m = RMSprop::new().learning_rate(0.01).momentum(0.5);
+    let inc1 = 0.02 / 0.4f32.sqrt();
+    let w1 = step(&mut m, &[1.0], &[2.0]);
+    assert_close(&w1, &[1.0 - inc1], 1e-6);
+    let mom2 = 0.5 * inc1 + 0.02 / 0.76f32.sqrt();
+    assert_close(&step(&mut m, &w1, &[2.0]), &[w1[0] - mom2], 1e-6);
+}
+
+#[test]
+fn adam_two_steps_and_amsgrad_by_hand() {
+    // lr 0.1, g = 2 then −1.
+    // t=1: m = 0.2, v = 0.004, α = 0.1·√0.001/0.1 = √0.001; w1 = 1 − α·0.2/(√0.004 + 1e-7)
+    // t=2: m = 0.2 + (−1 − 0.2)·0.1 = 0.08, v = 0.004 + (1 − 0.004)·0.001 = 0.004996,
+    //      α = 0.1·√(1−0.999²)/(1−0.9²); w2 = w1 − α·0.08/(√0.004996 + 1e-7)
+    let mut adam = Adam::new().learning_rate(0.1);
+    let a1 = 0.1 * (1.0f64 - 0.999).sqrt() / (1.0 - 0.9);
+    let w1 = 1.0 - a1 * 0.2 / (0.004f64.sqrt() + 1e-7);
+    let got1 = step(&mut adam, &[1.0], &[2.0]);
+    assert_close(&got1, &[w1 as f32], 1e-6);
+    let a2 = 0.1 * (1.0f64 - 0.999 * 0.999).sqrt() / (1.0 - 0.81);
+    let w2 = w1 - a2 * 0.08 / (0.004996f64.sqrt() + 1e-7);
+    assert_close(&step(&mut adam, &got1, &[-1.0]), &[w2 as f32], 1e-5);
+    // AMSGrad: the second step uses max(v1, v2) = v2 here (v grows), and with
+    // g = 0 at t=2 it uses v1 instead of the smaller v2.
+    let mut ams = Adam::new().learning_rate(0.1).amsgrad(true);
+    let w1 = step(&mut ams, &[1.0], &[2.0]);
+    let m2 = 0.2 * 0.9f64;
+    let v1 = 0.004f64;
+    let expected = f64::from(w1[0]) - a2 * m2 / (v1.sqrt() + 1e-7);
+    assert_close(&step(&mut ams, &w1, &[0.0]), &[expected as f32], 1e-5);
+}
+
+#[test]
+fn bad_hyperparameters_and_mismatched_weights() {
+    assert!(SGD::new().momentum(1.5).validate().is_err());
+    assert!(RMSprop::new().rho(-0.1).validate().is_err());
+    assert!(Adam::new().beta_1(1.0).validate().is_err());
+    assert!(kerust::optimizers::get("Adam").is_ok());
+    assert!(kerust::optimizers::get("adagrad").is_err());
+    let mut sgd = SGD::new().momentum(0.9);
+    step(&mut sgd, &[1.0, 2.0], &[1.0, 1.0]);
+    let mut other = Tensor::zeros(&[3]);
+    let err = sgd
+        .apply(&mut [&mut other], &[Some(Tensor::zeros(&[3]))])
+        .unwrap_err();
+    assert!(err.to_string().contains("weights of earlier steps"), "{err}");
+    let mut w = Tensor::zeros(&[2]);
+    let err = SGD::new()
+        .apply(&mut [&mut w], &[Some(Tensor::zeros(&[3]))])
+        .unwrap_err();
+    assert!(err.to_string().contains("a gradient of 2 elements"), "{err}");
+}
