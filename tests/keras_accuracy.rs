@@ -84,3 +84,30 @@ fn the_seed_model_reaches_keras_accuracy_and_an_mlp_goes_further() {
     eprintln!("mlp: validation loss {:.4}, accuracy {:.4}", scores[0], scores[1]);
     assert!(scores[1] >= 0.865, "got {}", scores[1]);
 }
+
+#[test]
+fn the_seed_model_learns_on_the_bundled_sample() {
+    // Runs everywhere: the 2,000 + 500 real images built into kerust.
+    let ((train_input, train_target), (test_input, test_target)) = fashion_mnist::load_sample().unwrap();
+    set_random_seed(42);
+    let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    model
+        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    model
+        .fit(
+            &scaled(&train_input),
+            &train_target,
+            FitOptions::default().epochs(10).verbose(0),
+        )
+        .unwrap();
+    let scores = model
+        .evaluate_with(
+            &scaled(&test_input),
+            &test_target,
+            EvaluateOptions::default().verbose(0),
+        )
+        .unwrap();
+    eprintln!("sample: test loss {:.4}, accuracy {:.4}", scores[0], scores[1]);
+    assert!(scores[1] >= 0.7, "got {}", scores[1]);
+}

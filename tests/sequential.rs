@@ -288,3 +288,27 @@ fn the_tape_differentiates_the_whole_model() {
     assert_eq!(w[0].to_vec(), vec![-0.5, 0.5, 0.75, -0.75]);
     assert_eq!(w[1].to_vec(), vec![0.0, 0.0]);
 }
+
+#[test]
+fn a_fit_seed_repeats_the_batch_order() {
+    let (x, y) = blobs(100);
+    let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
+    model
+        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    let start = model.get_weights();
+    let mut run = |seed| {
+        model.set_weights(start.clone()).unwrap();
+        let mut fresh = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
+        fresh
+            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .unwrap();
+        fresh.set_weights(start.clone()).unwrap();
+        fresh
+            .fit(&x, &y, FitOptions::default().epochs(2).seed(seed).verbose(0))
+            .unwrap();
+        fresh.get_weights()
+    };
+    assert_eq!(run(5), run(5));
+    assert_ne!(run(5), run(6));
+}

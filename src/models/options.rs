@@ -23,6 +23,7 @@ pub struct FitOptions<'a> {
     pub(crate) validation_data: Option<(ArrayViewD<'a, f32>, &'a dyn IntoTargets)>,
     pub(crate) verbose: u8,
     pub(crate) initial_epoch: usize,
+    pub(crate) seed: Option<u64>,
 }
 
 impl Default for FitOptions<'_> {
@@ -35,6 +36,7 @@ impl Default for FitOptions<'_> {
             validation_data: None,
             verbose: 1,
             initial_epoch: 0,
+            seed: None,
         }
     }
 }
@@ -88,6 +90,15 @@ impl<'a> FitOptions<'a> {
     /// The epoch to start from (default 0), to resume training.
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
+        self
+    }
+
+    /// Restarts the model's random generator (shuffling and dropout) at
+    /// `seed` before training, so the batch order and dropout masks repeat.
+    /// Weight initialisation happens earlier, when the model is built: seed
+    /// it with [`set_random_seed`](crate::utils::set_random_seed).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
         self
     }
 }

@@ -90,6 +90,9 @@ impl Sequential {
             ));
         }
         let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
+        if let Some(seed) = options.seed {
+            self.rng = rand::SeedableRng::seed_from_u64(seed);
+        }
         let (train, validation) = match options.validation_data {
             Some((vx, vy)) => {
                 let validation = self.prepare("fit (validation_data)", vx, vy.to_targets()?, loss)?;
