@@ -3,6 +3,7 @@
 use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
 
 use super::data::IntoTargets;
+use crate::callbacks::Callback;
 
 /// The options of [`Sequential::fit`](super::Sequential::fit), with Keras'
 /// defaults: 1 epoch, batches of 32, shuffled every epoch, no validation,
@@ -14,7 +15,6 @@ use super::data::IntoTargets;
 /// let options = FitOptions::default().epochs(5).batch_size(64).validation_split(0.2).verbose(2);
 /// # let _ = options;
 /// ```
-#[derive(Clone)]
 pub struct FitOptions<'a> {
     pub(crate) epochs: usize,
     pub(crate) batch_size: usize,
@@ -24,6 +24,7 @@ pub struct FitOptions<'a> {
     pub(crate) verbose: u8,
     pub(crate) initial_epoch: usize,
     pub(crate) seed: Option<u64>,
+    pub(crate) callbacks: Vec<&'a mut dyn Callback>,
 }
 
 impl Default for FitOptions<'_> {
@@ -37,6 +38,7 @@ impl Default for FitOptions<'_> {
             verbose: 1,
             initial_epoch: 0,
             seed: None,
+            callbacks: Vec::new(),
         }
     }
 }
@@ -90,6 +92,13 @@ impl<'a> FitOptions<'a> {
     /// The epoch to start from (default 0), to resume training.
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
+        self
+    }
+
+    /// Adds a callback, called at each stage of training after the built-in
+    /// `History` and progress bar.
+    pub fn callback(mut self, callback: &'a mut dyn Callback) -> Self {
+        self.callbacks.push(callback);
         self
     }
 

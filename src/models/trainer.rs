@@ -71,7 +71,7 @@ impl Sequential {
     /// the number of output units, or one-hot targets have the wrong width;
     /// `batch_size` is 0; the data is empty; `validation_split` is outside
     /// `[0, 1)`; `x` holds NaN or infinite values (the message names the row).
-    pub fn fit<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y, options: FitOptions<'_>) -> Result<History>
+    pub fn fit<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y, mut options: FitOptions<'_>) -> Result<History>
     where
         S: Data<Elem = f32>,
         D: Dimension,
@@ -145,6 +145,9 @@ impl Sequential {
         let mut callbacks: Vec<&mut dyn Callback> = vec![&mut history];
         if options.verbose > 0 {
             callbacks.push(&mut progress);
+        }
+        for c in options.callbacks.iter_mut() {
+            callbacks.push(&mut **c);
         }
         callbacks.iter_mut().for_each(|c| c.on_train_begin(&params));
 

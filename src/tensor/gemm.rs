@@ -5,6 +5,8 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
+use matrixmultiply::sgemm;
+
 use crate::error::{Error, Result, fmt_shape};
 
 /// `c ← alpha·a·b + beta·c` for 2-D views of any strides.
@@ -31,7 +33,7 @@ pub fn gemm(
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
     beta: f32,
-    mut c: ArrayViewMut2<'_, f32>,
+    c: ArrayViewMut2<'_, f32>,
 ) -> Result<()> {
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
@@ -49,32 +51,133 @@ pub fn gemm(
             format!("output shape {}", fmt_shape(c.shape())),
         ));
     }
+    split_gemm(parts_for(m, k, n), alpha, a, b, beta, c);
+    Ok(())
+}
+
+/// [`gemm`] split over exactly `parts` threads whatever the sizes (at
+/// least 1, at most the longer output side): for measuring where
+/// splitting starts to pay, as `cargo bench --bench gemm_threads` does.
+///
+/// # Errors
+/// As [`gemm`].
+pub fn gemm_in_parts(
+    parts: usize,
+    alpha: f32,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    c: ArrayViewMut2<'_, f32>,
+) -> Result<()> {
+    let (m, n) = (a.nrows(), b.ncols());
+    if a.ncols() != b.nrows() || c.dim() != (m, n) {
+        return gemm(alpha, a, b, beta, c);
+    }
+    split_gemm(parts.clamp(1, m.max(n).max(1)), alpha, a, b, beta, c);
+    Ok(())
+}
+
+/// The product on checked shapes, in `parts` pieces.
+fn split_gemm(
+    parts: usize,
+    alpha: f32,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    mut c: ArrayViewMut2<'_, f32>,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let (rsa, csa) = (a.strides()[0], a.strides()[1]);
     let (rsb, csb) = (b.strides()[0], b.strides()[1]);
     let (rsc, csc) = (c.strides()[0], c.strides()[1]);
-    // SAFETY: the three views are valid for the shapes checked above, their
-    // strides are taken from the views themselves, and `c` is borrowed
-    // mutably so it cannot alias `a` or `b`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            rsc,
-            csc,
-        );
+    let raw = Raw {
+        a: a.as_ptr(),
+        b: b.as_ptr(),
+        c: c.as_mut_ptr(),
+    };
+    if parts <= 1 {
+        // SAFETY: the three views are valid for the shapes checked above,
+        // their strides are taken from the views themselves, and `c` is
+        // borrowed mutably so it cannot alias `a` or `b`.
+        unsafe { sgemm(m, k, n, alpha, raw.a, rsa, csa, raw.b, rsb, csb, beta, raw.c, rsc, csc) };
+        return;
     }
-    Ok(())
+    // Split the longer of the output's two sides; each part packs its own
+    // slice of one operand and all of the other, so duplicate the smaller.
+    let split_rows = m >= n;
+    let len = if split_rows { m } else { n };
+    let job = |part: usize| {
+        let (lo, hi) = (len * part / parts, len * (part + 1) / parts);
+        let raw = &raw;
+        // SAFETY: as above; each part writes a disjoint block of rows (or
+        // columns) of `c`, and reads `a` and `b` only.
+        unsafe {
+            if split_rows {
+                sgemm(
+                    hi - lo,
+                    k,
+                    n,
+                    alpha,
+                    raw.a.offset(lo as isize * rsa),
+                    rsa,
+                    csa,
+                    raw.b,
+                    rsb,
+                    csb,
+                    beta,
+                    raw.c.offset(lo as isize * rsc),
+                    rsc,
+                    csc,
+                );
+            } else {
+                sgemm(
+                    m,
+                    k,
+                    hi - lo,
+                    alpha,
+                    raw.a,
+                    rsa,
+                    csa,
+                    raw.b.offset(lo as isize * csb),
+                    rsb,
+                    csb,
+                    beta,
+                    raw.c.offset(lo as isize * csc),
+                    rsc,
+                    csc,
+                );
+            }
+        }
+    };
+    super::threads::run_parts(parts, &job);
 }
+
+/// Below this many multiply-adds a product stays on one thread: waking a
+/// second core costs more than it saves (measured with
+/// `cargo bench --bench gemm_threads`).
+pub const PARALLEL_THRESHOLD: usize = 1 << 18;
+
+/// How many threads a product of these sizes uses.
+fn parts_for(m: usize, k: usize, n: usize) -> usize {
+    let threads = super::threads::num_threads();
+    let work = m.saturating_mul(k).saturating_mul(n);
+    if threads <= 1 || work < PARALLEL_THRESHOLD {
+        return 1;
+    }
+    // Every part keeps at least a full block of rows or columns.
+    threads.min((work / PARALLEL_THRESHOLD).max(1)).min(m.max(n) / 8).max(1)
+}
+
+/// The operands' base pointers, shared with the helper threads.
+struct Raw {
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+}
+
+// SAFETY: the pointers are only used inside `gemm`, which outlives every
+// part, and the parts write disjoint regions of `c`.
+unsafe impl Sync for Raw {}
 
 /// The matrix product `a·b` into a new array.
 ///

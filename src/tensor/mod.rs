@@ -17,8 +17,10 @@
 
 mod gemm;
 mod shape;
+mod threads;
 
-pub use gemm::{gemm, matmul};
+pub use gemm::{PARALLEL_THRESHOLD, gemm, gemm_in_parts, matmul};
+pub use threads::{MAX_THREADS, num_threads, set_num_threads};
 pub use shape::{broadcast_shape, normalize_axis, sum_to_shape};
 
 use ndarray::{ArcArray, Array, ArrayD, ArrayViewD, ArrayViewMutD, Dimension, IxDyn};

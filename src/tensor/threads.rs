@@ -1,0 +1,183 @@
+//! How many threads a matrix product may use, and the small pool that runs
+//! the split products.
+//!
+//! A product is split in two (or more) only when it is large enough for
+//! the second core to pay for waking it: batch-32 products of a dense
+//! network run faster on one thread. The count is `KERUST_NUM_THREADS`, or
+//! [`set_num_threads`], or else the number of cores (at most
+//! [`MAX_THREADS`]).
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The most threads one product is split over.
+pub const MAX_THREADS: usize = 8;
+
+/// 0 = not set by [`set_num_threads`].
+static REQUESTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many threads a large matrix product may use; 0 restores the
+/// default (`KERUST_NUM_THREADS`, else the number of cores). Values above
+/// [`MAX_THREADS`] are capped.
+///
+/// ```
+/// kerust::tensor::set_num_threads(1); // one core only, e.g. on a shared server
+/// assert_eq!(kerust::tensor::num_threads(), 1);
+/// kerust::tensor::set_num_threads(0);
+/// ```
+pub fn set_num_threads(n: usize) {
+    REQUESTED.store(n.min(MAX_THREADS), Ordering::Relaxed);
+}
+
+/// The number of threads a large matrix product uses now.
+pub fn num_threads() -> usize {
+    match REQUESTED.load(Ordering::Relaxed) {
+        0 => default_threads(),
+        n => n,
+    }
+}
+
+fn default_threads() -> usize {
+    static DEFAULT: OnceLock<usize> = OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        std::env::var("KERUST_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(MAX_THREADS)
+    })
+}
+
+/// A job shared with the helpers: run part `i`.
+type Job = dyn Fn(usize) + Sync;
+
+/// How long an idle helper keeps polling for the next part before it
+/// sleeps. A training step issues its products a few dozen microseconds
+/// apart; waking a sleeping thread costs about as much as a small product.
+const SPIN: Duration = Duration::from_micros(300);
+
+/// One helper thread and the hand-off between it and the caller.
+struct Helper {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// The current job (lifetime erased) and part; written before `posted`
+    /// is bumped, read after it is seen.
+    job: UnsafeCell<Option<(*const Job, usize)>>,
+    /// Jobs handed over so far.
+    posted: AtomicUsize,
+    /// Jobs finished so far.
+    finished: AtomicUsize,
+    panicked: AtomicBool,
+    /// Guards the sleep protocol.
+    sleeping: Mutex<bool>,
+    wake: Condvar,
+}
+
+// SAFETY: `job` is written only by the caller while the helper is idle
+// (posted == finished) and read only by the helper after it sees `posted`
+// change; the pointer it holds is kept alive by `run_parts` until the
+// helper reports the part finished.
+unsafe impl Sync for Shared {}
+unsafe impl Send for Shared {}
+
+impl Helper {
+    fn spawn() -> Helper {
+        let shared: Arc<Shared> = Arc::default();
+        let theirs = shared.clone();
+        std::thread::Builder::new()
+            .name("kerust-gemm".into())
+            .spawn(move || helper_loop(&theirs))
+            .expect("spawning a gemm helper thread");
+        Helper { shared }
+    }
+
+    fn post(&self, job: *const Job, part: usize) {
+        let s = &*self.shared;
+        // SAFETY: the helper is idle (its previous job finished), so nobody reads `job` now.
+        unsafe { *s.job.get() = Some((job, part)) };
+        s.posted.fetch_add(1, Ordering::SeqCst);
+        let sleeping = s.sleeping.lock().unwrap_or_else(|e| e.into_inner());
+        if *sleeping {
+            s.wake.notify_one();
+        }
+    }
+
+    /// Waits (spinning, then yielding) until the helper's part is done.
+    fn join(&self) -> bool {
+        let s = &*self.shared;
+        let target = s.posted.load(Ordering::SeqCst);
+        let mut spins = 0u32;
+        while s.finished.load(Ordering::Acquire) != target {
+            spins += 1;
+            if spins < 1 << 14 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        s.panicked.swap(false, Ordering::Relaxed)
+    }
+}
+
+fn helper_loop(s: &Shared) {
+    let mut seen = 0;
+    loop {
+        // Poll for a while, then sleep until woken.
+        let start = Instant::now();
+        while s.posted.load(Ordering::SeqCst) == seen && start.elapsed() < SPIN {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+        if s.posted.load(Ordering::SeqCst) == seen {
+            let mut sleeping = s.sleeping.lock().unwrap_or_else(|e| e.into_inner());
+            *sleeping = true;
+            while s.posted.load(Ordering::SeqCst) == seen {
+                sleeping = s.wake.wait(sleeping).unwrap_or_else(|e| e.into_inner());
+            }
+            *sleeping = false;
+        }
+        seen = s.posted.load(Ordering::SeqCst);
+        // SAFETY: `post` wrote the job before bumping `posted`.
+        let (job, part) = unsafe { (*s.job.get()).expect("a posted job") };
+        // SAFETY: `run_parts` keeps the job alive until `finished` catches up.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(part) }));
+        if outcome.is_err() {
+            s.panicked.store(true, Ordering::Relaxed);
+        }
+        s.finished.store(seen, Ordering::Release);
+    }
+}
+
+static POOL: Mutex<Vec<Helper>> = Mutex::new(Vec::new());
+
+/// Runs `job(0)`, …, `job(parts − 1)`, part 0 on the calling thread and the
+/// others on helper threads, and returns when all are done. If the pool is
+/// busy (another thread is using it), every part runs here.
+pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) {
+    let mut pool = match POOL.try_lock() {
+        Ok(pool) if parts > 1 => pool,
+        _ => {
+            (0..parts).for_each(job);
+            return;
+        }
+    };
+    while pool.len() < parts - 1 {
+        pool.push(Helper::spawn());
+    }
+    // SAFETY: the job's lifetime is erased to hand it to the helpers; every
+    // helper is joined below, before this function returns.
+    let ptr: *const Job = unsafe { std::mem::transmute::<&'a (dyn Fn(usize) + Sync + 'a), &'static Job>(job) };
+    for (i, helper) in pool.iter().take(parts - 1).enumerate() {
+        helper.post(ptr, i + 1);
+    }
+    job(0);
+    let panicked = pool.iter().take(parts - 1).fold(false, |p, h| h.join() | p);
+    assert!(!panicked, "a gemm helper thread panicked");
+}
