@@ -1,7 +1,8 @@
 //! The backward pass and the context handed to each operation's backward step.
 
-use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayD, ArrayViewMutD};
 
+use super::pool::Pool;
 use super::tape::{Node, Var};
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -18,6 +19,7 @@ pub struct BackwardContext<'a> {
     nodes: &'a [Node],
     grads: &'a mut [Option<ArrayD<f32>>],
     output: &'a Tensor,
+    pool: &'a mut Pool,
 }
 
 impl<'a> BackwardContext<'a> {
@@ -37,15 +39,30 @@ impl<'a> BackwardContext<'a> {
         self.nodes[var.index()].requires_grad
     }
 
+    /// A scratch array of `shape` from the recycled buffers; its contents
+    /// are unspecified.
+    pub fn buffer(&mut self, shape: &[usize]) -> ArrayD<f32> {
+        self.pool.array(shape)
+    }
+
+    /// Hands an array back for reuse.
+    pub fn recycle(&mut self, array: ArrayD<f32>) {
+        self.pool.give_array(array);
+    }
+
     /// Adds `grad` (which must have `var`'s shape) to the gradient of `var`.
     /// Does nothing if `var` needs no gradient.
     pub fn accumulate(&mut self, var: Var, grad: ArrayD<f32>) {
         if !self.requires_grad(var) {
+            self.pool.give_array(grad);
             return;
         }
         debug_assert_eq!(grad.shape(), self.value(var).shape());
         match &mut self.grads[var.index()] {
-            Some(acc) => *acc += &grad,
+            Some(acc) => {
+                *acc += &grad;
+                self.pool.give_array(grad);
+            }
             // Accumulators are kept row-major so in-place writers can reshape them.
             slot @ None if grad.is_standard_layout() => *slot = Some(grad),
             slot @ None => *slot = Some(grad.as_standard_layout().into_owned()),
@@ -54,9 +71,9 @@ impl<'a> BackwardContext<'a> {
 
     /// Lets `write` produce the gradient of `var` in place: it receives the
     /// accumulator and a `beta` of 1.0 when a gradient is already there (add
-    /// to it) or a zeroed buffer and a `beta` of 0.0 (overwrite it). This is
-    /// how a gemm adds its product straight into a gradient. Does nothing if
-    /// `var` needs no gradient.
+    /// to it), or a buffer of unspecified contents and a `beta` of 0.0
+    /// (overwrite every element). This is how a gemm adds its product
+    /// straight into a gradient. Does nothing if `var` needs no gradient.
     pub fn accumulate_into<F>(&mut self, var: Var, write: F) -> Result<()>
     where
         F: FnOnce(ArrayViewMutD<'_, f32>, f32) -> Result<()>,
@@ -68,7 +85,7 @@ impl<'a> BackwardContext<'a> {
         match &mut self.grads[var.index()] {
             Some(acc) => write(acc.view_mut(), 1.0),
             slot @ None => {
-                let acc = slot.insert(ArrayD::zeros(IxDyn(shape)));
+                let acc = slot.insert(self.pool.array(shape));
                 write(acc.view_mut(), 0.0)
             }
         }
@@ -78,7 +95,7 @@ impl<'a> BackwardContext<'a> {
 /// Runs the backward pass from `root` with gradient `seed` and returns the
 /// gradients of the variables (leaf nodes); intermediate gradients are
 /// dropped as soon as their node has been processed.
-pub(super) fn run(nodes: &[Node], root: usize, seed: Tensor) -> Result<Vec<Option<Tensor>>> {
+pub(super) fn run(nodes: &[Node], root: usize, seed: Tensor, pool: &mut Pool) -> Result<Vec<Option<Tensor>>> {
     let mut grads: Vec<Option<ArrayD<f32>>> = Vec::with_capacity(root + 1);
     grads.resize_with(root + 1, || None);
     if nodes[root].requires_grad {
@@ -96,8 +113,9 @@ pub(super) fn run(nodes: &[Node], root: usize, seed: Tensor) -> Result<Vec<Optio
             nodes,
             grads: &mut grads,
             output: &node.value,
+            pool,
         };
-        backward(grad.view(), &mut ctx)?;
+        backward(grad, &mut ctx)?;
     }
     Ok(grads.into_iter().map(|g| g.map(Tensor::from_array)).collect())
 }

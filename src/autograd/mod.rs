@@ -28,6 +28,7 @@
 
 mod backward;
 pub mod gradcheck;
+mod pool;
 mod tape;
 
 pub use backward::BackwardContext;

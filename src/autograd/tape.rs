@@ -2,19 +2,20 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ndarray::ArrayViewD;
+use ndarray::ArrayD;
 
 use super::backward::BackwardContext;
+use super::pool::Pool;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Source of tape identities, so that a variable can be traced to its tape.
 static NEXT_TAPE_ID: AtomicU32 = AtomicU32::new(1);
 
-/// The backward step of one recorded operation: receives the gradient of
-/// the operation's output and adds its inputs' gradients to the context.
-pub(crate) type BackwardFn =
-    Box<dyn Fn(ArrayViewD<'_, f32>, &mut BackwardContext<'_>) -> Result<()> + Send + Sync>;
+/// The backward step of one recorded operation: receives (and owns) the
+/// gradient of the operation's output and adds its inputs' gradients to
+/// the context.
+pub(crate) type BackwardFn = Box<dyn Fn(ArrayD<f32>, &mut BackwardContext<'_>) -> Result<()> + Send + Sync>;
 
 /// A handle to a value recorded on a [`Tape`].
 ///
@@ -57,6 +58,7 @@ pub struct Tape {
     generation: u32,
     pub(crate) nodes: Vec<Node>,
     grads: Vec<Option<Tensor>>,
+    pub(crate) pool: Pool,
 }
 
 impl Default for Tape {
@@ -83,6 +85,7 @@ impl Tape {
             generation: 0,
             nodes: Vec::new(),
             grads: Vec::new(),
+            pool: Pool::default(),
         }
     }
 
@@ -96,12 +99,32 @@ impl Tape {
         self.nodes.is_empty()
     }
 
-    /// Forgets every recorded value and gradient but keeps the allocations.
+    /// Forgets every recorded value and gradient but keeps the allocations:
+    /// buffers nothing else holds are kept for the next values recorded.
     /// Variables created before the call are rejected afterwards.
     pub fn clear(&mut self) {
-        self.nodes.clear();
-        self.grads.clear();
+        for node in self.nodes.drain(..) {
+            // Drop the closure first: it may hold handles on other values.
+            drop(node.backward);
+            self.pool.give_tensor(node.value);
+        }
+        for grad in self.grads.drain(..).flatten() {
+            self.pool.give_tensor(grad);
+        }
         self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// Hands a tensor back for reuse once the caller is done with it (for
+    /// instance a gradient after the optimizer step). Kept only if nothing
+    /// else shares its storage.
+    pub fn recycle(&mut self, tensor: Tensor) {
+        self.pool.give_tensor(tensor);
+    }
+
+    /// An array of `shape` for an op's output, from the recycled buffers.
+    /// Its contents are unspecified: the caller overwrites every element.
+    pub(crate) fn buffer(&mut self, shape: &[usize]) -> ArrayD<f32> {
+        self.pool.array(shape)
     }
 
     /// Records a value that needs no gradient: an input batch, a target, a
@@ -191,7 +214,7 @@ impl Tape {
                 format!("shape {}", crate::error::fmt_shape(seed.shape())),
             ));
         }
-        self.grads = super::backward::run(&self.nodes, root.index(), seed)?;
+        self.grads = super::backward::run(&self.nodes, root.index(), seed, &mut self.pool)?;
         Ok(())
     }
 
@@ -199,10 +222,11 @@ impl Tape {
     ///
     /// `value` is the already computed output; `inputs` are the operands it
     /// was computed from. If any of them needs a gradient, `backward` is
-    /// stored and will be called with the gradient of the output; it must
-    /// add each input's gradient to the [`BackwardContext`]. Otherwise
-    /// nothing but the value is kept. The inputs must have been checked to
-    /// belong to this tape (see [`Tape::value`]).
+    /// stored and will be called with the gradient of the output (which it
+    /// owns, and may reuse in place); it must add each input's gradient to
+    /// the [`BackwardContext`]. Otherwise nothing but the value is kept. The
+    /// inputs must have been checked to belong to this tape (see
+    /// [`Tape::value`]).
     ///
     /// ```
     /// use kerust::autograd::Tape;
@@ -212,8 +236,9 @@ impl Tape {
     /// let mut tape = Tape::new();
     /// let x = tape.variable(Tensor::from_vec(&[2], vec![1.0, 2.0])?);
     /// let y_value = Tensor::from(tape.value(x)?.view().mapv(|v| 3.0 * v));
-    /// let y = tape.record(y_value, &[x], move |grad, ctx| {
-    ///     ctx.accumulate(x, grad.mapv(|g| 3.0 * g));
+    /// let y = tape.record(y_value, &[x], move |mut grad, ctx| {
+    ///     grad.mapv_inplace(|g| 3.0 * g);
+    ///     ctx.accumulate(x, grad);
     ///     Ok(())
     /// });
     /// let loss = tape.sum(y)?;
@@ -223,7 +248,7 @@ impl Tape {
     /// ```
     pub fn record<F>(&mut self, value: Tensor, inputs: &[Var], backward: F) -> Var
     where
-        F: Fn(ArrayViewD<'_, f32>, &mut BackwardContext<'_>) -> Result<()> + Send + Sync + 'static,
+        F: Fn(ArrayD<f32>, &mut BackwardContext<'_>) -> Result<()> + Send + Sync + 'static,
     {
         let requires_grad = inputs
             .iter()

@@ -41,6 +41,8 @@ pub struct Sequential {
     pub(crate) rng: StdRng,
     pub(crate) compiled: Option<Compiled>,
     pub(crate) tape: Tape,
+    /// The input batch, reused from step to step.
+    pub(crate) batch: Option<Tensor>,
 }
 
 impl std::fmt::Debug for Sequential {
@@ -94,6 +96,7 @@ impl Sequential {
             rng: crate::utils::model_rng(),
             compiled: None,
             tape: Tape::new(),
+            batch: None,
         };
         for layer in layers {
             model.push(layer.into());

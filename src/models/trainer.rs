@@ -29,17 +29,23 @@ impl Dataset<'_> {
         self.x.shape()[0]
     }
 
-    /// The inputs of samples `rows`, as one batch tensor.
-    fn gather_x(&self, rows: &[usize]) -> Tensor {
+    /// The inputs of samples `rows`, as one batch tensor, gathered into
+    /// `buffer` when it has the right shape and nothing else holds it.
+    fn gather_x(&self, rows: &[usize], buffer: &mut Option<Tensor>) -> Tensor {
         let flat = self.x.as_slice().expect("checked standard layout");
         let width = flat.len() / self.len();
-        let mut data = Vec::with_capacity(rows.len() * width);
-        for &r in rows {
-            data.extend_from_slice(&flat[r * width..(r + 1) * width]);
-        }
         let mut shape = self.x.shape().to_vec();
         shape[0] = rows.len();
-        Tensor::from_vec(&shape, data).expect("rows × width elements")
+        let reusable = buffer.as_ref().is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
+        if !reusable {
+            *buffer = Some(Tensor::zeros(&shape));
+        }
+        let batch = buffer.as_mut().expect("just ensured");
+        let out = batch.as_slice_mut();
+        for (dst, &r) in out.chunks_exact_mut(width).zip(rows) {
+            dst.copy_from_slice(&flat[r * width..(r + 1) * width]);
+        }
+        batch.clone()
     }
 }
 
@@ -163,7 +169,9 @@ impl Sequential {
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
             for (batch, rows) in order.chunks(batch_size).enumerate() {
                 let targets = train.y.gather(rows);
-                let (loss_value, predictions) = self.step(train.gather_x(rows), &targets, true)?;
+                self.tape.clear();
+                let inputs = train.gather_x(rows, &mut self.batch);
+                let (loss_value, predictions) = self.step(inputs, &targets, true)?;
                 loss_sum += f64::from(loss_value) * rows.len() as f64;
                 seen += rows.len();
                 update_metrics(&mut metrics, &targets, &predictions);
@@ -266,7 +274,9 @@ impl Sequential {
         let mut outputs = Vec::new();
         let rows: Vec<usize> = (0..n).collect();
         for (b, chunk) in rows.chunks(options.batch_size).enumerate() {
-            let out = self.forward(data.gather_x(chunk), false, false)?;
+            self.tape.clear();
+            let batch = data.gather_x(chunk, &mut self.batch);
+            let out = self.forward(batch, false, false)?;
             outputs.push(self.tape.value(out.0)?.view().to_owned());
             bar.update(b as u64 + 1, &[]);
         }
@@ -335,7 +345,9 @@ impl Sequential {
         let rows: Vec<usize> = (0..n).collect();
         for (b, chunk) in rows.chunks(batch_size).enumerate() {
             let targets = data.y.gather(chunk);
-            let (loss_value, predictions) = self.step(data.gather_x(chunk), &targets, false)?;
+            self.tape.clear();
+            let batch = data.gather_x(chunk, &mut self.batch);
+            let (loss_value, predictions) = self.step(batch, &targets, false)?;
             loss_sum += f64::from(loss_value) * chunk.len() as f64;
             seen += chunk.len();
             update_metrics(&mut metrics, &targets, &predictions);
@@ -453,6 +465,9 @@ impl Sequential {
                 .map(|p| &mut p.value)
                 .collect();
             compiled.optimizer.apply(&mut params, &grads)?;
+            for grad in grads.into_iter().flatten() {
+                self.tape.recycle(grad);
+            }
         }
         Ok((loss_value, predictions))
     }

@@ -90,14 +90,16 @@ impl Tape {
             .for_each(|o, &x, &y| *o = op.forward(x, y));
         Ok(self.record(Tensor::from(out), &[a, b], move |grad, ctx| {
             let (av, bv) = (ctx.value(a).view(), ctx.value(b).view());
+            let g = grad.view();
             if ctx.requires_grad(a) {
-                let da = partial(&grad, &av, &bv, av.shape(), |x, y| op.d_lhs(x, y));
+                let da = partial(&g, &av, &bv, av.shape(), |x, y| op.d_lhs(x, y));
                 ctx.accumulate(a, da);
             }
             if ctx.requires_grad(b) {
-                let db = partial(&grad, &av, &bv, bv.shape(), |x, y| op.d_rhs(x, y));
+                let db = partial(&g, &av, &bv, bv.shape(), |x, y| op.d_rhs(x, y));
                 ctx.accumulate(b, db);
             }
+            ctx.recycle(grad);
             Ok(())
         }))
     }

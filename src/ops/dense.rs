@@ -46,7 +46,10 @@ impl Tape {
         if let Some(b) = bias {
             self.check("dense", b)?;
         }
-        let (xt, wt) = (self.get(x), self.get(kernel));
+        // Cheap handles (shared storage), so the tape can be borrowed for a buffer below.
+        let (xt, wt) = (self.get(x).clone(), self.get(kernel).clone());
+        let bt = bias.map(|b| self.get(b).clone());
+        let (xt, wt) = (&xt, &wt);
         if wt.ndim() != 2 {
             return Err(Error::shape(
                 "dense",
@@ -62,8 +65,7 @@ impl Tape {
                 format!("input shape {}", fmt_shape(xt.shape())),
             ));
         }
-        if let Some(b) = bias {
-            let bt = self.get(b);
+        if let Some(bt) = &bt {
             if bt.shape() != [units] {
                 return Err(Error::shape(
                     "dense",
@@ -77,14 +79,14 @@ impl Tape {
         *out_shape.last_mut().expect("rank >= 2") = units;
 
         let x2 = rows_view(xt, rows, fan_in);
-        let mut z = ndarray::Array2::<f32>::zeros((rows, units));
+        // The gemm overwrites every element (beta = 0): a recycled buffer will do.
+        let mut z = self
+            .buffer(&[rows, units])
+            .into_dimensionality::<Ix2>()
+            .expect("rank 2");
         gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
-        if let Some(b) = bias {
-            z += &self
-                .get(b)
-                .view()
-                .into_dimensionality::<ndarray::Ix1>()
-                .expect("checked (units,)");
+        if let Some(bt) = &bt {
+            z += &bt.view().into_dimensionality::<ndarray::Ix1>().expect("checked (units,)");
         }
         let mut y = z
             .into_shape_with_order(IxDyn(&out_shape))
@@ -92,8 +94,7 @@ impl Tape {
         activation.apply(y.view_mut());
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
-        Ok(self.record(Tensor::from(y), &inputs, move |grad, ctx| {
-            let mut dz = grad.to_owned();
+        Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
             activation.backward_in_place(dz.view_mut(), ctx.output().view());
             let dz = dz
                 .into_shape_with_order((rows, units))
@@ -114,6 +115,7 @@ impl Tape {
                     gemm(1.0, dz.view(), w.t(), beta, dx)
                 })?;
             }
+            ctx.recycle(dz.into_dyn());
             Ok(())
         }))
     }

@@ -36,8 +36,7 @@ impl Tape {
         });
         let mut y = self.get(x).view().to_owned();
         y *= &mask;
-        Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
-            let mut dx = grad.to_owned();
+        Ok(self.record(Tensor::from(y), &[x], move |mut dx, ctx| {
             Zip::from(&mut dx).and(&mask).for_each(|d, &m| *d *= m);
             ctx.accumulate(x, dx);
             Ok(())

@@ -43,11 +43,14 @@ impl Tape {
         gemm(1.0, as2(av), as2(bv), 0.0, c.view_mut())?;
         Ok(self.record(Tensor::from(c), &[a, b], move |grad, ctx| {
             let g = grad
+                .view()
                 .into_dimensionality::<Ix2>()
                 .expect("gradient of a matrix product is rank 2");
             let (av, bv) = (as2(ctx.value(a)), as2(ctx.value(b)));
             ctx.accumulate_into(a, |da, beta| gemm(1.0, g, bv.t(), beta, into2(da)))?;
-            ctx.accumulate_into(b, |db, beta| gemm(1.0, av.t(), g, beta, into2(db)))
+            ctx.accumulate_into(b, |db, beta| gemm(1.0, av.t(), g, beta, into2(db)))?;
+            ctx.recycle(grad);
+            Ok(())
         }))
     }
 }

@@ -3,7 +3,7 @@
 //! The backward of a reduction broadcasts the incoming gradient back over
 //! the reduced elements (divided by their count for a mean).
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::Axis;
 
 use crate::autograd::{Tape, Var};
 use crate::error::Result;
@@ -52,7 +52,9 @@ impl Tape {
         let total = self.get(x).view().sum() * scale;
         Ok(self.record(Tensor::scalar(total), &[x], move |grad, ctx| {
             let g = grad.iter().next().copied().unwrap_or(0.0) * scale;
-            ctx.accumulate(x, ArrayD::from_elem(IxDyn(ctx.value(x).shape()), g));
+            let mut dx = ctx.buffer(ctx.value(x).shape());
+            dx.fill(g);
+            ctx.accumulate(x, dx);
             Ok(())
         }))
     }
@@ -80,8 +82,9 @@ impl Tape {
         Ok(self.record(Tensor::from(out), &[x], move |grad, ctx| {
             let shape = ctx.value(x).shape();
             let grad = if keepdims { grad } else { grad.insert_axis(axis) };
-            let mut dx = ArrayD::zeros(IxDyn(shape));
+            let mut dx = ctx.buffer(shape);
             dx.zip_mut_with(&grad, |d, &g| *d = g * scale);
+            ctx.recycle(grad);
             ctx.accumulate(x, dx);
             Ok(())
         }))

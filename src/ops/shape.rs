@@ -33,10 +33,12 @@ impl Tape {
         let y = reshaped(xv, shape);
         Ok(self.record(y, &[x], move |grad, ctx| {
             let shape = ctx.value(x).shape();
-            let dx = grad
-                .as_standard_layout()
-                .into_owned()
-                .into_shape_with_order(IxDyn(shape));
+            let grad = if grad.is_standard_layout() {
+                grad
+            } else {
+                grad.as_standard_layout().into_owned()
+            };
+            let dx = grad.into_shape_with_order(IxDyn(shape));
             ctx.accumulate(x, dx.expect("the gradient has as many elements as the input"));
             Ok(())
         }))
@@ -102,8 +104,7 @@ impl Tape {
             inverse[a] = i;
         }
         Ok(self.record(y, &[x], move |grad, ctx| {
-            let dx = grad.permuted_axes(IxDyn(&inverse)).to_owned();
-            ctx.accumulate(x, dx);
+            ctx.accumulate(x, grad.permuted_axes(IxDyn(&inverse)));
             Ok(())
         }))
     }

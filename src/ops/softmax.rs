@@ -50,8 +50,7 @@ impl Tape {
         for lane in y.lanes_mut(axis) {
             softmax_in_place(lane);
         }
-        Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
-            let mut dx = grad.to_owned();
+        Ok(self.record(Tensor::from(y), &[x], move |mut dx, ctx| {
             Zip::from(dx.lanes_mut(axis))
                 .and(ctx.output().view().lanes(axis))
                 .for_each(softmax_backward_in_place);
@@ -72,8 +71,7 @@ impl Tape {
         for lane in y.lanes_mut(axis) {
             log_softmax_in_place(lane);
         }
-        Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
-            let mut dx = grad.to_owned();
+        Ok(self.record(Tensor::from(y), &[x], move |mut dx, ctx| {
             Zip::from(dx.lanes_mut(axis))
                 .and(ctx.output().view().lanes(axis))
                 .for_each(|mut g, logp| {

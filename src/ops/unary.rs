@@ -20,8 +20,7 @@ impl Tape {
     {
         self.check(op, x)?;
         let y = Tensor::from(self.get(x).view().mapv(f));
-        Ok(self.record(y, &[x], move |grad, ctx| {
-            let mut dx = grad.to_owned();
+        Ok(self.record(y, &[x], move |mut dx, ctx| {
             Zip::from(&mut dx)
                 .and(&ctx.value(x).view())
                 .and(&ctx.output().view())

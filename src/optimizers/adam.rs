@@ -1,6 +1,6 @@
 //! Adam, with Keras' placement of epsilon.
 
-use super::{Optimizer, OptimizerConfig, Slots, pair};
+use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -119,13 +119,11 @@ impl Optimizer for Adam {
             let (m, rest) = slots.split_first_mut().expect("m slot");
             let (v, rest) = rest.split_first_mut().expect("v slot");
             match rest.first_mut() {
-                None => {
-                    for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                        *m += (g - *m) * (1.0 - b1);
-                        *v += (g * g - *v) * (1.0 - b2);
-                        *w -= alpha * *m / (v.sqrt() + eps);
+                None => kernels::split(w, g, &mut [m, v], |w, g, state| {
+                    if let [m, v] = state {
+                        kernels::adam_plain(w, g, m, v, alpha, b1, b2, eps);
                     }
-                }
+                }),
                 Some(v_hat) => {
                     for ((((w, &g), m), v), vh) in w
                         .iter_mut()

@@ -7,6 +7,7 @@
 //! step, sized like the weights.
 
 mod adam;
+mod kernels;
 mod rmsprop;
 mod sgd;
 

@@ -1,6 +1,6 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
-use super::{Optimizer, OptimizerConfig, Slots, pair};
+use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -123,10 +123,11 @@ impl Optimizer for RMSprop {
             let (velocity, rest) = slots.split_first_mut().expect("one slot at least");
             if !self.centered && mu == 0.0 {
                 // The default path, in one pass.
-                for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
-                    *v = rho * *v + (1.0 - rho) * g * g;
-                    *w -= lr * g / (*v + eps).sqrt();
-                }
+                kernels::split(w, g, &mut [velocity], |w, g, state| {
+                    if let [v] = state {
+                        kernels::rmsprop_plain(w, g, v, lr, rho, eps);
+                    }
+                });
                 continue;
             }
             let (mut average, rest) = if self.centered {

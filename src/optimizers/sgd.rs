@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
-use super::{Optimizer, OptimizerConfig, Slots, pair};
+use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -93,14 +93,16 @@ impl Optimizer for SGD {
             let Some(grad) = grad else { continue };
             let (w, g) = pair("SGD", param, grad, &mut self.scratch)?;
             if mu == 0.0 {
-                w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g);
+                kernels::sgd_plain(w, g, lr);
                 continue;
             }
+            let nesterov = self.nesterov;
             let m = &mut self.slots.of(i)[0];
-            for ((w, g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
-                *m = mu * *m - lr * g;
-                *w += if self.nesterov { mu * *m - lr * g } else { *m };
-            }
+            kernels::split(w, g, &mut [m], |w, g, state| {
+                if let [m] = state {
+                    kernels::sgd_momentum(w, g, m, lr, mu, nesterov);
+                }
+            });
         }
         self.iterations += 1;
         Ok(())

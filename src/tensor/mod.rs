@@ -17,7 +17,7 @@
 
 mod gemm;
 mod shape;
-mod threads;
+pub(crate) mod threads;
 
 pub use gemm::{PARALLEL_THRESHOLD, gemm, gemm_in_parts, matmul};
 pub use threads::{MAX_THREADS, num_threads, set_num_threads};
@@ -128,6 +128,12 @@ impl Tensor {
     /// The elements as one row-major slice, if they are stored that way.
     pub fn as_slice(&self) -> Option<&[f32]> {
         self.data.as_slice()
+    }
+
+    /// Whether no other tensor shares this one's storage (so writing to it,
+    /// or converting it to an owned array, copies nothing).
+    pub fn is_unique(&self) -> bool {
+        self.data.is_unique()
     }
 
     /// The underlying shared `ndarray` array.

@@ -181,3 +181,17 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
     let panicked = pool.iter().take(parts - 1).fold(false, |p, h| h.join() | p);
     assert!(!panicked, "a gemm helper thread panicked");
 }
+
+/// Calls `f(lo, hi)` on disjoint ranges covering `0..len`, one per thread
+/// (as many as [`num_threads`] allows), and returns when all are done.
+pub(crate) fn for_each_chunk(len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    let parts = num_threads().clamp(1, len.max(1));
+    // Chunk boundaries on multiples of 16 elements keep vector loops aligned.
+    let bound = |p: usize| (len * p / parts) / 16 * 16;
+    let job = |p: usize| {
+        let lo = bound(p);
+        let hi = if p + 1 == parts { len } else { bound(p + 1) };
+        f(lo, hi);
+    };
+    run_parts(parts, &job);
+}
