@@ -37,7 +37,10 @@ fn time(m: usize, k: usize, n: usize, parts: usize) -> f64 {
 }
 
 fn main() {
-    println!("{:>18} {:>12} {:>12} {:>12} {:>8}", "m×k×n", "mult-adds", "1 thread µs", "2 threads µs", "speedup");
+    println!(
+        "{:>18} {:>12} {:>12} {:>12} {:>8}",
+        "m×k×n", "mult-adds", "1 thread µs", "2 threads µs", "speedup"
+    );
     let shapes = [
         (32, 784, 10),
         (784, 32, 10),

@@ -51,22 +51,23 @@ fn main() -> Result<()> {
 
     println!("\n== 2. Scaled and flattened ==");
     let train_scaled = scale(&train_input)?;
-    let test_scaled = scale(&test_input)?;
+    drop(train_input); // the bytes are not needed any more: keep the memory low
     println!("train_scaled {:?}", train_scaled.shape());
 
     println!("\n== 3. Logistic regression by SGD, 5-fold cross-validation ==");
     let mut scores = Vec::new();
     let targets: Vec<u8> = train_target.to_vec();
     for (fold, (train_rows, test_rows)) in StratifiedKFold::new(5).split(&targets)?.into_iter().enumerate() {
-        let (x_fit, y_fit) = rows(&train_scaled, &train_target, &train_rows);
-        let (x_held, y_held) = rows(&train_scaled, &train_target, &test_rows);
         let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
         model.compile_with(
             SGD::new(),
             Loss::SparseCategoricalCrossentropy,
             &[Metric::Accuracy],
         )?;
+        let (x_fit, y_fit) = rows(&train_scaled, &train_target, &train_rows);
         model.fit(&x_fit, &y_fit, FitOptions::default().epochs(5).verbose(0))?;
+        drop(x_fit); // one copy of the folds at a time keeps the memory low
+        let (x_held, y_held) = rows(&train_scaled, &train_target, &test_rows);
         let accuracy = model.evaluate_with(&x_held, &y_held, EvaluateOptions::default().verbose(0))?[1];
         println!("  fold {}: accuracy {accuracy:.4}", fold + 1);
         scores.push(accuracy);
@@ -77,8 +78,9 @@ fn main() -> Result<()> {
     );
 
     println!("\n== 4. Validation split ==");
-    let (train_scaled, val_scaled, train_target, val_target) =
-        train_test_split(&train_scaled, &train_target, 0.2, 42)?;
+    let split = train_test_split(&train_scaled, &train_target, 0.2, 42)?;
+    drop(train_scaled);
+    let (train_scaled, val_scaled, train_target, val_target) = split;
     println!(
         "train_scaled {:?}, val_scaled {:?}",
         train_scaled.shape(),
@@ -97,6 +99,7 @@ fn main() -> Result<()> {
     );
 
     println!("\n== 6. Test set ==");
+    let test_scaled = scale(&test_input)?;
     let scores = model.evaluate_with(&test_scaled, &test_target, EvaluateOptions::default().verbose(0))?;
     println!("test [loss, accuracy]: [{:.4}, {:.4}]", scores[0], scores[1]);
 

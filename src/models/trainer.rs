@@ -36,7 +36,9 @@ impl Dataset<'_> {
         let width = flat.len() / self.len();
         let mut shape = self.x.shape().to_vec();
         shape[0] = rows.len();
-        let reusable = buffer.as_ref().is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
+        let reusable = buffer
+            .as_ref()
+            .is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
         if !reusable {
             *buffer = Some(Tensor::zeros(&shape));
         }

@@ -86,7 +86,10 @@ impl Tape {
             .expect("rank 2");
         gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
         if let Some(bt) = &bt {
-            z += &bt.view().into_dimensionality::<ndarray::Ix1>().expect("checked (units,)");
+            z += &bt
+                .view()
+                .into_dimensionality::<ndarray::Ix1>()
+                .expect("checked (units,)");
         }
         let mut y = z
             .into_shape_with_order(IxDyn(&out_shape))

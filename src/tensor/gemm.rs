@@ -99,7 +99,15 @@ fn split_gemm(
         // SAFETY: the three views are valid for the shapes checked above,
         // their strides are taken from the views themselves, and `c` is
         // borrowed mutably so it cannot alias `a` or `b`.
-        unsafe { sgemm(m, k, n, alpha, raw.a, rsa, csa, raw.b, rsb, csb, beta, raw.c, rsc, csc) };
+        unsafe {
+            sgemm(
+                m, k, n, alpha, raw.a, rsa, csa, raw.b, rsb, csb, beta, raw.c, rsc, csc,
+            )
+        };
+        return;
+    }
+    if k >= 4 * m.max(n) {
+        split_inner(parts, alpha, &raw, (m, k, n), (rsa, csa, rsb, csb), beta, c);
         return;
     }
     // Split the longer of the output's two sides; each part packs its own
@@ -152,10 +160,99 @@ fn split_gemm(
     super::threads::run_parts(parts, &job);
 }
 
+/// A product with a long inner dimension and a small output (a batch of a
+/// few samples through a narrow layer): each part multiplies a slice of
+/// the inner dimension into its own small output, and the parts are summed.
+fn split_inner(
+    parts: usize,
+    alpha: f32,
+    raw: &Raw,
+    (m, k, n): (usize, usize, usize),
+    (rsa, csa, rsb, csb): (isize, isize, isize, isize),
+    beta: f32,
+    mut c: ArrayViewMut2<'_, f32>,
+) {
+    let mut partial = vec![0.0f32; (parts - 1) * m * n];
+    let out = Raw {
+        a: raw.a,
+        b: raw.b,
+        c: partial.as_mut_ptr(),
+    };
+    let job = |part: usize| {
+        let (lo, hi) = (k * part / parts, k * (part + 1) / parts);
+        let (out, raw) = (&out, raw);
+        // SAFETY: part 0 computes into a separate buffer below; parts ≥ 1
+        // write disjoint m×n blocks of `partial`; `a` and `b` are only read.
+        unsafe {
+            if part > 0 {
+                let c = out.c.add((part - 1) * m * n);
+                let (a, b) = (raw.a.offset(lo as isize * csa), raw.b.offset(lo as isize * rsb));
+                sgemm(
+                    m,
+                    hi - lo,
+                    n,
+                    alpha,
+                    a,
+                    rsa,
+                    csa,
+                    b,
+                    rsb,
+                    csb,
+                    0.0,
+                    c,
+                    n as isize,
+                    1,
+                );
+            }
+        }
+    };
+    // Part 0 goes straight into `c` (with beta), the others into `partial`.
+    let (rsc, csc) = (c.strides()[0], c.strides()[1]);
+    let target = Raw {
+        a: raw.a,
+        b: raw.b,
+        c: c.as_mut_ptr(),
+    };
+    let first = |part: usize| {
+        if part == 0 {
+            let target = &target;
+            // SAFETY: only part 0 writes `c`, which this function borrows mutably.
+            unsafe {
+                sgemm(
+                    m,
+                    k / parts,
+                    n,
+                    alpha,
+                    target.a,
+                    rsa,
+                    csa,
+                    target.b,
+                    rsb,
+                    csb,
+                    beta,
+                    target.c,
+                    rsc,
+                    csc,
+                )
+            };
+        } else {
+            job(part);
+        }
+    };
+    super::threads::run_parts(parts, &first);
+    for block in partial.chunks_exact(m * n) {
+        for (i, mut row) in c.rows_mut().into_iter().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v += block[i * n + j];
+            }
+        }
+    }
+}
+
 /// Below this many multiply-adds a product stays on one thread: waking a
 /// second core costs more than it saves (measured with
 /// `cargo bench --bench gemm_threads`).
-pub const PARALLEL_THRESHOLD: usize = 1 << 18;
+pub const PARALLEL_THRESHOLD: usize = 1 << 17;
 
 /// How many threads a product of these sizes uses.
 fn parts_for(m: usize, k: usize, n: usize) -> usize {
@@ -165,7 +262,10 @@ fn parts_for(m: usize, k: usize, n: usize) -> usize {
         return 1;
     }
     // Every part keeps at least a full block of rows or columns.
-    threads.min((work / PARALLEL_THRESHOLD).max(1)).min(m.max(n) / 8).max(1)
+    threads
+        .min((work / PARALLEL_THRESHOLD).max(1))
+        .min(m.max(n) / 8)
+        .max(1)
 }
 
 /// The operands' base pointers, shared with the helper threads.
@@ -215,6 +315,29 @@ mod tests {
         let mut c = array![[10.0f32]];
         gemm(1.0, a.view(), b.view(), 1.0, c.view_mut()).unwrap();
         assert_eq!(c, array![[21.0]]);
+    }
+
+    #[test]
+    fn every_split_gives_the_single_thread_result() {
+        // Row split (m ≥ n), column split (n > m), inner split (k ≫ m, n),
+        // with beta = 1 accumulation and a transposed operand.
+        for &(m, k, n) in &[(64, 20, 8), (8, 20, 64), (6, 500, 5), (33, 17, 1)] {
+            let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+            let bt = Array2::from_shape_fn((n, k), |(i, j)| ((i * 5 + j) % 7) as f32 * 0.5);
+            let c0 = Array2::from_shape_fn((m, n), |(i, j)| (i + j) as f32);
+            let mut expected = c0.clone();
+            gemm_in_parts(1, 0.5, a.view(), bt.t(), 1.0, expected.view_mut()).unwrap();
+            for parts in [2, 3, 4] {
+                let mut c = c0.clone();
+                gemm_in_parts(parts, 0.5, a.view(), bt.t(), 1.0, c.view_mut()).unwrap();
+                for (x, y) in c.iter().zip(&expected) {
+                    assert!(
+                        (x - y).abs() <= 1e-3 * y.abs().max(1.0),
+                        "{m}×{k}×{n} in {parts} parts"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

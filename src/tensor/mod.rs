@@ -20,8 +20,8 @@ mod shape;
 pub(crate) mod threads;
 
 pub use gemm::{PARALLEL_THRESHOLD, gemm, gemm_in_parts, matmul};
-pub use threads::{MAX_THREADS, num_threads, set_num_threads};
 pub use shape::{broadcast_shape, normalize_axis, sum_to_shape};
+pub use threads::{MAX_THREADS, num_threads, set_num_threads};
 
 use ndarray::{ArcArray, Array, ArrayD, ArrayViewD, ArrayViewMutD, Dimension, IxDyn};
 

@@ -173,7 +173,8 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
     }
     // SAFETY: the job's lifetime is erased to hand it to the helpers; every
     // helper is joined below, before this function returns.
-    let ptr: *const Job = unsafe { std::mem::transmute::<&'a (dyn Fn(usize) + Sync + 'a), &'static Job>(job) };
+    let ptr: *const Job =
+        unsafe { std::mem::transmute::<&'a (dyn Fn(usize) + Sync + 'a), &'static Job>(job) };
     for (i, helper) in pool.iter().take(parts - 1).enumerate() {
         helper.post(ptr, i + 1);
     }
