@@ -180,7 +180,10 @@ fn main() {
         let mut timer = EpochTimer::default();
         let mut floors = [Vec::new(), Vec::new()];
         for run in 0..=EPOCHS {
-            let options = FitOptions::default().batch_size(w.batch).verbose(0).callback(&mut timer);
+            let options = FitOptions::default()
+                .batch_size(w.batch)
+                .verbose(0)
+                .callback(&mut timer);
             m.fit(&x, &y, options).unwrap();
             if run > 0 {
                 floors[0].push(floor(w, 1));

@@ -162,18 +162,25 @@ impl MetricState {
 
     /// Counts one batch: `y_pred` holds a row of probabilities per sample.
     pub fn update(&mut self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>) {
+        self.update_scores(y_true, y_pred, 0.5);
+    }
+
+    /// Counts one batch of scores whose binary decision boundary is
+    /// `threshold`: 0.5 for probabilities, 0 for the logits of a sigmoid.
+    /// (Arg-max decisions are the same for logits and softmax outputs.)
+    pub fn update_scores(&mut self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>, threshold: f32) {
         match (self.kind, y_true) {
             (Metric::BinaryAccuracy, Targets::Classes(c)) => {
                 for (row, &t) in y_pred.outer_iter().zip(c) {
                     for &p in row {
-                        self.correct += u64::from((p > 0.5) == (t == 1));
+                        self.correct += u64::from((p > threshold) == (t == 1));
                         self.count += 1;
                     }
                 }
             }
             (Metric::BinaryAccuracy, Targets::Dense(t)) => {
                 for (&p, &t) in y_pred.iter().zip(t.view().iter()) {
-                    self.correct += u64::from((p > 0.5) == (t > 0.5));
+                    self.correct += u64::from((p > threshold) == (t > 0.5));
                     self.count += 1;
                 }
             }

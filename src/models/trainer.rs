@@ -2,7 +2,7 @@
 //! The loop only orchestrates; printing is the `ProgbarLogger`'s, the
 //! record is the `History`'s.
 
-use ndarray::{ArrayBase, ArrayD, CowArray, Data, Dimension, IxDyn};
+use ndarray::{ArrayBase, ArrayD, ArrayViewD, CowArray, Data, Dimension, IxDyn};
 use rand::seq::SliceRandom;
 
 use super::Sequential;
@@ -173,10 +173,9 @@ impl Sequential {
                 let targets = train.y.gather(rows);
                 self.tape.clear();
                 let inputs = train.gather_x(rows, &mut self.batch);
-                let (loss_value, predictions) = self.step(inputs, &targets, true)?;
+                let loss_value = self.step(inputs, &targets, true, &mut metrics)?;
                 loss_sum += f64::from(loss_value) * rows.len() as f64;
                 seen += rows.len();
-                update_metrics(&mut metrics, &targets, &predictions);
                 logs = epoch_logs(loss_sum / seen as f64, &metrics);
                 callbacks
                     .iter_mut()
@@ -349,10 +348,9 @@ impl Sequential {
             let targets = data.y.gather(chunk);
             self.tape.clear();
             let batch = data.gather_x(chunk, &mut self.batch);
-            let (loss_value, predictions) = self.step(batch, &targets, false)?;
+            let loss_value = self.step(batch, &targets, false, &mut metrics)?;
             loss_sum += f64::from(loss_value) * chunk.len() as f64;
             seen += chunk.len();
-            update_metrics(&mut metrics, &targets, &predictions);
             if let Some(bar) = &mut bar {
                 let logs = epoch_logs(loss_sum / seen as f64, &metrics);
                 let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -416,9 +414,15 @@ impl Sequential {
         Ok((h, vars, skipped))
     }
 
-    /// One batch: forward, loss, and with `training` backward and update.
-    /// Returns the batch loss and the predictions (probabilities).
-    fn step(&mut self, x: Tensor, y: &BatchTargets, training: bool) -> Result<(f32, ArrayD<f32>)> {
+    /// One batch: forward, loss, metrics, and with `training` backward and
+    /// update. Returns the batch loss.
+    fn step(
+        &mut self,
+        x: Tensor,
+        y: &BatchTargets,
+        training: bool,
+        metrics: &mut [MetricState],
+    ) -> Result<f32> {
         let loss_fn = self.compiled("fit")?.loss;
         // A cross-entropy on probabilities that follow a softmax (sigmoid) is
         // computed from the logits, as Keras' TensorFlow backend does.
@@ -440,10 +444,14 @@ impl Sequential {
         };
         let loss = effective.compute(&mut self.tape, y.as_targets(), out)?;
         let loss_value = self.tape.value(loss)?.item()?;
-        let mut predictions = self.tape.value(out)?.view().to_owned();
-        if let Some(activation) = skipped {
-            activation.apply(predictions.view_mut());
-        }
+        // Metrics read the output in place; after a left-out sigmoid the
+        // binary decision is at logit 0 (arg-max is unchanged by softmax).
+        let threshold = if skipped == Some(Activation::Sigmoid) {
+            0.0
+        } else {
+            0.5
+        };
+        update_metrics(metrics, y, &self.tape.value(out)?.view(), threshold);
         if training {
             self.tape.backward(loss)?;
             let mut grads = Vec::new();
@@ -471,22 +479,28 @@ impl Sequential {
                 self.tape.recycle(grad);
             }
         }
-        Ok((loss_value, predictions))
+        Ok(loss_value)
     }
 }
 
-fn update_metrics(metrics: &mut [MetricState], targets: &BatchTargets, predictions: &ArrayD<f32>) {
+fn update_metrics(
+    metrics: &mut [MetricState],
+    targets: &BatchTargets,
+    scores: &ArrayViewD<'_, f32>,
+    threshold: f32,
+) {
     if metrics.is_empty() {
         return;
     }
-    let n = predictions.shape().first().copied().unwrap_or(0);
-    let width = predictions.len() / n.max(1);
-    let view = predictions
+    let n = scores.shape().first().copied().unwrap_or(0);
+    let width = scores.len() / n.max(1);
+    let standard = scores.as_standard_layout();
+    let view = standard
         .view()
         .into_shape_with_order((n, width))
-        .expect("predictions are row-major");
+        .expect("row-major scores");
     for m in metrics {
-        m.update(targets.as_targets(), view);
+        m.update_scores(targets.as_targets(), view, threshold);
     }
 }
 

@@ -70,6 +70,17 @@ impl Activation {
         }
     }
 
+    /// Applies the activation to one row (the last axis) of a layer's output.
+    pub fn apply_row(self, row: &mut [f32]) {
+        match self {
+            Activation::Linear => {}
+            Activation::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Activation::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Softmax => super::softmax::softmax_in_place(ndarray::ArrayViewMut1::from(row)),
+        }
+    }
+
     /// Turns the gradient with respect to the activation's output `y` into
     /// the gradient with respect to its input, in place.
     pub fn backward_in_place(self, mut grad: ArrayViewMutD<'_, f32>, y: ndarray::ArrayViewD<'_, f32>) {

@@ -107,11 +107,16 @@ impl Tape {
                 .zip(probs.chunks_exact_mut(classes))
                 .zip(&labels)
             {
-                let lse = log_sum_exp(row);
-                total += f64::from(lse - row[label]);
+                // One exponential per element: e = exp(z − max), p = e/Σe, lse = max + ln Σe.
+                let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                let mut sum = 0.0;
                 for (p, &v) in prob.iter_mut().zip(row) {
-                    *p = (v - lse).exp();
+                    *p = (v - max).exp();
+                    sum += *p;
                 }
+                let inv = 1.0 / sum;
+                prob.iter_mut().for_each(|p| *p *= inv);
+                total += f64::from(max + sum.ln() - row[label]);
             }
             let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {

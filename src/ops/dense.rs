@@ -85,16 +85,20 @@ impl Tape {
             .into_dimensionality::<Ix2>()
             .expect("rank 2");
         gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
-        if let Some(bt) = &bt {
-            z += &bt
-                .view()
-                .into_dimensionality::<ndarray::Ix1>()
-                .expect("checked (units,)");
+        // Bias and activation in one pass over each row of the output.
+        {
+            let z = z.as_slice_mut().expect("a fresh row-major buffer");
+            let bias_values = bt.as_ref().map(|b| b.to_vec());
+            for row in z.chunks_exact_mut(units) {
+                if let Some(b) = &bias_values {
+                    row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+                }
+                activation.apply_row(row);
+            }
         }
-        let mut y = z
+        let y = z
             .into_shape_with_order(IxDyn(&out_shape))
             .expect("same element count");
-        activation.apply(y.view_mut());
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
         Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
@@ -103,9 +107,19 @@ impl Tape {
                 .into_shape_with_order((rows, units))
                 .expect("output gradient has rows×units elements");
             if let Some(b) = bias {
-                if ctx.requires_grad(b) {
-                    ctx.accumulate(b, dz.sum_axis(Axis(0)).into_dyn());
-                }
+                // db = column sums of dZ, added straight into the gradient.
+                let rows_of_dz = dz.as_slice().map(|s| s.chunks_exact(units));
+                ctx.accumulate_into(b, |mut db, beta| {
+                    let db = db.as_slice_mut().expect("row-major accumulator");
+                    if beta == 0.0 {
+                        db.fill(0.0);
+                    }
+                    match rows_of_dz {
+                        Some(rows) => rows.for_each(|r| db.iter_mut().zip(r).for_each(|(d, g)| *d += g)),
+                        None => db.iter_mut().zip(dz.sum_axis(Axis(0))).for_each(|(d, g)| *d += g),
+                    }
+                    Ok(())
+                })?;
             }
             let x2 = rows_view(ctx.value(x), rows, fan_in);
             ctx.accumulate_into(kernel, |dw, beta| gemm(1.0, x2.t(), dz.view(), beta, into2(dw)))?;
