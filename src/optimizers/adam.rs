@@ -121,7 +121,7 @@ impl Optimizer for Adam {
             match rest.first_mut() {
                 None => kernels::split(w, g, &mut [m, v], |w, g, state| {
                     if let [m, v] = state {
-                        kernels::adam_plain(w, g, m, v, alpha, b1, b2, eps);
+                        kernels::adam_plain(w, g, m, v, kernels::AdamStep { alpha, b1, b2, eps });
                     }
                 }),
                 Some(v_hat) => {

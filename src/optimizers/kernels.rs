@@ -77,9 +77,20 @@ kernel! {
     }
 }
 
+/// The constants of one Adam step: the bias-corrected rate `α`, `β₁`,
+/// `β₂` and `ε`.
+#[derive(Clone, Copy)]
+pub(crate) struct AdamStep {
+    pub alpha: f32,
+    pub b1: f32,
+    pub b2: f32,
+    pub eps: f32,
+}
+
 kernel! {
     /// `m += (g − m)(1 − β₁)`; `v += (g² − v)(1 − β₂)`; `w −= α·m/(√v + ε)`.
-    adam_plain(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]; alpha: f32, b1: f32, b2: f32, eps: f32) {
+    adam_plain(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]; step: AdamStep) {
+        let AdamStep { alpha, b1, b2, eps } = step;
         let n = w.len();
         let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
         for i in 0..n {
