@@ -164,7 +164,17 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
     let mut pool = match POOL.try_lock() {
         Ok(pool) if parts > 1 => pool,
         _ => {
-            (0..parts).for_each(job);
+            // Every part runs here; as on the pool, a panic is raised only
+            // after all of them have run.
+            let mut first_panic = None;
+            for p in 0..parts {
+                if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(p))) {
+                    first_panic.get_or_insert(e);
+                }
+            }
+            if let Some(payload) = first_panic {
+                std::panic::resume_unwind(payload);
+            }
             return;
         }
     };
@@ -178,8 +188,14 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
     for (i, helper) in pool.iter().take(parts - 1).enumerate() {
         helper.post(ptr, i + 1);
     }
-    job(0);
+    // Even if part 0 panics, the helpers must finish with the job before
+    // this frame (which owns it) unwinds.
+    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(0)));
     let panicked = pool.iter().take(parts - 1).fold(false, |p, h| h.join() | p);
+    drop(pool);
+    if let Err(payload) = mine {
+        std::panic::resume_unwind(payload);
+    }
     assert!(!panicked, "a gemm helper thread panicked");
 }
 
@@ -195,4 +211,51 @@ pub(crate) fn for_each_chunk(len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
         f(lo, hi);
     };
     run_parts(parts, &job);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    #[test]
+    fn every_part_runs_once() {
+        let seen = AtomicU64::new(0);
+        run_parts(3, &|p| {
+            seen.fetch_add(1 << (8 * p), Ordering::SeqCst);
+        });
+        assert_eq!(seen.load(Ordering::SeqCst), 1 | 1 << 8 | 1 << 16);
+    }
+
+    #[test]
+    fn chunks_cover_the_range_exactly_once() {
+        for len in [0, 1, 15, 16, 17, 1000, 40_000] {
+            let count: Vec<AtomicU64> = (0..len).map(|_| AtomicU64::new(0)).collect();
+            for_each_chunk(len, &|lo, hi| {
+                for c in &count[lo..hi] {
+                    c.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            assert!(count.iter().all(|c| c.load(Ordering::SeqCst) == 1), "len {len}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_part_is_reported_after_the_others_finish() {
+        let done = AtomicU64::new(0);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_parts(2, &|p| {
+                if p == 0 {
+                    panic!("part 0 fails");
+                }
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }));
+        assert!(result.is_err());
+        assert_eq!(
+            done.load(Ordering::SeqCst),
+            1,
+            "the helper's part still ran to completion"
+        );
+    }
 }
