@@ -8,7 +8,10 @@
 //! ```
 
 pub use crate::activations::Activation::{self, Linear, Relu, Sigmoid, Softmax, Tanh};
-pub use crate::callbacks::{Callback, History, Logs};
+pub use crate::callbacks::{
+    Callback, CsvLogger, EarlyStopping, History, LearningRateScheduler, Logs, ReduceLROnPlateau,
+    TerminateOnNaN,
+};
 pub use crate::datasets::{fashion_mnist, mnist};
 pub use crate::error::{Error, Result};
 pub use crate::initializers::Initializer;

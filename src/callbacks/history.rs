@@ -3,15 +3,17 @@
 use std::collections::BTreeMap;
 
 use super::{Callback, Logs, TrainParams};
+use crate::error::Result;
+use crate::models::Sequential;
 
 /// The record `fit` returns: each metric's value at the end of every epoch
 /// (Keras' `History.history`), the epoch numbers, and the run's settings.
 ///
 /// ```
-/// use kerust::callbacks::{Callback, History, Logs};
+/// use kerust::callbacks::{History, Logs};
 ///
 /// let mut h = History::default();
-/// h.on_epoch_end(0, &Logs::from([("loss".to_string(), 0.5), ("accuracy".to_string(), 0.8)]));
+/// h.record(0, &Logs::from([("loss".to_string(), 0.5), ("accuracy".to_string(), 0.8)]));
 /// assert_eq!(h.history["loss"], [0.5]);
 /// assert_eq!(h.epoch, [0]);
 /// ```
@@ -37,15 +39,29 @@ impl History {
     }
 }
 
-impl Callback for History {
-    fn on_train_begin(&mut self, params: &TrainParams) {
+impl History {
+    /// Records the settings of a run.
+    pub fn begin(&mut self, params: &TrainParams) {
         self.params = params.clone();
     }
 
-    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs) {
+    /// Records one epoch's logs.
+    pub fn record(&mut self, epoch: usize, logs: &Logs) {
         self.epoch.push(epoch);
         for (k, v) in logs {
             self.history.entry(k.clone()).or_default().push(*v);
         }
+    }
+}
+
+impl Callback for History {
+    fn on_train_begin(&mut self, _model: &mut Sequential, params: &TrainParams) -> Result<()> {
+        self.begin(params);
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+        self.record(epoch, logs);
+        Ok(())
     }
 }

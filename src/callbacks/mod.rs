@@ -1,17 +1,37 @@
 //! Callbacks: code that runs at the stages of training. `fit` drives a list
-//! of them; the progress output ([`ProgbarLogger`]) and the [`History`] it
-//! returns are callbacks too, so the training loop itself only orchestrates.
+//! of them — those given with [`FitOptions::callback`](crate::models::FitOptions::callback),
+//! then the [`History`] it returns and the progress output
+//! ([`ProgbarLogger`]) — so the training loop itself only orchestrates.
+//!
+//! With Keras' names, arguments, defaults and messages: [`EarlyStopping`],
+//! [`ReduceLROnPlateau`], [`LearningRateScheduler`], [`TerminateOnNaN`],
+//! [`CsvLogger`] (Keras' `CSVLogger`).
 //!
 //! Logs are [`Logs`]: metric name to value, sorted by name as Keras 3 sorts
 //! them (`accuracy`, `loss`, `val_accuracy`, `val_loss`).
 
+mod csv_logger;
+mod early_stopping;
 mod history;
+mod monitor;
 mod progbar_logger;
+mod reduce_lr;
+mod scheduler;
+mod terminate_on_nan;
 
+pub use csv_logger::CsvLogger;
+pub use early_stopping::EarlyStopping;
 pub use history::History;
+pub use monitor::Mode;
 pub use progbar_logger::ProgbarLogger;
+pub use reduce_lr::ReduceLROnPlateau;
+pub use scheduler::LearningRateScheduler;
+pub use terminate_on_nan::TerminateOnNaN;
 
 use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::models::Sequential;
 
 /// Metric name → value, in name order.
 pub type Logs = BTreeMap<String, f64>;
@@ -28,17 +48,73 @@ pub struct TrainParams {
     pub verbose: u8,
 }
 
-/// Hooks called by `fit` at each stage of training. Every method has an
-/// empty default.
+/// Hooks called by `fit` at each stage of training, with the model being
+/// trained (Keras' `self.model`). Every method has an empty default.
+///
+/// A callback stops training with [`Sequential::stop_training`]; an error it
+/// returns ends `fit` with that error.
+///
+/// ```
+/// use kerust::callbacks::{Callback, Logs};
+/// use kerust::prelude::*;
+///
+/// /// Stops as soon as the training accuracy passes 0.9.
+/// struct StopAt90;
+///
+/// impl Callback for StopAt90 {
+///     fn on_epoch_end(&mut self, model: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
+///         if logs.get("accuracy").is_some_and(|&a| a > 0.9) {
+///             model.stop_training();
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let mut stop = StopAt90;
+/// let options = FitOptions::default().epochs(100).callback(&mut stop);
+/// # let _ = options;
+/// ```
 pub trait Callback {
     /// Before the first epoch.
-    fn on_train_begin(&mut self, _params: &TrainParams) {}
+    ///
+    /// # Errors
+    /// Whatever the callback cannot do (e.g. open its file).
+    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+        Ok(())
+    }
+
     /// At the start of epoch `epoch` (0-based).
-    fn on_epoch_begin(&mut self, _epoch: usize) {}
+    ///
+    /// # Errors
+    /// As [`on_train_begin`](Callback::on_train_begin).
+    fn on_epoch_begin(&mut self, _model: &mut Sequential, _epoch: usize) -> Result<()> {
+        Ok(())
+    }
+
     /// After batch `batch` (0-based) of an epoch, with the running logs.
-    fn on_train_batch_end(&mut self, _batch: usize, _logs: &Logs) {}
+    ///
+    /// # Errors
+    /// As [`on_train_begin`](Callback::on_train_begin).
+    fn on_train_batch_end(&mut self, _model: &mut Sequential, _batch: usize, _logs: &Logs) -> Result<()> {
+        Ok(())
+    }
+
     /// At the end of epoch `epoch`, with its logs (validation included).
-    fn on_epoch_end(&mut self, _epoch: usize, _logs: &Logs) {}
+    /// Callbacks may add entries (as `ReduceLROnPlateau` adds
+    /// `learning_rate`); `History` and the progress bar, which run last,
+    /// see them.
+    ///
+    /// # Errors
+    /// As [`on_train_begin`](Callback::on_train_begin).
+    fn on_epoch_end(&mut self, _model: &mut Sequential, _epoch: usize, _logs: &mut Logs) -> Result<()> {
+        Ok(())
+    }
+
     /// After the last epoch, with the last epoch's logs.
-    fn on_train_end(&mut self, _logs: &Logs) {}
+    ///
+    /// # Errors
+    /// As [`on_train_begin`](Callback::on_train_begin).
+    fn on_train_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
+        Ok(())
+    }
 }

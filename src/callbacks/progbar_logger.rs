@@ -1,6 +1,8 @@
 //! `ProgbarLogger`: what `fit` prints.
 
 use super::{Callback, Logs, TrainParams};
+use crate::error::Result;
+use crate::models::Sequential;
 use crate::utils::progbar::{Progbar, Sink};
 
 /// Prints `Epoch i/N` (when there is more than one epoch) and a progress
@@ -34,13 +36,14 @@ fn values(logs: &Logs) -> Vec<(&str, f64)> {
 }
 
 impl Callback for ProgbarLogger {
-    fn on_train_begin(&mut self, params: &TrainParams) {
+    fn on_train_begin(&mut self, _model: &mut Sequential, params: &TrainParams) -> Result<()> {
         self.params = params.clone();
+        Ok(())
     }
 
-    fn on_epoch_begin(&mut self, epoch: usize) {
+    fn on_epoch_begin(&mut self, _model: &mut Sequential, epoch: usize) -> Result<()> {
         if self.params.verbose == 0 {
-            return;
+            return Ok(());
         }
         if self.params.epochs > 1 {
             println!("Epoch {}/{}", epoch + 1, self.params.epochs);
@@ -51,18 +54,21 @@ impl Callback for ProgbarLogger {
             Sink::Stdout,
         ));
         self.seen = 0;
+        Ok(())
     }
 
-    fn on_train_batch_end(&mut self, batch: usize, logs: &Logs) {
+    fn on_train_batch_end(&mut self, _model: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
         self.seen = batch as u64 + 1;
         if let Some(bar) = &mut self.bar {
             bar.update(self.seen, &values(logs));
         }
+        Ok(())
     }
 
-    fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs) {
+    fn on_epoch_end(&mut self, _model: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
         if let Some(mut bar) = self.bar.take() {
             bar.finish(self.params.steps as u64, &values(logs));
         }
+        Ok(())
     }
 }

@@ -43,6 +43,8 @@ pub struct Sequential {
     pub(crate) tape: Tape,
     /// The input batch, reused from step to step.
     pub(crate) batch: Option<Tensor>,
+    /// Set by a callback to end `fit` (Keras' `model.stop_training = True`).
+    pub(crate) stop_requested: bool,
 }
 
 impl std::fmt::Debug for Sequential {
@@ -97,6 +99,7 @@ impl Sequential {
             compiled: None,
             tape: Tape::new(),
             batch: None,
+            stop_requested: false,
         };
         for layer in layers {
             model.push(layer.into());
@@ -253,6 +256,17 @@ impl Sequential {
             optimizer: Box::new(optimizer),
         });
         Ok(())
+    }
+
+    /// Asks `fit` to stop after the current batch (and that epoch's end),
+    /// as Keras' `model.stop_training = True`; callbacks call this.
+    pub fn stop_training(&mut self) {
+        self.stop_requested = true;
+    }
+
+    /// Whether a stop was asked for since `fit` began.
+    pub fn is_stopping(&self) -> bool {
+        self.stop_requested
     }
 
     /// The optimizer set by `compile`.

@@ -148,22 +148,27 @@ impl Sequential {
             steps: n.div_ceil(batch_size),
             verbose: options.verbose,
         };
+        // The user's callbacks first, then the record and the progress bar,
+        // which therefore see what the others add to the logs.
         let mut history = History::default();
         let mut progress = ProgbarLogger::new();
-        let mut callbacks: Vec<&mut dyn Callback> = vec![&mut history];
+        let mut callbacks: Vec<&mut dyn Callback> = options.callbacks.iter_mut().map(|c| &mut **c).collect();
+        callbacks.push(&mut history);
         if options.verbose > 0 {
             callbacks.push(&mut progress);
         }
-        for c in options.callbacks.iter_mut() {
-            callbacks.push(&mut **c);
+        self.stop_requested = false;
+        for c in callbacks.iter_mut() {
+            c.on_train_begin(self, &params)?;
         }
-        callbacks.iter_mut().for_each(|c| c.on_train_begin(&params));
 
         let mut metrics = self.metric_states(&train.y)?;
         let mut order: Vec<usize> = (0..n).collect();
         let mut logs = Logs::new();
         for epoch in options.initial_epoch..options.epochs {
-            callbacks.iter_mut().for_each(|c| c.on_epoch_begin(epoch));
+            for c in callbacks.iter_mut() {
+                c.on_epoch_begin(self, epoch)?;
+            }
             if options.shuffle {
                 order.shuffle(&mut self.rng);
             }
@@ -177,9 +182,12 @@ impl Sequential {
                 loss_sum += f64::from(loss_value) * rows.len() as f64;
                 seen += rows.len();
                 logs = epoch_logs(loss_sum / seen as f64, &metrics);
-                callbacks
-                    .iter_mut()
-                    .for_each(|c| c.on_train_batch_end(batch, &logs));
+                for c in callbacks.iter_mut() {
+                    c.on_train_batch_end(self, batch, &logs)?;
+                }
+                if self.stop_requested {
+                    break;
+                }
             }
             if let Some(validation) = &validation {
                 let (val_loss, val_metrics) = self.run_evaluation(validation, batch_size, None)?;
@@ -187,9 +195,16 @@ impl Sequential {
                     logs.insert(format!("val_{k}"), v);
                 }
             }
-            callbacks.iter_mut().for_each(|c| c.on_epoch_end(epoch, &logs));
+            for c in callbacks.iter_mut() {
+                c.on_epoch_end(self, epoch, &mut logs)?;
+            }
+            if self.stop_requested {
+                break;
+            }
         }
-        callbacks.iter_mut().for_each(|c| c.on_train_end(&logs));
+        for c in callbacks.iter_mut() {
+            c.on_train_end(self, &logs)?;
+        }
         drop(callbacks);
         Ok(history)
     }

@@ -1,0 +1,112 @@
+//! `CSVLogger`: one row per epoch in a CSV file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use super::{Callback, Logs, TrainParams};
+use crate::error::{Error, Result};
+use crate::models::Sequential;
+
+/// Writes the logs of every epoch to a CSV file, as Keras' `CSVLogger`: a
+/// header `epoch` then the logged names in sorted order (with `val_`
+/// columns added when the first epoch has none, filled with `NA`), then one
+/// row per epoch (numbered from 0), each flushed as it is written. With
+/// `append`, rows go after those of an earlier run, without a second header.
+///
+/// **Keras equivalent:** `keras.callbacks.CSVLogger("training.log")`
+#[derive(Debug)]
+pub struct CsvLogger {
+    path: PathBuf,
+    separator: char,
+    append: bool,
+    keys: Option<Vec<String>>,
+    file: Option<BufWriter<File>>,
+    write_header: bool,
+}
+
+impl CsvLogger {
+    /// A logger writing to `path` (created, or truncated unless `append`).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CsvLogger {
+            path: path.into(),
+            separator: ',',
+            append: false,
+            keys: None,
+            file: None,
+            write_header: true,
+        }
+    }
+
+    /// The column separator (default `,`).
+    pub fn separator(mut self, separator: char) -> Self {
+        self.separator = separator;
+        self
+    }
+
+    /// Whether to add to an existing file (default false: overwrite).
+    pub fn append(mut self, append: bool) -> Self {
+        self.append = append;
+        self
+    }
+
+    fn write_line(&mut self, cells: &[String]) -> Result<()> {
+        let line = cells.join(&self.separator.to_string());
+        let file = self.file.as_mut().expect("opened in on_train_begin");
+        file.write_all(line.as_bytes())
+            .and_then(|()| file.write_all(b"\r\n"))
+            .and_then(|()| file.flush())
+            .map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Callback for CsvLogger {
+    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let has_rows = self.append && std::fs::metadata(&self.path).is_ok_and(|m| m.len() > 0);
+        let file = if self.append {
+            OpenOptions::new().create(true).append(true).open(&self.path)
+        } else {
+            File::create(&self.path)
+        }
+        .map_err(|e| Error::io(&self.path, e))?;
+        self.file = Some(BufWriter::new(file));
+        self.write_header = !has_rows;
+        self.keys = None;
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+        if self.keys.is_none() {
+            let mut keys: Vec<String> = logs.keys().cloned().collect();
+            if !keys.iter().any(|k| k.starts_with("val_")) {
+                let val: Vec<String> = keys.iter().map(|k| format!("val_{k}")).collect();
+                keys.extend(val);
+            }
+            self.keys = Some(keys);
+            if self.write_header {
+                let header: Vec<String> = std::iter::once("epoch".to_string())
+                    .chain(self.keys.clone().unwrap_or_default())
+                    .collect();
+                self.write_line(&header)?;
+            }
+        }
+        let keys = self.keys.clone().unwrap_or_default();
+        let row: Vec<String> = std::iter::once(epoch.to_string())
+            .chain(
+                keys.iter()
+                    .map(|k| logs.get(k).map_or_else(|| "NA".to_string(), |v| v.to_string())),
+            )
+            .collect();
+        self.write_line(&row)
+    }
+
+    fn on_train_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
+        if let Some(mut file) = self.file.take() {
+            file.flush().map_err(|e| Error::io(&self.path, e))?;
+        }
+        Ok(())
+    }
+}

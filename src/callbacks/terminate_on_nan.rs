@@ -1,0 +1,39 @@
+//! `TerminateOnNaN`: stop when the loss stops being a number.
+
+use super::{Callback, Logs};
+use crate::error::Result;
+use crate::models::Sequential;
+
+/// Stops training after a batch whose loss is NaN or infinite, printing
+/// `Batch N: Invalid loss, terminating training` as Keras does.
+///
+/// **Keras equivalent:** `keras.callbacks.TerminateOnNaN()`
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TerminateOnNaN {
+    terminated_at: Option<usize>,
+}
+
+impl TerminateOnNaN {
+    /// The callback.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The batch after which training was stopped, if it was.
+    pub fn terminated_at(&self) -> Option<usize> {
+        self.terminated_at
+    }
+}
+
+impl Callback for TerminateOnNaN {
+    fn on_train_batch_end(&mut self, model: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
+        if let Some(loss) = logs.get("loss") {
+            if !loss.is_finite() {
+                println!("Batch {batch}: Invalid loss, terminating training");
+                self.terminated_at = Some(batch);
+                model.stop_training();
+            }
+        }
+        Ok(())
+    }
+}
