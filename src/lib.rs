@@ -47,6 +47,7 @@ pub mod models;
 pub mod ops;
 pub mod optimizers;
 pub mod prelude;
+pub mod saving;
 pub mod tensor;
 pub mod utils;
 

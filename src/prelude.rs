@@ -21,6 +21,7 @@ pub use crate::metrics::Metric;
 pub use crate::model_selection::{KFold, StratifiedKFold, train_test_split, train_test_split_stratified};
 pub use crate::models::{EvaluateOptions, FitOptions, Sequential};
 pub use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
+pub use crate::saving::load_model;
 pub use crate::sequential;
 pub use crate::tensor::Tensor;
 pub use crate::utils::{set_random_seed, to_categorical};

@@ -10,3 +10,4 @@ mod trainer;
 pub use data::{IntoTargets, TargetData, TargetElement};
 pub use options::{EvaluateOptions, FitOptions};
 pub use sequential::Sequential;
+pub(crate) use sequential::compiled as sequential_compiled;

@@ -18,6 +18,15 @@ pub(crate) struct Compiled {
     pub(crate) optimizer: Box<dyn Optimizer>,
 }
 
+/// The compiled state, from its parts (for loading).
+pub(crate) fn compiled(loss: LossFn, metrics: Vec<Metric>, optimizer: Box<dyn Optimizer>) -> Compiled {
+    Compiled {
+        loss,
+        metrics,
+        optimizer,
+    }
+}
+
 /// A linear stack of layers, Keras' `Sequential` model.
 ///
 /// The model is built — its weights created — as soon as the input shape

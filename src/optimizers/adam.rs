@@ -1,6 +1,6 @@
 //! Adam, with Keras' placement of epsilon.
 
-use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
+use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -142,6 +142,18 @@ impl Optimizer for Adam {
         }
         self.iterations += 1;
         Ok(())
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState {
+            iterations: self.iterations,
+            slots: self.slots.snapshot(),
+        }
+    }
+
+    fn set_state(&mut self, state: OptimizerState) {
+        self.iterations = state.iterations;
+        self.slots.restore(state.slots);
     }
 
     fn config(&self) -> OptimizerConfig {

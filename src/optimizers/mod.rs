@@ -50,6 +50,68 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
     /// The configuration, for saving.
     fn config(&self) -> OptimizerConfig;
+
+    /// What the optimizer carries from step to step (for saving).
+    fn state(&self) -> OptimizerState;
+
+    /// Restores a [`state`](Optimizer::state) saved earlier.
+    fn set_state(&mut self, state: OptimizerState);
+}
+
+/// The step count and per-weight buffers (moments, velocities) an
+/// optimizer keeps between steps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptimizerState {
+    /// Steps taken.
+    pub iterations: u64,
+    /// For each weight, its buffers (empty before the first step).
+    pub slots: Vec<Vec<Vec<f32>>>,
+}
+
+impl OptimizerConfig {
+    /// A fresh optimizer with these hyperparameters.
+    pub fn build(&self) -> Box<dyn Optimizer> {
+        match *self {
+            OptimizerConfig::Sgd {
+                learning_rate,
+                momentum,
+                nesterov,
+            } => Box::new(
+                SGD::new()
+                    .learning_rate(learning_rate)
+                    .momentum(momentum)
+                    .nesterov(nesterov),
+            ),
+            OptimizerConfig::RmsProp {
+                learning_rate,
+                rho,
+                momentum,
+                epsilon,
+                centered,
+            } => Box::new(
+                RMSprop::new()
+                    .learning_rate(learning_rate)
+                    .rho(rho)
+                    .momentum(momentum)
+                    .epsilon(epsilon)
+                    .centered(centered),
+            ),
+            OptimizerConfig::Adam {
+                learning_rate,
+                beta_1,
+                beta_2,
+                epsilon,
+                amsgrad,
+            } => Box::new(
+                Adam::new()
+                    .learning_rate(learning_rate)
+                    .beta_1(beta_1)
+                    .beta_2(beta_2)
+                    .epsilon(epsilon)
+                    .amsgrad(amsgrad),
+            ),
+        }
+    }
 }
 
 /// An optimizer's hyperparameters.
@@ -146,6 +208,14 @@ impl Slots {
 
     pub(crate) fn of(&mut self, i: usize) -> &mut [Vec<f32>] {
         &mut self.buffers[i]
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<Vec<Vec<f32>>> {
+        self.buffers.clone()
+    }
+
+    pub(crate) fn restore(&mut self, buffers: Vec<Vec<Vec<f32>>>) {
+        self.buffers = buffers;
     }
 }
 

@@ -1,6 +1,6 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
-use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
+use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -157,6 +157,18 @@ impl Optimizer for RMSprop {
         }
         self.iterations += 1;
         Ok(())
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState {
+            iterations: self.iterations,
+            slots: self.slots.snapshot(),
+        }
+    }
+
+    fn set_state(&mut self, state: OptimizerState) {
+        self.iterations = state.iterations;
+        self.slots.restore(state.slots);
     }
 
     fn config(&self) -> OptimizerConfig {

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
-use super::{Optimizer, OptimizerConfig, Slots, kernels, pair};
+use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -106,6 +106,18 @@ impl Optimizer for SGD {
         }
         self.iterations += 1;
         Ok(())
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState {
+            iterations: self.iterations,
+            slots: self.slots.snapshot(),
+        }
+    }
+
+    fn set_state(&mut self, state: OptimizerState) {
+        self.iterations = state.iterations;
+        self.slots.restore(state.slots);
     }
 
     fn config(&self) -> OptimizerConfig {

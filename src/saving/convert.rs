@@ -1,0 +1,397 @@
+//! Between a live model and the records of the file format.
+
+use super::format::{FileCompile, FileLayer, FileModel, FileTensor};
+use crate::activations;
+use crate::error::{Error, Result, fmt_shape};
+use crate::initializers::Initializer;
+use crate::layers::{Dense, Dropout, Flatten, Layer, LayerConfig};
+use crate::losses::{Loss, LossFn};
+use crate::metrics::Metric;
+use crate::models::Sequential;
+use crate::optimizers::{OptimizerConfig, OptimizerState};
+use crate::tensor::Tensor;
+
+/// The records describing `model`.
+pub(crate) fn to_file(model: &Sequential) -> Result<FileModel> {
+    let layers = model
+        .layers()
+        .iter()
+        .map(|layer| {
+            Ok(FileLayer {
+                class_name: layer.class_name().to_string(),
+                name: layer.name().unwrap_or_default().to_string(),
+                options: options(&layer.config())?,
+                weights: layer
+                    .params()
+                    .iter()
+                    .map(|p| FileTensor {
+                        name: p.name.to_string(),
+                        shape: p.value.shape().iter().map(|&d| d as u64).collect(),
+                        data: p.value.to_vec(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let compile = model.compiled.as_ref().map(|c| {
+        let (optimizer, hyperparameters) = hyperparameters(&c.optimizer.config());
+        let state = c.optimizer.state();
+        FileCompile {
+            loss: c.loss.loss.name().to_string(),
+            from_logits: c.loss.from_logits,
+            metrics: c.metrics.iter().map(|m| m.name().to_string()).collect(),
+            optimizer: optimizer.to_string(),
+            hyperparameters,
+            iterations: state.iterations,
+            slots: state.slots,
+        }
+    });
+    Ok(FileModel {
+        kerust_version: env!("CARGO_PKG_VERSION").to_string(),
+        name: model.name().to_string(),
+        input_shape: model.input_shape().map(|s| s.iter().map(|&d| d as u64).collect()),
+        layers,
+        compile,
+    })
+}
+
+/// The model the records describe, weights and optimizer state included.
+pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
+    let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(file.layers.len());
+    for l in &file.layers {
+        let mut layer = layer_from(l, origin)?;
+        layer.set_name(l.name.clone());
+        layers.push(layer);
+    }
+    let mut model = Sequential::new(layers);
+    model.name = file.name.clone();
+    if let Some(shape) = &file.input_shape {
+        let shape: Vec<usize> = shape
+            .iter()
+            .map(|&d| to_usize(d, origin))
+            .collect::<Result<_>>()?;
+        check_sizes(&file, &shape, origin)?;
+        model.build(&shape)?;
+    }
+    for (layer, saved) in model.layers.iter_mut().zip(&file.layers) {
+        let mut params = layer.params_mut();
+        if params.len() != saved.weights.len() {
+            return Err(Error::data(
+                origin,
+                format!("{} weights for layer \"{}\"", params.len(), saved.name),
+                format!("{} weights", saved.weights.len()),
+            ));
+        }
+        for (p, w) in params.iter_mut().zip(&saved.weights) {
+            let shape: Vec<usize> = w
+                .shape
+                .iter()
+                .map(|&d| to_usize(d, origin))
+                .collect::<Result<_>>()?;
+            if p.name != w.name || p.value.shape() != shape.as_slice() {
+                return Err(Error::data(
+                    origin,
+                    format!(
+                        "{}/{} of shape {}",
+                        saved.name,
+                        p.name,
+                        fmt_shape(p.value.shape())
+                    ),
+                    format!("{}/{} of shape {}", saved.name, w.name, fmt_shape(&shape)),
+                ));
+            }
+            p.value = Tensor::from_vec(&shape, w.data.clone()).map_err(|e| {
+                Error::data(
+                    origin,
+                    format!("the data of {}/{}", saved.name, w.name),
+                    e.to_string(),
+                )
+            })?;
+        }
+    }
+    if let Some(c) = file.compile {
+        let loss: Loss = c.loss.parse()?;
+        let metrics = c
+            .metrics
+            .iter()
+            .map(|m| m.parse::<Metric>())
+            .collect::<Result<Vec<_>>>()?;
+        let mut optimizer = optimizer_from(&c.optimizer, &c.hyperparameters, origin)?.build();
+        optimizer.validate()?;
+        optimizer.set_state(OptimizerState {
+            iterations: c.iterations,
+            slots: c.slots,
+        });
+        model.compiled = Some(crate::models::sequential_compiled(
+            LossFn {
+                loss,
+                from_logits: c.from_logits,
+            },
+            metrics,
+            optimizer,
+        ));
+    }
+    Ok(model)
+}
+
+/// Before building (which allocates every weight), checks that the weights
+/// the layers would create are no larger than those the file holds: a
+/// hostile input shape or unit count cannot make loading allocate more
+/// than the file's own size.
+fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
+    let held: usize = file
+        .layers
+        .iter()
+        .flat_map(|l| &l.weights)
+        .map(|w| w.data.len())
+        .sum();
+    let too_big = || {
+        Error::data(
+            origin,
+            format!("layers whose weights fit the {held} values in the file"),
+            "larger layers",
+        )
+    };
+    let mut shape = input.to_vec();
+    for l in &file.layers {
+        match l.class_name.as_str() {
+            "Dense" => {
+                let units: usize = l
+                    .options
+                    .iter()
+                    .find(|(k, _)| k == "units")
+                    .and_then(|(_, v)| v.parse().ok())
+                    .ok_or_else(too_big)?;
+                let bias = if l.options.iter().any(|(k, v)| k == "use_bias" && v == "true") {
+                    units
+                } else {
+                    0
+                };
+                let fan_in = shape.last().copied().unwrap_or(0);
+                let params = fan_in
+                    .checked_mul(units)
+                    .and_then(|p| p.checked_add(bias))
+                    .ok_or_else(too_big)?;
+                if params > held {
+                    return Err(too_big());
+                }
+                if let Some(last) = shape.last_mut() {
+                    *last = units;
+                }
+            }
+            "Flatten" => {
+                let n = shape
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .ok_or_else(too_big)?;
+                shape = vec![n];
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn to_usize(d: u64, origin: &str) -> Result<usize> {
+    usize::try_from(d).map_err(|_| Error::data(origin, "a dimension that fits in memory", d.to_string()))
+}
+
+fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
+    let kv = |k: &str, v: String| (k.to_string(), v);
+    Ok(match config {
+        LayerConfig::Dense {
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+        } => vec![
+            kv("units", units.to_string()),
+            kv("activation", activation.name().to_string()),
+            kv("use_bias", use_bias.to_string()),
+            kv("kernel_initializer", initializer_text(*kernel_initializer)),
+            kv("bias_initializer", initializer_text(*bias_initializer)),
+        ],
+        LayerConfig::Flatten => vec![],
+        LayerConfig::Dropout { rate } => vec![kv("rate", rate.to_string())],
+        #[allow(unreachable_patterns)]
+        _ => {
+            return Err(Error::invalid(
+                "save",
+                "a layer kerust can save",
+                format!("{config:?}"),
+            ));
+        }
+    })
+}
+
+fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
+    let get = |key: &str| -> Result<&str> {
+        l.options
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| Error::data(origin, format!("option {key} of layer \"{}\"", l.name), "none"))
+    };
+    let number = |key: &str| -> Result<f64> {
+        get(key)?.parse::<f64>().map_err(|_| {
+            Error::data(
+                origin,
+                format!("a number for {key} of layer \"{}\"", l.name),
+                get(key).unwrap_or(""),
+            )
+        })
+    };
+    Ok(match l.class_name.as_str() {
+        "Dense" => Box::new(
+            Dense::new(number("units")? as usize)
+                .activation(activations::get(get("activation")?)?)
+                .use_bias(get("use_bias")? == "true")
+                .kernel_initializer(initializer_parse(get("kernel_initializer")?, origin)?)
+                .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
+        ),
+        "Flatten" => Box::new(Flatten::new()),
+        "Dropout" => Box::new(Dropout::new(number("rate")? as f32)),
+        other => {
+            return Err(Error::data(
+                origin,
+                "a layer class kerust knows (Dense, Flatten, Dropout)",
+                other.to_string(),
+            ));
+        }
+    })
+}
+
+fn initializer_text(init: Initializer) -> String {
+    match init {
+        Initializer::Constant(v) => format!("constant({v})"),
+        Initializer::RandomUniform { min, max } => format!("random_uniform({min},{max})"),
+        Initializer::RandomNormal { mean, stddev } => format!("random_normal({mean},{stddev})"),
+        other => other.name().to_string(),
+    }
+}
+
+fn initializer_parse(text: &str, origin: &str) -> Result<Initializer> {
+    let bad = || Error::data(origin, "an initializer kerust knows", text.to_string());
+    let args = |inner: &str| -> Result<Vec<f32>> {
+        inner
+            .split(',')
+            .map(|v| v.parse::<f32>().map_err(|_| bad()))
+            .collect()
+    };
+    if let Some(inner) = text.strip_suffix(')') {
+        let (name, inner) = inner.split_once('(').ok_or_else(bad)?;
+        let a = args(inner)?;
+        return match (name, a.as_slice()) {
+            ("constant", [v]) => Ok(Initializer::Constant(*v)),
+            ("random_uniform", [min, max]) => Ok(Initializer::RandomUniform { min: *min, max: *max }),
+            ("random_normal", [mean, stddev]) => Ok(Initializer::RandomNormal {
+                mean: *mean,
+                stddev: *stddev,
+            }),
+            _ => Err(bad()),
+        };
+    }
+    [
+        Initializer::GlorotUniform,
+        Initializer::GlorotNormal,
+        Initializer::HeUniform,
+        Initializer::HeNormal,
+        Initializer::Zeros,
+        Initializer::Ones,
+    ]
+    .into_iter()
+    .find(|i| i.name() == text)
+    .ok_or_else(bad)
+}
+
+fn hyperparameters(config: &OptimizerConfig) -> (&'static str, Vec<(String, f64)>) {
+    let kv = |k: &str, v: f64| (k.to_string(), v);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    match *config {
+        OptimizerConfig::Sgd {
+            learning_rate,
+            momentum,
+            nesterov,
+        } => (
+            "SGD",
+            vec![
+                kv("learning_rate", learning_rate.into()),
+                kv("momentum", momentum.into()),
+                kv("nesterov", flag(nesterov)),
+            ],
+        ),
+        OptimizerConfig::RmsProp {
+            learning_rate,
+            rho,
+            momentum,
+            epsilon,
+            centered,
+        } => (
+            "RMSprop",
+            vec![
+                kv("learning_rate", learning_rate.into()),
+                kv("rho", rho.into()),
+                kv("momentum", momentum.into()),
+                kv("epsilon", epsilon.into()),
+                kv("centered", flag(centered)),
+            ],
+        ),
+        OptimizerConfig::Adam {
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+        } => (
+            "Adam",
+            vec![
+                kv("learning_rate", learning_rate.into()),
+                kv("beta_1", beta_1.into()),
+                kv("beta_2", beta_2.into()),
+                kv("epsilon", epsilon.into()),
+                kv("amsgrad", flag(amsgrad)),
+            ],
+        ),
+        #[allow(unreachable_patterns)]
+        _ => ("unknown", Vec::new()),
+    }
+}
+
+fn optimizer_from(name: &str, hyper: &[(String, f64)], origin: &str) -> Result<OptimizerConfig> {
+    let get = |key: &str| -> Result<f32> {
+        hyper
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v as f32)
+            .ok_or_else(|| Error::data(origin, format!("the {name} hyperparameter {key}"), "none"))
+    };
+    Ok(match name {
+        "SGD" => OptimizerConfig::Sgd {
+            learning_rate: get("learning_rate")?,
+            momentum: get("momentum")?,
+            nesterov: get("nesterov")? != 0.0,
+        },
+        "RMSprop" => OptimizerConfig::RmsProp {
+            learning_rate: get("learning_rate")?,
+            rho: get("rho")?,
+            momentum: get("momentum")?,
+            epsilon: get("epsilon")?,
+            centered: get("centered")? != 0.0,
+        },
+        "Adam" => OptimizerConfig::Adam {
+            learning_rate: get("learning_rate")?,
+            beta_1: get("beta_1")?,
+            beta_2: get("beta_2")?,
+            epsilon: get("epsilon")?,
+            amsgrad: get("amsgrad")? != 0.0,
+        },
+        other => {
+            return Err(Error::data(
+                origin,
+                "an optimizer kerust knows (SGD, RMSprop, Adam)",
+                other.to_string(),
+            ));
+        }
+    })
+}

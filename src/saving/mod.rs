@@ -1,0 +1,137 @@
+//! Saving and loading whole models.
+//!
+//! [`Sequential::save`](crate::models::Sequential::save) writes one file
+//! holding the architecture (every layer's configuration), the weights, what
+//! `compile` set (loss, metrics, optimizer and its hyperparameters) and the
+//! optimizer's state; [`load_model`] reads it back. A loaded model predicts
+//! exactly what the saved one did, and `fit` continues from where it was.
+//!
+//! ```
+//! use kerust::prelude::*;
+//!
+//! let dir = std::env::temp_dir().join(format!("kerust-doc-save-{}", std::process::id()));
+//! let path = dir.join("model.kerust");
+//! let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
+//! model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+//! model.save(&path)?;
+//! let loaded = kerust::saving::load_model(&path)?;
+//! assert_eq!(loaded.get_weights(), model.get_weights());
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), kerust::Error>(())
+//! ```
+//!
+//! The file is written atomically (a temporary file in the same folder,
+//! synced, then renamed over the target), so a crash leaves either the old
+//! file or the new one. Its format is versioned and checksummed; see
+//! `format.rs` for the layout.
+
+mod atomic;
+mod convert;
+mod format;
+
+pub use atomic::write_atomic;
+pub use format::FORMAT_VERSION;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::models::Sequential;
+
+impl Sequential {
+    /// Saves the whole model to `path` (see [`crate::saving`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be written; the old file, if any,
+    /// is then left untouched.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let bytes = format::encode(&convert::to_file(self)?)?;
+        write_atomic(path.as_ref(), &bytes)
+    }
+}
+
+/// Loads a model saved by [`Sequential::save`].
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`] if it
+/// is not a kerust model file, was written by a newer format version, is
+/// truncated or corrupted, or describes weights that do not fit its layers.
+pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    load_model_from_bytes(&bytes, &path.display().to_string())
+}
+
+/// Loads a model from the bytes of a saved file; `origin` names it in errors.
+///
+/// # Errors
+/// As [`load_model`], without the I/O errors.
+pub fn load_model_from_bytes(bytes: &[u8], origin: &str) -> Result<Sequential> {
+    convert::from_file(format::decode(bytes, origin)?, origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format::{FileLayer, FileModel, FileTensor, decode, encode};
+    use super::*;
+
+    fn dense_file(input: u64, units: &str, shape: Vec<u64>, data: Vec<f32>) -> FileModel {
+        FileModel {
+            kerust_version: "0".into(),
+            name: "sequential".into(),
+            input_shape: Some(vec![input]),
+            layers: vec![FileLayer {
+                class_name: "Dense".into(),
+                name: "dense".into(),
+                options: vec![
+                    ("units".into(), units.into()),
+                    ("activation".into(), "linear".into()),
+                    ("use_bias".into(), "false".into()),
+                    ("kernel_initializer".into(), "zeros".into()),
+                    ("bias_initializer".into(), "zeros".into()),
+                ],
+                weights: vec![FileTensor {
+                    name: "kernel".into(),
+                    shape,
+                    data,
+                }],
+            }],
+            compile: None,
+        }
+    }
+
+    fn load(file: &FileModel) -> Result<Sequential> {
+        load_model_from_bytes(&encode(file)?, "crafted")
+    }
+
+    #[test]
+    fn huge_claims_in_a_well_formed_file_fail_without_allocating() {
+        // A valid file, for reference.
+        assert!(load(&dense_file(3, "2", vec![3, 2], vec![0.0; 6])).is_ok());
+        // A tensor claiming 2^40 elements with one value.
+        let err = load(&dense_file(3, "2", vec![1 << 40, 1], vec![0.0; 6])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("found dense/kernel of shape (1099511627776, 1)"),
+            "{err}"
+        );
+        // An input shape or unit count whose weights would need 2^40 values.
+        let err = load(&dense_file(1 << 40, "2", vec![3, 2], vec![0.0; 6])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("layers whose weights fit the 6 values in the file"),
+            "{err}"
+        );
+        let err = load(&dense_file(3, "1099511627776", vec![3, 2], vec![0.0; 6])).unwrap_err();
+        assert!(err.to_string().contains("layers whose weights fit"), "{err}");
+        // Unknown kinds are named.
+        let mut file = dense_file(3, "2", vec![3, 2], vec![0.0; 6]);
+        file.layers[0].class_name = "Conv7D".into();
+        assert!(load(&file).unwrap_err().to_string().contains("found Conv7D"));
+    }
+
+    #[test]
+    fn the_payload_round_trips() {
+        let file = dense_file(3, "2", vec![3, 2], vec![1.5; 6]);
+        assert_eq!(decode(&encode(&file).unwrap(), "x").unwrap(), file);
+    }
+}
