@@ -9,8 +9,8 @@
 
 pub use crate::activations::Activation::{self, Linear, Relu, Sigmoid, Softmax, Tanh};
 pub use crate::callbacks::{
-    Callback, CsvLogger, EarlyStopping, History, LearningRateScheduler, Logs, ReduceLROnPlateau,
-    TerminateOnNaN,
+    Callback, CsvLogger, EarlyStopping, History, LearningRateScheduler, Logs, ModelCheckpoint,
+    ReduceLROnPlateau, TerminateOnNaN,
 };
 pub use crate::datasets::{fashion_mnist, mnist};
 pub use crate::error::{Error, Result};

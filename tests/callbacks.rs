@@ -253,3 +253,29 @@ fn csv_logger_writes_keras_rows_and_appends() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn model_checkpoint_saves_the_best_epochs_only() {
+    let dir = std::env::temp_dir().join(format!("kerust-ckpt-{}", std::process::id()));
+    let mut m = model();
+    let mut ck = ModelCheckpoint::new(
+        dir.join("e{epoch:02d}-{val_loss:.2f}.kerust")
+            .to_string_lossy()
+            .into_owned(),
+    )
+    .save_best_only(true);
+    drive(&mut ck, &mut m, "val_loss", &[0.9, 0.7, 0.8, 0.6]);
+    let names: Vec<String> = ck
+        .saved()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["e01-0.90.kerust", "e02-0.70.kerust", "e04-0.60.kerust"]);
+    let loaded = load_model(&ck.saved()[2]).unwrap();
+    assert_eq!(loaded.get_weights(), m.get_weights());
+    // Without save_best_only every epoch is saved, to one path here.
+    let mut every = ModelCheckpoint::new(dir.join("last.kerust").to_string_lossy().into_owned());
+    drive(&mut every, &mut m, "val_loss", &[0.9, 0.95]);
+    assert_eq!(every.saved().len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

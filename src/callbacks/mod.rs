@@ -4,12 +4,13 @@
 //! ([`ProgbarLogger`]) — so the training loop itself only orchestrates.
 //!
 //! With Keras' names, arguments, defaults and messages: [`EarlyStopping`],
-//! [`ReduceLROnPlateau`], [`LearningRateScheduler`], [`TerminateOnNaN`],
+//! [`ModelCheckpoint`], [`ReduceLROnPlateau`], [`LearningRateScheduler`], [`TerminateOnNaN`],
 //! [`CsvLogger`] (Keras' `CSVLogger`).
 //!
 //! Logs are [`Logs`]: metric name to value, sorted by name as Keras 3 sorts
 //! them (`accuracy`, `loss`, `val_accuracy`, `val_loss`).
 
+mod checkpoint;
 mod csv_logger;
 mod early_stopping;
 mod history;
@@ -19,6 +20,7 @@ mod reduce_lr;
 mod scheduler;
 mod terminate_on_nan;
 
+pub use checkpoint::ModelCheckpoint;
 pub use csv_logger::CsvLogger;
 pub use early_stopping::EarlyStopping;
 pub use history::History;

@@ -199,12 +199,17 @@ pub fn format_value(v: f64) -> String {
     if v.abs() > 1e-3 {
         format!("{v:.4}")
     } else {
-        // Python's "%.4e": mantissa, then a sign and at least two exponent digits.
-        let s = format!("{v:.4e}");
-        let (mantissa, exp) = s.split_once('e').expect("scientific format has an exponent");
-        let exp: i32 = exp.parse().expect("integer exponent");
-        format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+        format_scientific(v, 4)
     }
+}
+
+/// Python's `"%.{precision}e"`: mantissa, then a sign and at least two
+/// exponent digits (`1.2340e-04`).
+pub fn format_scientific(v: f64, precision: usize) -> String {
+    let s = format!("{v:.precision$e}");
+    let (mantissa, exp) = s.split_once('e').expect("scientific format has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
 }
 
 /// Keras' time-per-unit format: `2s/step`, `15ms/step`, `870us/step`.
