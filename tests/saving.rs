@@ -179,3 +179,95 @@ fn an_uncompiled_unbuilt_model_round_trips() {
     loaded.fit(&x, &y, FitOptions::default().verbose(0)).unwrap();
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn weights_round_trip_through_safetensors_with_readable_names() {
+    let model = trained();
+    let path = temp("weights.safetensors");
+    model.save_weights(&path).unwrap();
+    // The file is plain safetensors: an 8-byte header length, a JSON header
+    // naming each tensor by layer and role, then the float32 data.
+    let bytes = std::fs::read(&path).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + header_len]).unwrap();
+    for name in ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"] {
+        assert!(header.contains(&format!("\"{name}\"")), "{name} in {header}");
+    }
+    assert!(
+        header.contains("\"dtype\":\"F32\"") && header.contains("\"shape\":[12,8]"),
+        "{header}"
+    );
+
+    let mut other = sequential![
+        Flatten::new().input_shape([4, 3]),
+        Dense::new(8).activation(Relu),
+        Dropout::new(0.25),
+        Dense::new(3).activation(Softmax),
+    ];
+    other.load_weights(&path).unwrap();
+    assert_eq!(other.get_weights(), model.get_weights());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn weights_that_do_not_fit_name_the_first_difference() {
+    let model = trained();
+    let path = temp("mismatch.safetensors");
+    model.save_weights(&path).unwrap();
+    let mut wider = sequential![
+        Flatten::new().input_shape([4, 3]),
+        Dense::new(9).activation(Relu),
+        Dense::new(3).activation(Softmax),
+    ];
+    let before = wider.get_weights();
+    let err = wider.load_weights(&path).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "expected dense/kernel of shape (12, 9) (float32), found dense/kernel of shape (12, 8) (F32)"
+        ),
+        "{err}"
+    );
+    assert_eq!(wider.get_weights(), before, "a failed load changes nothing");
+    let mut shorter = sequential![Flatten::new().input_shape([4, 3]), Dense::new(8).activation(Relu)];
+    let err = shorter.load_weights(&path).unwrap_err().to_string();
+    assert!(err.contains("a tensor named dense_1/"), "{err}");
+    let mut renamed = sequential![
+        Flatten::new().input_shape([4, 3]),
+        Dense::new(8).activation(Relu).name("hidden"),
+        Dense::new(3).activation(Softmax),
+    ];
+    let err = renamed.load_weights(&path).unwrap_err().to_string();
+    assert!(err.contains("found no tensor named hidden/kernel"), "{err}");
+    std::fs::write(&path, b"not safetensors").unwrap();
+    assert!(
+        wider
+            .load_weights(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("expected a safetensors file")
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// A file written by format version 1, committed with the tests: it must
+/// keep loading, whatever is renamed or reordered inside the crate.
+#[test]
+fn a_committed_version_1_file_still_loads() {
+    let mut model = load_model(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/model-v1.kerust")).unwrap();
+    assert_eq!(model.count_params(), 4 * 3 + 3);
+    let o = model.optimizer().unwrap();
+    assert_eq!((o.name(), o.iterations()), ("RMSprop", 2));
+    let x = Array2::from_shape_fn((2, 4), |(i, j)| (i + j) as f32 / 4.0);
+    let p = model.predict(&x).unwrap();
+    let expected = [FIXTURE_PREDICTIONS[0], FIXTURE_PREDICTIONS[1]].concat();
+    // The weights load bit for bit; the products may round differently on a
+    // CPU without FMA, hence the tolerance.
+    for (a, b) in p.iter().zip(expected) {
+        approx::assert_abs_diff_eq!(*a, b, epsilon = 1e-6);
+    }
+}
+
+/// `predict` of the fixture model on `x[i, j] = (i + j)/4`, recorded when
+/// the fixture was written.
+const FIXTURE_PREDICTIONS: [[f32; 3]; 2] = FIXTURE;
+include!("data/model-v1.predictions.rs");

@@ -24,10 +24,16 @@
 //! synced, then renamed over the target), so a crash leaves either the old
 //! file or the new one. Its format is versioned and checksummed; see
 //! `format.rs` for the layout.
+//!
+//! [`Sequential::save_weights`](crate::models::Sequential::save_weights) and
+//! [`load_weights`](crate::models::Sequential::load_weights) move the weights
+//! alone in the safetensors format, named `dense/kernel`, `dense/bias`, …,
+//! for exchange with other tools.
 
 mod atomic;
 mod convert;
 mod format;
+mod weights;
 
 pub use atomic::write_atomic;
 pub use format::FORMAT_VERSION;
