@@ -271,3 +271,88 @@ fn a_committed_version_1_file_still_loads() {
 /// the fixture was written.
 const FIXTURE_PREDICTIONS: [[f32; 3]; 2] = FIXTURE;
 include!("data/model-v1.predictions.rs");
+
+mod random_bytes {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes never panic the loader.
+        #[test]
+        fn arbitrary_bytes_are_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            prop_assert!(load_model_from_bytes(&bytes, "random").is_err());
+        }
+
+        /// A valid header followed by arbitrary bytes never panics either.
+        #[test]
+        fn a_valid_header_with_a_random_payload_is_an_error(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut bytes = small_file()[..52].to_vec();
+            bytes[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(&payload);
+            prop_assert!(load_model_from_bytes(&bytes, "random payload").is_err());
+        }
+    }
+}
+
+/// A child process saves a checkpoint in a loop and is killed (SIGKILL) at
+/// random moments; after every kill the file on disk loads and is one of
+/// the versions written.
+#[test]
+fn a_kill_at_any_moment_leaves_a_loadable_checkpoint() {
+    const CHILD: &str = "KERUST_CRASH_CHILD";
+    if let Ok(path) = std::env::var(CHILD) {
+        // Child: version k has every weight equal to k.
+        let mut model = Sequential::new(vec![Dense::new(64).input_shape(256)]);
+        for k in 0.. {
+            let w = model
+                .get_weights()
+                .into_iter()
+                .map(|t| Tensor::full(t.shape(), k as f32))
+                .collect();
+            model.set_weights(w).unwrap();
+            model.save(&path).unwrap();
+        }
+        return;
+    }
+    let dir = temp("crash");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("checkpoint.kerust");
+    let mut rng_state = 0x2545_f491_4f6c_dd1du64;
+    let mut versions_seen = Vec::new();
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_kill_at_any_moment_leaves_a_loadable_checkpoint",
+                "--nocapture",
+            ])
+            .env(CHILD, &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        std::thread::sleep(std::time::Duration::from_millis(20 + rng_state % 180));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        if !path.exists() {
+            continue; // killed before the first save finished
+        }
+        let model = load_model(&path).expect("the checkpoint on disk always loads");
+        let weights = model.get_weights();
+        let k = weights[0].to_vec()[0];
+        assert!(k >= 0.0 && k.fract() == 0.0);
+        assert!(
+            weights.iter().all(|w| w.to_vec().iter().all(|&v| v == k)),
+            "a torn mix of versions"
+        );
+        versions_seen.push(k);
+    }
+    eprintln!("versions found after {} kills: {versions_seen:?}", 20);
+    assert!(!versions_seen.is_empty(), "no checkpoint was ever written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
