@@ -279,3 +279,47 @@ fn model_checkpoint_saves_the_best_epochs_only() {
     assert_eq!(every.saved().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn model_checkpoint_can_save_weights_only() {
+    let dir = std::env::temp_dir().join(format!("kerust-ckpt-w-{}", std::process::id()));
+    let path = dir.join("w-{epoch}.safetensors");
+    let mut m = model();
+    let mut ck = ModelCheckpoint::new(path.to_string_lossy().into_owned()).save_weights_only(true);
+    drive(&mut ck, &mut m, "val_loss", &[0.9]);
+    let mut other = model();
+    other.load_weights(dir.join("w-1.safetensors")).unwrap();
+    assert_eq!(other.get_weights(), m.get_weights());
+    assert!(
+        load_model(dir.join("w-1.safetensors")).is_err(),
+        "weights only, not a model file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn batch_hooks_run_around_every_batch() {
+    #[derive(Default)]
+    struct Count(usize, usize);
+    impl Callback for Count {
+        fn on_train_batch_begin(&mut self, _m: &mut Sequential, _b: usize) -> Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+        fn on_train_batch_end(&mut self, _m: &mut Sequential, _b: usize, _l: &Logs) -> Result<()> {
+            self.1 += 1;
+            Ok(())
+        }
+    }
+    let x = Array2::<f32>::zeros((70, 3));
+    let y = Array1::<u8>::zeros(70);
+    let mut count = Count::default();
+    model()
+        .fit(
+            &x,
+            &y,
+            FitOptions::default().epochs(2).verbose(0).callback(&mut count),
+        )
+        .unwrap();
+    assert_eq!((count.0, count.1), (6, 6), "3 batches of 32 per epoch");
+}

@@ -26,6 +26,7 @@ pub struct ModelCheckpoint {
     monitor: String,
     verbose: u8,
     save_best_only: bool,
+    save_weights_only: bool,
     mode: Mode,
     initial_value_threshold: Option<f64>,
     resolved: Mode,
@@ -42,6 +43,7 @@ impl ModelCheckpoint {
             monitor: "val_loss".into(),
             verbose: 0,
             save_best_only: false,
+            save_weights_only: false,
             mode: Mode::Auto,
             initial_value_threshold: None,
             resolved: Mode::Min,
@@ -69,6 +71,13 @@ impl ModelCheckpoint {
         self
     }
 
+    /// Whether to save only the weights, in the safetensors format
+    /// ([`Sequential::save_weights`]), instead of the whole model (default false).
+    pub fn save_weights_only(mut self, on: bool) -> Self {
+        self.save_weights_only = on;
+        self
+    }
+
     /// Which direction is better (default: `max` if the name contains `acc`).
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
@@ -87,7 +96,11 @@ impl ModelCheckpoint {
     }
 
     fn save(&mut self, model: &Sequential, path: String) -> Result<()> {
-        model.save(&path)?;
+        if self.save_weights_only {
+            model.save_weights(&path)?;
+        } else {
+            model.save(&path)?;
+        }
         self.saved.push(PathBuf::from(path));
         Ok(())
     }

@@ -93,6 +93,14 @@ pub trait Callback {
         Ok(())
     }
 
+    /// Before batch `batch` (0-based) of an epoch.
+    ///
+    /// # Errors
+    /// As [`on_train_begin`](Callback::on_train_begin).
+    fn on_train_batch_begin(&mut self, _model: &mut Sequential, _batch: usize) -> Result<()> {
+        Ok(())
+    }
+
     /// After batch `batch` (0-based) of an epoch, with the running logs.
     ///
     /// # Errors

@@ -175,6 +175,9 @@ impl Sequential {
             metrics.iter_mut().for_each(MetricState::reset);
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
             for (batch, rows) in order.chunks(batch_size).enumerate() {
+                for c in callbacks.iter_mut() {
+                    c.on_train_batch_begin(self, batch)?;
+                }
                 let targets = train.y.gather(rows);
                 self.tape.clear();
                 let inputs = train.gather_x(rows, &mut self.batch);
