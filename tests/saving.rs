@@ -65,6 +65,35 @@ fn a_loaded_model_predicts_exactly_what_the_saved_one_did() {
 }
 
 #[test]
+fn training_resumed_from_a_file_matches_training_never_interrupted() {
+    let (x, y) = data();
+    let options = |from: usize, to: usize| {
+        FitOptions::default()
+            .initial_epoch(from)
+            .epochs(to)
+            .seed(5)
+            .verbose(0)
+    };
+    // Two identical starting points (weights and optimizer state).
+    let origin = temp("resume-origin.kerust");
+    trained().save(&origin).unwrap();
+    // Uninterrupted: epochs 0..4.
+    let mut straight = load_model(&origin).unwrap();
+    straight.fit(&x, &y, options(0, 4)).unwrap();
+    // Interrupted: epochs 0..2, saved, loaded, epochs 2..4.
+    let mut first = load_model(&origin).unwrap();
+    first.fit(&x, &y, options(0, 2)).unwrap();
+    std::fs::remove_file(&origin).unwrap();
+    let path = temp("resume.kerust");
+    first.save(&path).unwrap();
+    drop(first);
+    let mut resumed = kerust::models::load_model(&path).unwrap();
+    resumed.fit(&x, &y, options(2, 4)).unwrap();
+    assert_eq!(resumed.get_weights(), straight.get_weights());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
 fn training_continues_after_a_load_as_if_never_interrupted() {
     let (x, y) = data();
     let mut model = trained();

@@ -7,6 +7,7 @@ mod sequential;
 mod summary;
 mod trainer;
 
+pub use crate::saving::load_model;
 pub use data::{IntoTargets, TargetData, TargetElement};
 pub use options::{EvaluateOptions, FitOptions};
 pub use sequential::Sequential;

@@ -102,10 +102,13 @@ impl<'a> FitOptions<'a> {
         self
     }
 
-    /// Restarts the model's random generator (shuffling and dropout) at
-    /// `seed` before training, so the batch order and dropout masks repeat.
-    /// Weight initialisation happens earlier, when the model is built: seed
-    /// it with [`set_random_seed`](crate::utils::set_random_seed).
+    /// Draws each epoch's batch order and dropout masks from a generator
+    /// seeded with `seed` and the epoch number, so they repeat from run to
+    /// run — and a run resumed with [`initial_epoch`](FitOptions::initial_epoch)
+    /// (after [`load_model`](crate::saving::load_model), say) sees the same
+    /// batches an uninterrupted run would have. Weight initialisation
+    /// happens earlier, when the model is built: seed it with
+    /// [`set_random_seed`](crate::utils::set_random_seed).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self

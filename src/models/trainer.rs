@@ -98,9 +98,6 @@ impl Sequential {
             ));
         }
         let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
-        if let Some(seed) = options.seed {
-            self.rng = rand::SeedableRng::seed_from_u64(seed);
-        }
         let (train, validation) = match options.validation_data {
             Some((vx, vy)) => {
                 let validation = self.prepare("fit (validation_data)", vx, vy.to_targets()?, loss)?;
@@ -168,6 +165,14 @@ impl Sequential {
         for epoch in options.initial_epoch..options.epochs {
             for c in callbacks.iter_mut() {
                 c.on_epoch_begin(self, epoch)?;
+            }
+            if let Some(seed) = options.seed {
+                // Each epoch's randomness depends on the seed and the epoch
+                // only (its permutation starts from 0..n), so a run resumed
+                // at `initial_epoch` repeats it. Without a seed the model's
+                // own generator keeps reshuffling the previous order.
+                self.rng = rand::SeedableRng::seed_from_u64(epoch_seed(seed, epoch));
+                order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
             }
             if options.shuffle {
                 order.shuffle(&mut self.rng);
@@ -520,6 +525,14 @@ fn update_metrics(
     for m in metrics {
         m.update_scores(targets.as_targets(), view, threshold);
     }
+}
+
+/// SplitMix64 of the seed and the epoch: well-spread seeds for neighbouring epochs.
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    let mut z = seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 fn epoch_logs(loss: f64, metrics: &[MetricState]) -> Logs {
