@@ -312,3 +312,23 @@ fn a_fit_seed_repeats_the_batch_order() {
     assert_eq!(run(5), run(5));
     assert_ne!(run(5), run(6));
 }
+
+#[test]
+fn summary_counts_the_optimizer_after_training() {
+    let (x, y) = blobs(40);
+    let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
+    model
+        .compile_with(
+            Adam::new(),
+            Loss::SparseCategoricalCrossentropy,
+            &[Metric::Accuracy],
+        )
+        .unwrap();
+    assert!(!model.summary_string().contains("Optimizer params"));
+    model.fit(&x, &y, FitOptions::default().verbose(0)).unwrap();
+    // Adam keeps two moments per weight: 2·10 + iterations + learning rate.
+    // Keras 3 adds them to the total (e.g. 50,890 + 101,782 = 152,672).
+    let s = model.summary_string();
+    assert!(s.contains(" Total params: 32 (128.00 B)\n"), "{s}");
+    assert!(s.ends_with(" Optimizer params: 22 (88.00 B)\n"), "{s}");
+}

@@ -27,7 +27,8 @@ impl Sequential {
     /// ```
     ///
     /// Before the model is built, output shapes read `?` and parameter
-    /// counts `0 (unbuilt)`.
+    /// counts `0 (unbuilt)`; after training, a line ` Optimizer params: …`
+    /// counts the optimizer's variables, as Keras does.
     pub fn summary_string(&self) -> String {
         let rule = |l: char, m: char, r: char, fill: char| {
             let cells: Vec<String> = WIDTHS.iter().map(|&w| fill.to_string().repeat(w)).collect();
@@ -92,7 +93,14 @@ impl Sequential {
                 frozen += p.value.len();
             }
         }
-        let total = trainable + frozen;
+        // Once the optimizer has taken a step, Keras counts its variables too
+        // (the per-weight buffers, the step count and the learning rate), in
+        // their own line and in the total.
+        let optimizer_params = self.optimizer().filter(|o| o.iterations() > 0).map(|o| {
+            let state = o.state();
+            state.slots.iter().flatten().map(Vec::len).sum::<usize>() + 2
+        });
+        let total = trainable + frozen + optimizer_params.unwrap_or(0);
         for (label, count) in [
             ("Total", total),
             ("Trainable", trainable),
@@ -100,6 +108,13 @@ impl Sequential {
         ] {
             s.push_str(&format!(
                 " {label} params: {} ({})\n",
+                group_thousands(count),
+                memory_size(count * 4)
+            ));
+        }
+        if let Some(count) = optimizer_params {
+            s.push_str(&format!(
+                " Optimizer params: {} ({})\n",
                 group_thousands(count),
                 memory_size(count * 4)
             ));

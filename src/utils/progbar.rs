@@ -166,7 +166,7 @@ impl Progbar {
 
     fn draw(&mut self, line: &str) {
         if self.dynamic {
-            let width = line.chars().count();
+            let width = visible_width(line);
             let pad = self.prev_width.saturating_sub(width);
             self.prev_width = width;
             self.write(&format!("\r{line}{}", " ".repeat(pad)));
@@ -186,6 +186,21 @@ impl Progbar {
             Sink::Buffer(b) => b.write_all(text.as_bytes()),
         };
     }
+}
+
+/// Characters a terminal shows for `s`: colour escapes (`ESC [ … m`) take no room.
+fn visible_width(s: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    width
 }
 
 fn push_values(line: &mut String, values: &[(&str, f64)]) {
@@ -282,6 +297,11 @@ mod tests {
         assert_eq!(format_per_unit(0.0012, "step"), "1ms/step");
         assert_eq!(format_per_unit(0.000_87, "step"), "870us/step");
         assert_eq!(format_per_unit(2.2, "step"), "2s/step");
+    }
+
+    #[test]
+    fn colour_codes_take_no_room() {
+        assert_eq!(visible_width("\x1b[1m12/34\x1b[0m ━━"), 8);
     }
 
     #[test]
