@@ -10,6 +10,7 @@
 //! | `reduce.rs` | [`sum`](crate::autograd::Tape::sum), [`mean`](crate::autograd::Tape::mean), [`sum_axis`](crate::autograd::Tape::sum_axis), [`mean_axis`](crate::autograd::Tape::mean_axis) |
 //! | `shape.rs` | [`reshape`](crate::autograd::Tape::reshape), [`flatten`](crate::autograd::Tape::flatten), [`transpose`](crate::autograd::Tape::transpose), [`permute`](crate::autograd::Tape::permute) |
 //! | `matmul.rs` | [`matmul`](crate::autograd::Tape::matmul) |
+//! | `conv.rs` | [`conv2d`](crate::autograd::Tape::conv2d): channels-last 2-D convolution (im2col + gemm), bias and activation fused |
 //! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
 //! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
 //! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
@@ -22,6 +23,7 @@
 
 mod activation;
 mod binary;
+mod conv;
 mod crossentropy;
 mod dense;
 mod dropout;
@@ -34,4 +36,5 @@ mod targets;
 mod unary;
 
 pub use activation::Activation;
+pub use conv::{Padding, conv_output};
 pub use crossentropy::EPSILON;

@@ -1,0 +1,87 @@
+//! Finite-difference checks of the 2-D convolution for batch 1 and more,
+//! odd sizes, every stride and both paddings; and Keras' output sizes.
+
+mod common;
+
+use common::*;
+use kerust::autograd::Tape;
+use kerust::ops::{Activation, Padding, conv_output};
+use kerust::tensor::Tensor;
+
+#[test]
+fn output_sizes_and_padding_follow_keras() {
+    // valid: floor((in − k)/s) + 1; same: ceil(in/s), extra padding at the end.
+    assert_eq!(conv_output("t", 28, 3, 1, Padding::Valid).unwrap(), (26, 0));
+    assert_eq!(conv_output("t", 28, 3, 1, Padding::Same).unwrap(), (28, 1));
+    assert_eq!(conv_output("t", 7, 3, 2, Padding::Valid).unwrap(), (3, 0));
+    assert_eq!(conv_output("t", 7, 3, 2, Padding::Same).unwrap(), (4, 1));
+    assert_eq!(conv_output("t", 6, 3, 2, Padding::Same).unwrap(), (3, 0)); // total 1: 0 before, 1 after
+    assert_eq!(conv_output("t", 5, 2, 2, Padding::Same).unwrap(), (3, 0));
+    assert!(conv_output("t", 2, 3, 1, Padding::Valid).is_err());
+    assert!(conv_output("t", 5, 3, 0, Padding::Valid).is_err());
+}
+
+#[test]
+fn a_hand_computed_convolution() {
+    // 1×3×3×1 input 1..9, 2×2 kernel of ones, stride 1, valid: sums of 2×2 windows.
+    let mut tape = Tape::new();
+    let x = tape.constant(Tensor::from_vec(&[1, 3, 3, 1], (1..=9).map(|v| v as f32).collect()).unwrap());
+    let k = tape.constant(Tensor::ones(&[2, 2, 1, 1]));
+    let y = tape
+        .conv2d(x, k, None, (1, 1), Padding::Valid, Activation::Linear)
+        .unwrap();
+    assert_eq!(tape.value(y).unwrap().shape(), &[1, 2, 2, 1]);
+    assert_eq!(tape.value(y).unwrap().to_vec(), vec![12.0, 16.0, 24.0, 28.0]);
+    // Same padding with a 3×3 kernel of ones: the centre sees all 9, a corner 4.
+    let k3 = tape.constant(Tensor::ones(&[3, 3, 1, 1]));
+    let y = tape
+        .conv2d(x, k3, None, (1, 1), Padding::Same, Activation::Linear)
+        .unwrap();
+    let v = tape.value(y).unwrap().to_vec();
+    assert_eq!((v[0], v[4]), (1.0 + 2.0 + 4.0 + 5.0, 45.0));
+}
+
+#[test]
+fn convolution_gradients_for_every_stride_and_padding() {
+    let mut rng = rng(50);
+    for batch in batch_sizes(&mut rng) {
+        for (h, w) in [(5, 5), (6, 7)] {
+            for strides in [(1, 1), (2, 2), (1, 2), (3, 2)] {
+                for padding in [Padding::Valid, Padding::Same] {
+                    let (c, f) = (2, 3);
+                    let x = uniform(&mut rng, &[batch, h, w, c], -1.0, 1.0);
+                    let k = uniform(&mut rng, &[3, 2, c, f], -0.5, 0.5);
+                    let b = uniform(&mut rng, &[f], -0.2, 0.2);
+                    let what = format!("conv2d {strides:?} {padding:?}");
+                    assert_grads(&what, &[&x, &k, &b], |t, v| {
+                        t.conv2d(v[0], v[1], Some(v[2]), strides, padding, Activation::Tanh)
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn convolution_shape_errors() {
+    let mut tape = Tape::new();
+    let x = tape.constant(Tensor::zeros(&[2, 5, 5, 3]));
+    let k = tape.constant(Tensor::zeros(&[3, 3, 2, 4]));
+    let err = tape
+        .conv2d(x, k, None, (1, 1), Padding::Valid, Activation::Linear)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("a kernel with 3 input channels"),
+        "{err}"
+    );
+    let flat = tape.constant(Tensor::zeros(&[2, 25]));
+    assert!(
+        tape.conv2d(flat, k, None, (1, 1), Padding::Valid, Activation::Linear)
+            .is_err()
+    );
+    let small = tape.constant(Tensor::zeros(&[1, 2, 2, 2]));
+    assert!(
+        tape.conv2d(small, k, None, (1, 1), Padding::Valid, Activation::Linear)
+            .is_err()
+    );
+}
