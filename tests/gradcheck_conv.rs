@@ -85,3 +85,60 @@ fn convolution_shape_errors() {
             .is_err()
     );
 }
+
+/// Distinct values 0.1 apart in random order: no two inputs of a window are
+/// within reach of the difference step, so every max is clear.
+fn distinct(rng: &mut rand::rngs::StdRng, shape: &[usize]) -> Tensor {
+    use rand::RngExt;
+    let n: usize = shape.iter().product();
+    let mut values: Vec<f32> = (0..n).map(|i| i as f32 * 0.1 - n as f32 * 0.05).collect();
+    for i in (1..n).rev() {
+        let j = rng.random_range(0..=i);
+        values.swap(i, j);
+    }
+    Tensor::from_vec(shape, values).unwrap()
+}
+
+#[test]
+fn pooling_gradients_for_every_stride_and_padding() {
+    let mut rng = rng(51);
+    for batch in batch_sizes(&mut rng) {
+        for (h, w) in [(4, 4), (5, 7)] {
+            for (pool, strides) in [
+                ((2, 2), (2, 2)),
+                ((3, 3), (1, 1)),
+                ((2, 3), (1, 2)),
+                ((3, 2), (3, 3)),
+            ] {
+                for padding in [Padding::Valid, Padding::Same] {
+                    let x = distinct(&mut rng, &[batch, h, w, 2]);
+                    let what = format!("pool {pool:?} {strides:?} {padding:?}");
+                    assert_grads(&format!("max {what}"), &[&x], |t, v| {
+                        t.max_pool2d(v[0], pool, strides, padding)
+                    });
+                    assert_grads(&format!("average {what}"), &[&x], |t, v| {
+                        t.average_pool2d(v[0], pool, strides, padding)
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pooling_by_hand() {
+    // 1×4×4×1 input 0..16, 2×2 windows, stride 2.
+    let mut tape = Tape::new();
+    let x = tape.constant(Tensor::from_vec(&[1, 4, 4, 1], (0..16).map(|v| v as f32).collect()).unwrap());
+    let m = tape.max_pool2d(x, (2, 2), (2, 2), Padding::Valid).unwrap();
+    assert_eq!(tape.value(m).unwrap().to_vec(), vec![5.0, 7.0, 13.0, 15.0]);
+    let a = tape.average_pool2d(x, (2, 2), (2, 2), Padding::Valid).unwrap();
+    assert_eq!(tape.value(a).unwrap().to_vec(), vec![2.5, 4.5, 10.5, 12.5]);
+    // 3×3 input, 2×2 "same" windows with stride 2: out 2×2; the last row and
+    // column of windows hang over the edge, and the average counts only real cells.
+    let x3 = tape.constant(Tensor::from_vec(&[1, 3, 3, 1], (1..=9).map(|v| v as f32).collect()).unwrap());
+    let a = tape.average_pool2d(x3, (2, 2), (2, 2), Padding::Same).unwrap();
+    assert_eq!(tape.value(a).unwrap().to_vec(), vec![3.0, 4.5, 7.5, 9.0]);
+    let m = tape.max_pool2d(x3, (2, 2), (2, 2), Padding::Same).unwrap();
+    assert_eq!(tape.value(m).unwrap().to_vec(), vec![5.0, 6.0, 8.0, 9.0]);
+}

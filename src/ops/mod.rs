@@ -11,6 +11,7 @@
 //! | `shape.rs` | [`reshape`](crate::autograd::Tape::reshape), [`flatten`](crate::autograd::Tape::flatten), [`transpose`](crate::autograd::Tape::transpose), [`permute`](crate::autograd::Tape::permute) |
 //! | `matmul.rs` | [`matmul`](crate::autograd::Tape::matmul) |
 //! | `conv.rs` | [`conv2d`](crate::autograd::Tape::conv2d): channels-last 2-D convolution (im2col + gemm), bias and activation fused |
+//! | `pool.rs` | [`max_pool2d`](crate::autograd::Tape::max_pool2d), [`average_pool2d`](crate::autograd::Tape::average_pool2d) |
 //! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
 //! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
 //! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
@@ -28,6 +29,7 @@ mod crossentropy;
 mod dense;
 mod dropout;
 mod matmul;
+mod pool;
 mod reduce;
 mod regression;
 mod shape;
