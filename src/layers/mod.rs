@@ -1,5 +1,6 @@
-//! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], and the [`Layer`]
-//! trait they implement.
+//! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], [`Conv2D`],
+//! [`MaxPooling2D`], [`AveragePooling2D`], and the [`Layer`] trait they
+//! implement.
 //!
 //! A layer is a configuration until it is built: [`Layer::build`] receives
 //! the shape of one input sample (no batch axis), creates the weights from
@@ -7,13 +8,17 @@
 //! pass records differentiable ops on the model's tape, so any layer
 //! composes with any other and the tape differentiates the whole model.
 
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod pooling;
 
+pub use conv2d::{Conv2D, Window};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use pooling::{AveragePooling2D, MaxPooling2D};
 
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
@@ -105,6 +110,43 @@ pub enum LayerConfig {
     Dropout {
         /// Fraction of inputs dropped in training.
         rate: f32,
+    },
+    /// [`Conv2D`].
+    Conv2D {
+        /// Output channels.
+        filters: usize,
+        /// Window height and width.
+        kernel_size: (usize, usize),
+        /// Steps between windows.
+        strides: (usize, usize),
+        /// Border handling.
+        padding: crate::ops::Padding,
+        /// Activation after the convolution.
+        activation: Activation,
+        /// Whether there is a bias.
+        use_bias: bool,
+        /// Kernel initializer.
+        kernel_initializer: crate::initializers::Initializer,
+        /// Bias initializer.
+        bias_initializer: crate::initializers::Initializer,
+    },
+    /// [`MaxPooling2D`].
+    MaxPooling2D {
+        /// Window height and width.
+        pool_size: (usize, usize),
+        /// Steps between windows.
+        strides: (usize, usize),
+        /// Border handling.
+        padding: crate::ops::Padding,
+    },
+    /// [`AveragePooling2D`].
+    AveragePooling2D {
+        /// Window height and width.
+        pool_size: (usize, usize),
+        /// Steps between windows.
+        strides: (usize, usize),
+        /// Border handling.
+        padding: crate::ops::Padding,
     },
 }
 

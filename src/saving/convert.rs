@@ -4,10 +4,13 @@ use super::format::{FileCompile, FileLayer, FileModel, FileTensor};
 use crate::activations;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
-use crate::layers::{Dense, Dropout, Flatten, Layer, LayerConfig};
+use crate::layers::{
+    AveragePooling2D, Conv2D, Dense, Dropout, Flatten, Layer, LayerConfig, MaxPooling2D, Window,
+};
 use crate::losses::{Loss, LossFn};
 use crate::metrics::Metric;
 use crate::models::Sequential;
+use crate::ops::Padding;
 use crate::optimizers::{OptimizerConfig, OptimizerState};
 use crate::tensor::Tensor;
 
@@ -186,10 +189,58 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
                     .ok_or_else(too_big)?;
                 shape = vec![n];
             }
+            "Conv2D" => {
+                // Weights: kh·kw·channels·filters (+ filters).
+                let opt = |key: &str| l.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+                let filters: usize = opt("filters").and_then(|v| v.parse().ok()).ok_or_else(too_big)?;
+                let window = opt("kernel_size")
+                    .and_then(|v| pair_parse(v, origin).ok())
+                    .ok_or_else(too_big)?;
+                let channels = shape.last().copied().unwrap_or(0);
+                let params = window
+                    .0
+                    .checked_mul(window.1)
+                    .and_then(|p| p.checked_mul(channels))
+                    .and_then(|p| p.checked_mul(filters))
+                    .ok_or_else(too_big)?;
+                if params > held || filters > held {
+                    return Err(too_big());
+                }
+                shape = spatial(&shape, window, l, origin)?;
+                if let Some(last) = shape.last_mut() {
+                    *last = filters;
+                }
+            }
+            "MaxPooling2D" | "AveragePooling2D" => {
+                let window = l
+                    .options
+                    .iter()
+                    .find(|(k, _)| k == "pool_size")
+                    .and_then(|(_, v)| pair_parse(v, origin).ok())
+                    .ok_or_else(too_big)?;
+                shape = spatial(&shape, window, l, origin)?;
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The `(height, width, channels)` a window layer outputs for `shape`.
+fn spatial(shape: &[usize], window: Window, l: &FileLayer, origin: &str) -> Result<Vec<usize>> {
+    let opt = |key: &str| l.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let strides = pair_parse(opt("strides").unwrap_or("1,1"), origin)?;
+    let padding = padding_parse(opt("padding").unwrap_or("valid"), origin)?;
+    let &[h, w, c] = shape else {
+        return Err(Error::data(
+            origin,
+            format!("inputs (height, width, channels) for layer \"{}\"", l.name),
+            fmt_shape(shape),
+        ));
+    };
+    let (oh, _) = crate::ops::conv_output("load_model", h, window.0, strides.0, padding)?;
+    let (ow, _) = crate::ops::conv_output("load_model", w, window.1, strides.1, padding)?;
+    Ok(vec![oh, ow, c])
 }
 
 fn to_usize(d: u64, origin: &str) -> Result<usize> {
@@ -214,6 +265,39 @@ fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
         ],
         LayerConfig::Flatten => vec![],
         LayerConfig::Dropout { rate } => vec![kv("rate", rate.to_string())],
+        LayerConfig::Conv2D {
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+        } => vec![
+            kv("filters", filters.to_string()),
+            kv("kernel_size", pair_text(*kernel_size)),
+            kv("strides", pair_text(*strides)),
+            kv("padding", padding_text(*padding).into()),
+            kv("activation", activation.name().to_string()),
+            kv("use_bias", use_bias.to_string()),
+            kv("kernel_initializer", initializer_text(*kernel_initializer)),
+            kv("bias_initializer", initializer_text(*bias_initializer)),
+        ],
+        LayerConfig::MaxPooling2D {
+            pool_size,
+            strides,
+            padding,
+        }
+        | LayerConfig::AveragePooling2D {
+            pool_size,
+            strides,
+            padding,
+        } => vec![
+            kv("pool_size", pair_text(*pool_size)),
+            kv("strides", pair_text(*strides)),
+            kv("padding", padding_text(*padding).into()),
+        ],
         #[allow(unreachable_patterns)]
         _ => {
             return Err(Error::invalid(
@@ -252,14 +336,68 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
         ),
         "Flatten" => Box::new(Flatten::new()),
         "Dropout" => Box::new(Dropout::new(number("rate")? as f32)),
+        "Conv2D" => Box::new(
+            Conv2D::new(
+                number("filters")? as usize,
+                pair_parse(get("kernel_size")?, origin)?,
+            )
+            .strides(pair_parse(get("strides")?, origin)?)
+            .padding(padding_parse(get("padding")?, origin)?)
+            .activation(activations::get(get("activation")?)?)
+            .use_bias(get("use_bias")? == "true")
+            .kernel_initializer(initializer_parse(get("kernel_initializer")?, origin)?)
+            .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
+        ),
+        "MaxPooling2D" => Box::new(
+            MaxPooling2D::new(pair_parse(get("pool_size")?, origin)?)
+                .strides(pair_parse(get("strides")?, origin)?)
+                .padding(padding_parse(get("padding")?, origin)?),
+        ),
+        "AveragePooling2D" => Box::new(
+            AveragePooling2D::new(pair_parse(get("pool_size")?, origin)?)
+                .strides(pair_parse(get("strides")?, origin)?)
+                .padding(padding_parse(get("padding")?, origin)?),
+        ),
         other => {
             return Err(Error::data(
                 origin,
-                "a layer class kerust knows (Dense, Flatten, Dropout)",
+                "a layer class kerust knows (Dense, Flatten, Dropout, Conv2D, MaxPooling2D, AveragePooling2D)",
                 other.to_string(),
             ));
         }
     })
+}
+
+fn pair_text((a, b): (usize, usize)) -> String {
+    format!("{a},{b}")
+}
+
+fn pair_parse(text: &str, origin: &str) -> Result<Window> {
+    let bad = || Error::data(origin, "a pair of sizes like \"3,3\"", text.to_string());
+    let (a, b) = text.split_once(',').ok_or_else(bad)?;
+    Ok(Window(
+        a.parse().map_err(|_| bad())?,
+        b.parse().map_err(|_| bad())?,
+    ))
+}
+
+fn padding_text(p: Padding) -> &'static str {
+    match p {
+        Padding::Valid => "valid",
+        Padding::Same => "same",
+    }
+}
+
+fn padding_parse(text: &str, origin: &str) -> Result<Padding> {
+    match text {
+        "valid" => Ok(Padding::Valid),
+        "same" => Ok(Padding::Same),
+        other => Err(Error::data(
+            origin,
+            "padding \"valid\" or \"same\"",
+            other.to_string(),
+        )),
+    }
 }
 
 fn initializer_text(init: Initializer) -> String {

@@ -1,0 +1,238 @@
+//! `Conv2D`: Keras' 2-D convolution layer, channels last.
+
+use rand::rngs::StdRng;
+
+use super::dense::unbuilt;
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::activations::ActivationArg;
+use crate::autograd::Var;
+use crate::error::{Error, Result, fmt_shape};
+use crate::initializers::Initializer;
+use crate::ops::{Activation, Padding, conv_output};
+
+/// A window or stride size: `3` means `(3, 3)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window(pub usize, pub usize);
+
+impl From<usize> for Window {
+    fn from(n: usize) -> Self {
+        Window(n, n)
+    }
+}
+
+impl From<(usize, usize)> for Window {
+    fn from((a, b): (usize, usize)) -> Self {
+        Window(a, b)
+    }
+}
+
+/// A 2-D convolution over inputs of shape `(height, width, channels)` per
+/// sample: `activation(conv2d(x, kernel) + bias)`, with `filters` output
+/// channels.
+///
+/// Defaults as in Keras: strides 1, padding `valid`, no activation, a
+/// bias, a Glorot-uniform kernel (fans include the receptive field) and a
+/// zero bias. The kernel has shape `(kh, kw, channels, filters)`; the layer
+/// has `kh·kw·channels·filters + filters` parameters (3×3 on one channel
+/// to 32 filters: 320).
+///
+/// **Keras equivalent:** `keras.layers.Conv2D(32, 3, activation="relu", padding="same", input_shape=(28, 28, 1))`
+///
+/// ```
+/// use kerust::prelude::*;
+///
+/// let model = sequential![
+///     Conv2D::new(32, 3).activation(Relu).padding(Padding::Same).input_shape((28, 28, 1)),
+///     MaxPooling2D::new(2),
+/// ];
+/// assert_eq!(model.count_params(), 320);
+/// assert_eq!(model.output_shape(), Some(&[14, 14, 32][..]));
+/// ```
+#[derive(Debug)]
+pub struct Conv2D {
+    filters: usize,
+    kernel_size: Window,
+    strides: Window,
+    padding: Padding,
+    activation: ActivationArg,
+    resolved: Activation,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
+    input_shape: Option<Vec<usize>>,
+    name: Option<String>,
+    built_for: Option<Vec<usize>>,
+    params: Vec<Param>,
+}
+
+impl Conv2D {
+    /// `filters` output channels from windows of `kernel_size` (`3` or `(3, 3)`).
+    pub fn new(filters: usize, kernel_size: impl Into<Window>) -> Self {
+        Conv2D {
+            filters,
+            kernel_size: kernel_size.into(),
+            strides: Window(1, 1),
+            padding: Padding::Valid,
+            activation: ActivationArg::Known(Activation::Linear),
+            resolved: Activation::Linear,
+            use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
+            input_shape: None,
+            name: None,
+            built_for: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// The step between windows (default 1).
+    pub fn strides(mut self, strides: impl Into<Window>) -> Self {
+        self.strides = strides.into();
+        self
+    }
+
+    /// `Padding::Valid` (default) or `Padding::Same`.
+    pub fn padding(mut self, padding: Padding) -> Self {
+        self.padding = padding;
+        self
+    }
+
+    /// The activation: a value (`Relu`) or a Keras name (`"relu"`).
+    pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
+        self.activation = activation.into();
+        self
+    }
+
+    /// Whether to add a bias (default true).
+    pub fn use_bias(mut self, use_bias: bool) -> Self {
+        self.use_bias = use_bias;
+        self
+    }
+
+    /// How the kernel is initialised (default Glorot uniform).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// How the bias is initialised (default zeros).
+    pub fn bias_initializer(mut self, init: Initializer) -> Self {
+        self.bias_initializer = init;
+        self
+    }
+
+    /// The shape of one input sample `(height, width, channels)`, for the
+    /// first layer of a model.
+    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.input_shape = Some(shape.into().0);
+        self
+    }
+
+    /// A name instead of the automatic `conv2d`, `conv2d_1`, ….
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
+        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        check_input(self, built, f.tape.value(x)?.shape())?;
+        let bias = self.use_bias.then(|| f.params[1]);
+        let strides = (self.strides.0, self.strides.1);
+        f.tape
+            .conv2d(x, f.params[0], bias, strides, self.padding, activation)
+    }
+}
+
+impl Layer for Conv2D {
+    fn class_name(&self) -> &'static str {
+        "Conv2D"
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
+        if self.filters == 0 {
+            return Err(Error::invalid(
+                "Conv2D",
+                "a positive number of filters",
+                "filters=0",
+            ));
+        }
+        self.resolved = self.activation.resolve()?;
+        let &[h, w, c] = input_shape else {
+            return Err(Error::shape(
+                "Conv2D",
+                "inputs of shape (height, width, channels) per sample",
+                format!("input sample shape {}", fmt_shape(input_shape)),
+            ));
+        };
+        let Window(kh, kw) = self.kernel_size;
+        let (oh, _) = conv_output("Conv2D", h, kh, self.strides.0, self.padding)?;
+        let (ow, _) = conv_output("Conv2D", w, kw, self.strides.1, self.padding)?;
+        let mut params = vec![Param {
+            name: "kernel",
+            value: self
+                .kernel_initializer
+                .initialize(&[kh, kw, c, self.filters], rng),
+            trainable: true,
+        }];
+        if self.use_bias {
+            params.push(Param {
+                name: "bias",
+                value: self.bias_initializer.initialize(&[self.filters], rng),
+                trainable: true,
+            });
+        }
+        self.params = params;
+        self.built_for = Some(input_shape.to_vec());
+        Ok(vec![oh, ow, self.filters])
+    }
+
+    fn is_built(&self) -> bool {
+        self.built_for.is_some()
+    }
+
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.forward_with(f, x, self.resolved)
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(self.resolved)
+    }
+
+    fn forward_pre_activation(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.forward_with(f, x, Activation::Linear)
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.params.iter().collect()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.params.iter_mut().collect()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Conv2D {
+            filters: self.filters,
+            kernel_size: (self.kernel_size.0, self.kernel_size.1),
+            strides: (self.strides.0, self.strides.1),
+            padding: self.padding,
+            activation: self.resolved,
+            use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
+        }
+    }
+}

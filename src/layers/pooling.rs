@@ -1,0 +1,145 @@
+//! `MaxPooling2D` and `AveragePooling2D`.
+
+use rand::rngs::StdRng;
+
+use super::conv2d::Window;
+use super::dense::unbuilt;
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::autograd::Var;
+use crate::error::{Error, Result, fmt_shape};
+use crate::ops::{Padding, conv_output};
+
+macro_rules! pooling_layer {
+    ($(#[$doc:meta])* $name:ident, $class:literal, $op:ident, $config:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name {
+            pool_size: Window,
+            strides: Option<Window>,
+            padding: Padding,
+            input_shape: Option<Vec<usize>>,
+            name: Option<String>,
+            built_for: Option<Vec<usize>>,
+        }
+
+        impl $name {
+            /// Windows of `pool_size` (`2` or `(2, 2)`), moved by the pool
+            /// size unless [`strides`](Self::strides) says otherwise.
+            pub fn new(pool_size: impl Into<Window>) -> Self {
+                $name {
+                    pool_size: pool_size.into(),
+                    strides: None,
+                    padding: Padding::Valid,
+                    input_shape: None,
+                    name: None,
+                    built_for: None,
+                }
+            }
+
+            /// The step between windows (default: the pool size).
+            pub fn strides(mut self, strides: impl Into<Window>) -> Self {
+                self.strides = Some(strides.into());
+                self
+            }
+
+            /// `Padding::Valid` (default) or `Padding::Same`.
+            pub fn padding(mut self, padding: Padding) -> Self {
+                self.padding = padding;
+                self
+            }
+
+            /// The shape of one input sample, for the first layer of a model.
+            pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+                self.input_shape = Some(shape.into().0);
+                self
+            }
+
+            /// A name instead of the automatic one.
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.name = Some(name.into());
+                self
+            }
+
+            fn stride(&self) -> Window {
+                self.strides.unwrap_or(self.pool_size)
+            }
+        }
+
+        impl Layer for $name {
+            fn class_name(&self) -> &'static str {
+                $class
+            }
+
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+
+            fn set_name(&mut self, name: String) {
+                self.name = Some(name);
+            }
+
+            fn declared_input_shape(&self) -> Option<&[usize]> {
+                self.input_shape.as_deref()
+            }
+
+            fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+                let &[h, w, c] = input_shape else {
+                    return Err(Error::shape(
+                        $class,
+                        "inputs of shape (height, width, channels) per sample",
+                        format!("input sample shape {}", fmt_shape(input_shape)),
+                    ));
+                };
+                let (oh, _) = conv_output($class, h, self.pool_size.0, self.stride().0, self.padding)?;
+                let (ow, _) = conv_output($class, w, self.pool_size.1, self.stride().1, self.padding)?;
+                self.built_for = Some(input_shape.to_vec());
+                Ok(vec![oh, ow, c])
+            }
+
+            fn is_built(&self) -> bool {
+                self.built_for.is_some()
+            }
+
+            fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+                let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+                check_input(self, built, f.tape.value(x)?.shape())?;
+                let Window(ph, pw) = self.pool_size;
+                let Window(sh, sw) = self.stride();
+                f.tape.$op(x, (ph, pw), (sh, sw), self.padding)
+            }
+
+            fn params(&self) -> Vec<&Param> {
+                Vec::new()
+            }
+
+            fn params_mut(&mut self) -> Vec<&mut Param> {
+                Vec::new()
+            }
+
+            fn config(&self) -> LayerConfig {
+                LayerConfig::$config {
+                    pool_size: (self.pool_size.0, self.pool_size.1),
+                    strides: (self.stride().0, self.stride().1),
+                    padding: self.padding,
+                }
+            }
+        }
+    };
+}
+
+pooling_layer! {
+    /// Max pooling over `(height, width, channels)` samples: the largest
+    /// value of each window, per channel. No parameters.
+    ///
+    /// **Keras equivalent:** `keras.layers.MaxPooling2D(2)`
+    MaxPooling2D, "MaxPooling2D", max_pool2d, MaxPooling2D
+}
+
+pooling_layer! {
+    /// Average pooling over `(height, width, channels)` samples: the mean of
+    /// each window, per channel (with `same` padding, of its real cells).
+    /// No parameters.
+    ///
+    /// **Keras equivalent:** `keras.layers.AveragePooling2D(2)`
+    AveragePooling2D, "AveragePooling2D", average_pool2d, AveragePooling2D
+}
