@@ -15,7 +15,9 @@ pub use crate::callbacks::{
 pub use crate::datasets::{fashion_mnist, mnist};
 pub use crate::error::{Error, Result};
 pub use crate::initializers::Initializer;
-pub use crate::layers::{AveragePooling2D, Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D};
+pub use crate::layers::{
+    AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D,
+};
 pub use crate::losses::Loss;
 pub use crate::metrics::Metric;
 pub use crate::model_selection::{KFold, StratifiedKFold, train_test_split, train_test_split_stratified};

@@ -88,3 +88,64 @@ fn convolution_layers_refuse_flat_inputs() {
         "{err}"
     );
 }
+
+#[test]
+fn batch_normalization_trains_on_batches_and_infers_with_moving_averages() {
+    let x = ndarray::Array2::from_shape_fn((64, 3), |(i, j)| ((i * 7 + j * 5) % 13) as f32 + 10.0 * j as f32);
+    let y = Array1::from_shape_fn(64, |i| (i % 2) as u8);
+    set_random_seed(1);
+    let mut model = sequential![
+        BatchNormalization::new().momentum(0.5).input_shape(3),
+        Dense::new(2).activation(Softmax),
+    ];
+    let s = model.summary_string();
+    assert!(
+        s.contains(" Trainable params: 14 (56.00 B)") && s.contains(" Non-trainable params: 6 (24.00 B)"),
+        "{s}"
+    );
+    model
+        .compile_with(
+            SGD::new().learning_rate(0.1),
+            Loss::SparseCategoricalCrossentropy,
+            &[Metric::Accuracy],
+        )
+        .unwrap();
+    // One full batch, no shuffle: the moving mean moves halfway to the batch mean.
+    model
+        .fit(
+            &x,
+            &y,
+            FitOptions::default().batch_size(64).shuffle(false).verbose(0),
+        )
+        .unwrap();
+    let w = model.get_weights();
+    let (gamma, beta, moving_mean, moving_var) = (&w[0], &w[1], &w[2], &w[3]);
+    let batch_mean: Vec<f32> = (0..3).map(|j| x.column(j).mean().unwrap()).collect();
+    for (moving, batch) in moving_mean.to_vec().iter().zip(&batch_mean) {
+        approx::assert_abs_diff_eq!(*moving, 0.5 * batch, epsilon = 1e-4);
+    }
+    // Inference: (x − moving_mean)/√(moving_var + ε)·γ + β, then the dense layer.
+    let probe = ndarray::array![[1.0f32, 12.0, 25.0]];
+    let mut normalised = probe.clone();
+    for j in 0..3 {
+        normalised[[0, j]] = (probe[[0, j]] - moving_mean.to_vec()[j])
+            / (moving_var.to_vec()[j] + 1e-3).sqrt()
+            * gamma.to_vec()[j]
+            + beta.to_vec()[j];
+    }
+    let dense_only = {
+        let mut m = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
+        m.set_weights(vec![w[4].clone(), w[5].clone()]).unwrap();
+        m.compile("mse", &[] as &[Metric]).unwrap();
+        m.predict(&normalised).unwrap()
+    };
+    let predicted = model.predict(&probe).unwrap();
+    for (a, b) in predicted.iter().zip(dense_only.iter()) {
+        approx::assert_abs_diff_eq!(a, b, epsilon = 1e-5);
+    }
+    // Saved and loaded with its moving statistics.
+    let path = std::env::temp_dir().join(format!("kerust-bn-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    assert_eq!(load_model(&path).unwrap().predict(&probe).unwrap(), predicted);
+    std::fs::remove_file(&path).unwrap();
+}

@@ -142,3 +142,31 @@ fn pooling_by_hand() {
     let m = tape.max_pool2d(x3, (2, 2), (2, 2), Padding::Same).unwrap();
     assert_eq!(tape.value(m).unwrap().to_vec(), vec![5.0, 6.0, 8.0, 9.0]);
 }
+
+#[test]
+fn batch_norm_gradients_and_values() {
+    let mut rng = rng(52);
+    for shape in [vec![2, 3], vec![1, 3, 2, 4], vec![5, 4]] {
+        let c = *shape.last().unwrap();
+        let x = uniform(&mut rng, &shape, -2.0, 2.0);
+        let gamma = uniform(&mut rng, &[c], 0.5, 1.5);
+        let beta = uniform(&mut rng, &[c], -0.5, 0.5);
+        assert_grads("batch_norm", &[&x, &gamma, &beta], |t, v| {
+            Ok(t.batch_norm(v[0], Some(v[1]), Some(v[2]), 1e-3)?.0)
+        });
+        assert_grads("batch_norm without gamma, beta", &[&x], |t, v| {
+            Ok(t.batch_norm(v[0], None, None, 1e-3)?.0)
+        });
+    }
+    // Each channel comes out with mean 0 and variance v/(v+ε).
+    let mut tape = Tape::new();
+    let x =
+        tape.constant(Tensor::from_vec(&[4, 2], vec![1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 4.0, 40.0]).unwrap());
+    let (y, mean, var) = tape.batch_norm(x, None, None, 1e-3).unwrap();
+    assert_eq!(mean.to_vec(), vec![2.5, 25.0]);
+    assert_eq!(var.to_vec(), vec![1.25, 125.0]);
+    let y = tape.value(y).unwrap().to_vec();
+    let col0: Vec<f32> = y.iter().step_by(2).copied().collect();
+    approx::assert_abs_diff_eq!(col0.iter().sum::<f32>(), 0.0, epsilon = 1e-5);
+    approx::assert_abs_diff_eq!(col0[0], -1.5 / (1.25f32 + 1e-3).sqrt(), epsilon = 1e-5);
+}

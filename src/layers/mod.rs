@@ -1,6 +1,6 @@
 //! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], [`Conv2D`],
-//! [`MaxPooling2D`], [`AveragePooling2D`], and the [`Layer`] trait they
-//! implement.
+//! [`MaxPooling2D`], [`AveragePooling2D`], [`BatchNormalization`], and the
+//! [`Layer`] trait they implement.
 //!
 //! A layer is a configuration until it is built: [`Layer::build`] receives
 //! the shape of one input sample (no batch axis), creates the weights from
@@ -8,12 +8,14 @@
 //! pass records differentiable ops on the model's tape, so any layer
 //! composes with any other and the tape differentiates the whole model.
 
+mod batch_normalization;
 mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod pooling;
 
+pub use batch_normalization::BatchNormalization;
 pub use conv2d::{Conv2D, Window};
 pub use dense::Dense;
 pub use dropout::Dropout;
@@ -138,6 +140,17 @@ pub enum LayerConfig {
         strides: (usize, usize),
         /// Border handling.
         padding: crate::ops::Padding,
+    },
+    /// [`BatchNormalization`].
+    BatchNormalization {
+        /// Weight of the old value in the moving averages.
+        momentum: f32,
+        /// Added to the variance.
+        epsilon: f32,
+        /// Whether β is learned.
+        center: bool,
+        /// Whether γ is learned.
+        scale: bool,
     },
     /// [`AveragePooling2D`].
     AveragePooling2D {

@@ -12,6 +12,7 @@
 //! | `matmul.rs` | [`matmul`](crate::autograd::Tape::matmul) |
 //! | `conv.rs` | [`conv2d`](crate::autograd::Tape::conv2d): channels-last 2-D convolution (im2col + gemm), bias and activation fused |
 //! | `pool.rs` | [`max_pool2d`](crate::autograd::Tape::max_pool2d), [`average_pool2d`](crate::autograd::Tape::average_pool2d) |
+//! | `batch_norm.rs` | [`batch_norm`](crate::autograd::Tape::batch_norm): per-channel normalisation with the batch's statistics |
 //! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
 //! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
 //! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
@@ -23,6 +24,7 @@
 //! `tests/gradcheck_*.rs`.
 
 mod activation;
+mod batch_norm;
 mod binary;
 mod conv;
 mod crossentropy;

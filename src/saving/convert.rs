@@ -5,7 +5,8 @@ use crate::activations;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::layers::{
-    AveragePooling2D, Conv2D, Dense, Dropout, Flatten, Layer, LayerConfig, MaxPooling2D, Window,
+    AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, LayerConfig, MaxPooling2D,
+    Window,
 };
 use crate::losses::{Loss, LossFn};
 use crate::metrics::Metric;
@@ -211,6 +212,12 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
                     *last = filters;
                 }
             }
+            "BatchNormalization" => {
+                let channels = shape.last().copied().unwrap_or(0);
+                if channels.checked_mul(4).is_none_or(|p| p > held) {
+                    return Err(too_big());
+                }
+            }
             "MaxPooling2D" | "AveragePooling2D" => {
                 let window = l
                     .options
@@ -264,6 +271,17 @@ fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
             kv("bias_initializer", initializer_text(*bias_initializer)),
         ],
         LayerConfig::Flatten => vec![],
+        LayerConfig::BatchNormalization {
+            momentum,
+            epsilon,
+            center,
+            scale,
+        } => vec![
+            kv("momentum", momentum.to_string()),
+            kv("epsilon", epsilon.to_string()),
+            kv("center", center.to_string()),
+            kv("scale", scale.to_string()),
+        ],
         LayerConfig::Dropout { rate } => vec![kv("rate", rate.to_string())],
         LayerConfig::Conv2D {
             filters,
@@ -335,6 +353,13 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
                 .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
         ),
         "Flatten" => Box::new(Flatten::new()),
+        "BatchNormalization" => Box::new(
+            BatchNormalization::new()
+                .momentum(number("momentum")? as f32)
+                .epsilon(number("epsilon")? as f32)
+                .center(get("center")? == "true")
+                .scale(get("scale")? == "true"),
+        ),
         "Dropout" => Box::new(Dropout::new(number("rate")? as f32)),
         "Conv2D" => Box::new(
             Conv2D::new(
@@ -361,7 +386,7 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
         other => {
             return Err(Error::data(
                 origin,
-                "a layer class kerust knows (Dense, Flatten, Dropout, Conv2D, MaxPooling2D, AveragePooling2D)",
+                "a layer class kerust knows (Dense, Flatten, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization)",
                 other.to_string(),
             ));
         }

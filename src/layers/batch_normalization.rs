@@ -1,0 +1,217 @@
+//! `BatchNormalization`: normalise each channel, by the batch in training
+//! and by moving averages in inference.
+
+use rand::rngs::StdRng;
+
+use super::dense::unbuilt;
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::autograd::Var;
+use crate::error::{Error, Result, fmt_shape};
+use crate::tensor::Tensor;
+
+/// Normalises the last axis (channels): in training with the batch's mean
+/// and biased variance (over every other axis), updating moving averages
+/// `moving = moving·momentum + batch·(1 − momentum)`; in `evaluate` and
+/// `predict` with those moving averages. Then `γ·x̂ + β`.
+///
+/// Keras defaults: `momentum=0.99`, `epsilon=1e-3`, `center=True` (β),
+/// `scale=True` (γ); γ starts at ones, β and the moving mean at zeros, the
+/// moving variance at ones. γ and β are trained; the moving statistics are
+/// not (they count as non-trainable parameters: 2 per channel).
+///
+/// **Keras equivalent:** `keras.layers.BatchNormalization()`
+///
+/// ```
+/// use kerust::prelude::*;
+///
+/// let model = sequential![Dense::new(8).input_shape(4), BatchNormalization::new()];
+/// assert_eq!(model.count_params(), 4 * 8 + 8 + 4 * 8);
+/// ```
+#[derive(Debug)]
+pub struct BatchNormalization {
+    momentum: f32,
+    epsilon: f32,
+    center: bool,
+    scale: bool,
+    input_shape: Option<Vec<usize>>,
+    name: Option<String>,
+    built_for: Option<Vec<usize>>,
+    params: Vec<Param>,
+}
+
+impl Default for BatchNormalization {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BatchNormalization {
+    /// Keras' defaults.
+    pub fn new() -> Self {
+        BatchNormalization {
+            momentum: 0.99,
+            epsilon: 1e-3,
+            center: true,
+            scale: true,
+            input_shape: None,
+            name: None,
+            built_for: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// Weight of the old value in the moving averages (default 0.99).
+    pub fn momentum(mut self, momentum: f32) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Added to the variance before the square root (default 1e-3).
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Whether to add the learned offset β (default true).
+    pub fn center(mut self, center: bool) -> Self {
+        self.center = center;
+        self
+    }
+
+    /// Whether to multiply by the learned scale γ (default true).
+    pub fn scale(mut self, scale: bool) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// The shape of one input sample, for the first layer of a model.
+    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.input_shape = Some(shape.into().0);
+        self
+    }
+
+    /// A name instead of the automatic `batch_normalization`, ….
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Positions of γ, β, moving mean and moving variance in `params`.
+    fn slots(&self) -> (Option<usize>, Option<usize>, usize, usize) {
+        let gamma = self.scale.then_some(0);
+        let beta = self.center.then_some(usize::from(self.scale));
+        let mean = usize::from(self.scale) + usize::from(self.center);
+        (gamma, beta, mean, mean + 1)
+    }
+}
+
+impl Layer for BatchNormalization {
+    fn class_name(&self) -> &'static str {
+        "BatchNormalization"
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+        let Some(&c) = input_shape.last() else {
+            return Err(Error::shape(
+                "BatchNormalization",
+                "inputs with a channel axis after the batch axis",
+                format!("input sample shape {}", fmt_shape(input_shape)),
+            ));
+        };
+        if !(0.0..=1.0).contains(&self.momentum) {
+            return Err(Error::invalid(
+                "BatchNormalization",
+                "momentum in [0, 1]",
+                format!("momentum={}", self.momentum),
+            ));
+        }
+        let param = |name, value: Tensor, trainable| Param {
+            name,
+            value,
+            trainable,
+        };
+        let mut params = Vec::new();
+        if self.scale {
+            params.push(param("gamma", Tensor::ones(&[c]), true));
+        }
+        if self.center {
+            params.push(param("beta", Tensor::zeros(&[c]), true));
+        }
+        params.push(param("moving_mean", Tensor::zeros(&[c]), false));
+        params.push(param("moving_variance", Tensor::ones(&[c]), false));
+        self.params = params;
+        self.built_for = Some(input_shape.to_vec());
+        Ok(input_shape.to_vec())
+    }
+
+    fn is_built(&self) -> bool {
+        self.built_for.is_some()
+    }
+
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        check_input(self, built, f.tape.value(x)?.shape())?;
+        let (gamma_at, beta_at, mean_at, var_at) = self.slots();
+        let gamma = gamma_at.map(|i| f.params[i]);
+        let beta = beta_at.map(|i| f.params[i]);
+        if f.training {
+            let (y, mean, var) = f.tape.batch_norm(x, gamma, beta, self.epsilon)?;
+            let m = self.momentum;
+            for (slot, batch) in [(mean_at, mean), (var_at, var)] {
+                let moving = &mut self.params[slot].value;
+                let mut updated = moving.view().to_owned();
+                updated.zip_mut_with(&batch.view(), |old, &new| *old = *old * m + new * (1.0 - m));
+                *moving = Tensor::from(updated);
+            }
+            return Ok(y);
+        }
+        // Inference: y = x·s + t with s = γ/√(moving_variance + ε) and
+        // t = β − moving_mean·s, composed from differentiable ops.
+        let mean = f.tape.value(f.params[mean_at])?.clone();
+        let var = f.tape.value(f.params[var_at])?.clone();
+        let inv = f
+            .tape
+            .constant(Tensor::from(var.view().mapv(|v| 1.0 / (v + self.epsilon).sqrt())));
+        let s = match gamma {
+            Some(g) => f.tape.mul(g, inv)?,
+            None => inv,
+        };
+        let neg_mean = f.tape.constant(Tensor::from(mean.view().mapv(|v| -v)));
+        let shift = f.tape.mul(neg_mean, s)?;
+        let t = match beta {
+            Some(b) => f.tape.add(b, shift)?,
+            None => shift,
+        };
+        let scaled = f.tape.mul(x, s)?;
+        f.tape.add(scaled, t)
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.params.iter().collect()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.params.iter_mut().collect()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::BatchNormalization {
+            momentum: self.momentum,
+            epsilon: self.epsilon,
+            center: self.center,
+            scale: self.scale,
+        }
+    }
+}
