@@ -16,7 +16,7 @@ pub use crate::datasets::{fashion_mnist, mnist};
 pub use crate::error::{Error, Result};
 pub use crate::initializers::Initializer;
 pub use crate::layers::{
-    AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D,
+    AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D, Reshape,
 };
 pub use crate::losses::Loss;
 pub use crate::metrics::Metric;

@@ -149,3 +149,37 @@ fn batch_normalization_trains_on_batches_and_infers_with_moving_averages() {
     assert_eq!(load_model(&path).unwrap().predict(&probe).unwrap(), predicted);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn reshape_turns_flat_pixels_into_images_and_saves() {
+    let mut model = sequential![
+        Reshape::new((4, 4, 1)).input_shape(16),
+        Conv2D::new(2, 3).activation(Relu),
+        Flatten::new(),
+        Dense::new(2).activation(Softmax),
+    ];
+    assert_eq!(model.layers()[0].name(), Some("reshape"));
+    assert!(
+        model
+            .summary_string()
+            .contains("│ reshape (Reshape)               │ (None, 4, 4, 1)        │             0 │")
+    );
+    model
+        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    let x = ndarray::Array2::from_shape_fn((8, 16), |(i, j)| ((i + j) % 5) as f32);
+    let y = Array1::from_shape_fn(8, |i| (i % 2) as u8);
+    model
+        .fit(&x, &y, FitOptions::default().epochs(2).verbose(0))
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("kerust-reshape-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    assert_eq!(
+        load_model(&path).unwrap().predict(&x).unwrap(),
+        model.predict(&x).unwrap()
+    );
+    std::fs::remove_file(&path).unwrap();
+    let mut bad = Sequential::new(vec![Reshape::new((3, 3)).input_shape(16)]);
+    let err = bad.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    assert!(err.contains("a target shape with 16 values"), "{err}");
+}

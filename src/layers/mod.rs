@@ -1,6 +1,6 @@
 //! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], [`Conv2D`],
-//! [`MaxPooling2D`], [`AveragePooling2D`], [`BatchNormalization`], and the
-//! [`Layer`] trait they implement.
+//! [`MaxPooling2D`], [`AveragePooling2D`], [`BatchNormalization`],
+//! [`Reshape`], and the [`Layer`] trait they implement.
 //!
 //! A layer is a configuration until it is built: [`Layer::build`] receives
 //! the shape of one input sample (no batch axis), creates the weights from
@@ -14,6 +14,7 @@ mod dense;
 mod dropout;
 mod flatten;
 mod pooling;
+mod reshape;
 
 pub use batch_normalization::BatchNormalization;
 pub use conv2d::{Conv2D, Window};
@@ -21,6 +22,7 @@ pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use pooling::{AveragePooling2D, MaxPooling2D};
+pub use reshape::Reshape;
 
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
@@ -140,6 +142,11 @@ pub enum LayerConfig {
         strides: (usize, usize),
         /// Border handling.
         padding: crate::ops::Padding,
+    },
+    /// [`Reshape`].
+    Reshape {
+        /// The shape of each output sample.
+        target_shape: Vec<usize>,
     },
     /// [`BatchNormalization`].
     BatchNormalization {

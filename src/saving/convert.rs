@@ -6,7 +6,7 @@ use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Layer, LayerConfig, MaxPooling2D,
-    Window,
+    Reshape, Window,
 };
 use crate::losses::{Loss, LossFn};
 use crate::metrics::Metric;
@@ -212,6 +212,15 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
                     *last = filters;
                 }
             }
+            "Reshape" => {
+                let target = l
+                    .options
+                    .iter()
+                    .find(|(k, _)| k == "target_shape")
+                    .and_then(|(_, v)| dims_parse(v, origin).ok())
+                    .ok_or_else(too_big)?;
+                shape = target;
+            }
             "BatchNormalization" => {
                 let channels = shape.last().copied().unwrap_or(0);
                 if channels.checked_mul(4).is_none_or(|p| p > held) {
@@ -271,6 +280,14 @@ fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
             kv("bias_initializer", initializer_text(*bias_initializer)),
         ],
         LayerConfig::Flatten => vec![],
+        LayerConfig::Reshape { target_shape } => vec![kv(
+            "target_shape",
+            target_shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        )],
         LayerConfig::BatchNormalization {
             momentum,
             epsilon,
@@ -353,6 +370,7 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
                 .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
         ),
         "Flatten" => Box::new(Flatten::new()),
+        "Reshape" => Box::new(Reshape::new(dims_parse(get("target_shape")?, origin)?)),
         "BatchNormalization" => Box::new(
             BatchNormalization::new()
                 .momentum(number("momentum")? as f32)
@@ -386,11 +404,21 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
         other => {
             return Err(Error::data(
                 origin,
-                "a layer class kerust knows (Dense, Flatten, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization)",
+                "a layer class kerust knows (Dense, Flatten, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, \
+                 BatchNormalization, Reshape)",
                 other.to_string(),
             ));
         }
     })
+}
+
+fn dims_parse(text: &str, origin: &str) -> Result<Vec<usize>> {
+    text.split(',')
+        .map(|d| {
+            d.parse::<usize>()
+                .map_err(|_| Error::data(origin, "dimensions like \"28,28,1\"", text.to_string()))
+        })
+        .collect()
 }
 
 fn pair_text((a, b): (usize, usize)) -> String {

@@ -1,0 +1,117 @@
+//! `Reshape`: a new shape for each sample.
+
+use rand::rngs::StdRng;
+
+use super::dense::unbuilt;
+use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use crate::autograd::Var;
+use crate::error::{Error, Result, fmt_shape};
+
+/// Gives each sample the shape `target` (same number of values, row-major
+/// order), e.g. 784 pixels back into `(28, 28, 1)` for a `Conv2D`. No
+/// parameters.
+///
+/// **Keras equivalent:** `keras.layers.Reshape((28, 28, 1))`
+///
+/// ```
+/// use kerust::prelude::*;
+///
+/// let model = sequential![Reshape::new((28, 28, 1)).input_shape(784), Conv2D::new(8, 3)];
+/// assert_eq!(model.output_shape(), Some(&[26, 26, 8][..]));
+/// ```
+#[derive(Debug)]
+pub struct Reshape {
+    target: Vec<usize>,
+    input_shape: Option<Vec<usize>>,
+    name: Option<String>,
+    built_for: Option<Vec<usize>>,
+}
+
+impl Reshape {
+    /// Samples reshaped to `target`.
+    pub fn new(target: impl Into<Shape>) -> Self {
+        Reshape {
+            target: target.into().0,
+            input_shape: None,
+            name: None,
+            built_for: None,
+        }
+    }
+
+    /// The shape of one input sample, for the first layer of a model.
+    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
+        self.input_shape = Some(shape.into().0);
+        self
+    }
+
+    /// A name instead of the automatic `reshape`, `reshape_1`, ….
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+impl Layer for Reshape {
+    fn class_name(&self) -> &'static str {
+        "Reshape"
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.input_shape.as_deref()
+    }
+
+    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+        let (have, want) = (
+            input_shape.iter().product::<usize>(),
+            self.target.iter().product::<usize>(),
+        );
+        if have != want {
+            return Err(Error::shape(
+                "Reshape",
+                format!(
+                    "a target shape with {have} values like the input sample {}",
+                    fmt_shape(input_shape)
+                ),
+                format!("target shape {} with {want}", fmt_shape(&self.target)),
+            ));
+        }
+        self.built_for = Some(input_shape.to_vec());
+        Ok(self.target.clone())
+    }
+
+    fn is_built(&self) -> bool {
+        self.built_for.is_some()
+    }
+
+    fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        let shape = f.tape.value(x)?.shape().to_vec();
+        check_input(self, built, &shape)?;
+        let target: Vec<usize> = std::iter::once(shape[0])
+            .chain(self.target.iter().copied())
+            .collect();
+        f.tape.reshape(x, &target)
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        Vec::new()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        Vec::new()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Reshape {
+            target_shape: self.target.clone(),
+        }
+    }
+}
