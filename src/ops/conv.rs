@@ -11,6 +11,7 @@
 use ndarray::{Array2, Ix2};
 use serde::{Deserialize, Serialize};
 
+use super::dense::{accumulate_bias, bias_activation};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::Activation;
@@ -204,16 +205,12 @@ impl Tape {
             .into_dimensionality::<Ix2>()
             .expect("rank 2");
         gemm(1.0, cols.view(), k2.view(), 0.0, z.view_mut())?;
-        {
-            let z = z.as_slice_mut().expect("a fresh row-major buffer");
-            let bias_values = bt.as_ref().map(Tensor::to_vec);
-            for row in z.chunks_exact_mut(f) {
-                if let Some(b) = &bias_values {
-                    row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
-                }
-                activation.apply_row(row);
-            }
-        }
+        bias_activation(
+            z.as_slice_mut().expect("a fresh row-major buffer"),
+            f,
+            bt.as_ref(),
+            activation,
+        );
         let y = z
             .into_shape_with_order(ndarray::IxDyn(&[n, oh, ow, f]))
             .expect("same element count");
@@ -223,15 +220,7 @@ impl Tape {
             activation.backward_in_place(dz.view_mut(), ctx.output().view());
             let dz = dz.into_shape_with_order((g.rows(), g.f)).expect("rows × filters");
             if let Some(b) = bias {
-                ctx.accumulate_into(b, |mut db, beta| {
-                    if beta == 0.0 {
-                        db.fill(0.0);
-                    }
-                    for row in dz.rows() {
-                        db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
-                    }
-                    Ok(())
-                })?;
+                accumulate_bias(ctx, b, dz.view())?;
             }
             // dK = colsᵀ·dZ, as (kh·kw·C, F) then back to the kernel's shape.
             ctx.accumulate_into(kernel, |dk, beta| {

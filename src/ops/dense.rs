@@ -6,10 +6,12 @@
 //! terms of the output), then `dW += xᵀ·dZ` and `dx += dZ·Wᵀ` (skipped when
 //! `x` is an input batch) as gemms into the gradients, and `db += Σ dZ`.
 
-use ndarray::{Axis, Ix2, IxDyn};
+use std::borrow::Cow;
+
+use ndarray::{ArrayView2, Ix2, IxDyn};
 
 use super::matmul::{as2, into2};
-use crate::autograd::{Tape, Var};
+use crate::autograd::{BackwardContext, Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::Activation;
 use crate::tensor::{Tensor, gemm};
@@ -85,17 +87,12 @@ impl Tape {
             .into_dimensionality::<Ix2>()
             .expect("rank 2");
         gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
-        // Bias and activation in one pass over each row of the output.
-        {
-            let z = z.as_slice_mut().expect("a fresh row-major buffer");
-            let bias_values = bt.as_ref().map(|b| b.to_vec());
-            for row in z.chunks_exact_mut(units) {
-                if let Some(b) = &bias_values {
-                    row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
-                }
-                activation.apply_row(row);
-            }
-        }
+        bias_activation(
+            z.as_slice_mut().expect("a fresh row-major buffer"),
+            units,
+            bt.as_ref(),
+            activation,
+        );
         let y = z
             .into_shape_with_order(IxDyn(&out_shape))
             .expect("same element count");
@@ -107,19 +104,7 @@ impl Tape {
                 .into_shape_with_order((rows, units))
                 .expect("output gradient has rows×units elements");
             if let Some(b) = bias {
-                // db = column sums of dZ, added straight into the gradient.
-                let rows_of_dz = dz.as_slice().map(|s| s.chunks_exact(units));
-                ctx.accumulate_into(b, |mut db, beta| {
-                    let db = db.as_slice_mut().expect("row-major accumulator");
-                    if beta == 0.0 {
-                        db.fill(0.0);
-                    }
-                    match rows_of_dz {
-                        Some(rows) => rows.for_each(|r| db.iter_mut().zip(r).for_each(|(d, g)| *d += g)),
-                        None => db.iter_mut().zip(dz.sum_axis(Axis(0))).for_each(|(d, g)| *d += g),
-                    }
-                    Ok(())
-                })?;
+                accumulate_bias(ctx, b, dz.view())?;
             }
             let x2 = rows_view(ctx.value(x), rows, fan_in);
             ctx.accumulate_into(kernel, |dw, beta| gemm(1.0, x2.t(), dz.view(), beta, into2(dw)))?;
@@ -136,6 +121,34 @@ impl Tape {
             Ok(())
         }))
     }
+}
+
+/// Adds `bias` to every row of `z` (row-major rows of `units` values) and
+/// applies `activation` to each row, in one pass.
+pub(crate) fn bias_activation(z: &mut [f32], units: usize, bias: Option<&Tensor>, activation: Activation) {
+    // Weights are stored row-major, so this borrows rather than copies.
+    let bias = bias.map(|b| b.as_slice().map_or_else(|| Cow::Owned(b.to_vec()), Cow::Borrowed));
+    for row in z.chunks_exact_mut(units) {
+        if let Some(b) = &bias {
+            row.iter_mut().zip(b.iter()).for_each(|(v, b)| *v += b);
+        }
+        activation.apply_row(row);
+    }
+}
+
+/// Adds the column sums of `dz` (the bias gradient) straight into the
+/// gradient of the bias `b`.
+pub(crate) fn accumulate_bias(ctx: &mut BackwardContext<'_>, b: Var, dz: ArrayView2<'_, f32>) -> Result<()> {
+    ctx.accumulate_into(b, |mut db, beta| {
+        let db = db.as_slice_mut().expect("row-major accumulator");
+        if beta == 0.0 {
+            db.fill(0.0);
+        }
+        for row in dz.rows() {
+            db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+        }
+        Ok(())
+    })
 }
 
 /// `x` seen as a `(rows, in)` matrix; a copy only if `x` is rank > 2 and not
