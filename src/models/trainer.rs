@@ -163,6 +163,7 @@ impl Sequential {
         let mut order: Vec<usize> = (0..n).collect();
         let mut logs = Logs::new();
         for epoch in options.initial_epoch..options.epochs {
+            logs.clear();
             for c in callbacks.iter_mut() {
                 c.on_epoch_begin(self, epoch)?;
             }
@@ -189,7 +190,7 @@ impl Sequential {
                 let loss_value = self.step(inputs, &targets, true, &mut metrics)?;
                 loss_sum += f64::from(loss_value) * rows.len() as f64;
                 seen += rows.len();
-                logs = epoch_logs(loss_sum / seen as f64, &metrics);
+                write_logs(&mut logs, "", loss_sum / seen as f64, &metrics);
                 for c in callbacks.iter_mut() {
                     c.on_train_batch_end(self, batch, &logs)?;
                 }
@@ -199,9 +200,7 @@ impl Sequential {
             }
             if let Some(validation) = &validation {
                 let (val_loss, val_metrics) = self.run_evaluation(validation, batch_size, None)?;
-                for (k, v) in epoch_logs(val_loss, &val_metrics) {
-                    logs.insert(format!("val_{k}"), v);
-                }
+                write_logs(&mut logs, "val_", val_loss, &val_metrics);
             }
             for c in callbacks.iter_mut() {
                 c.on_epoch_end(self, epoch, &mut logs)?;
@@ -364,7 +363,11 @@ impl Sequential {
         let mut metrics = self.metric_states(&data.y)?;
         let n = data.len();
         let steps = n.div_ceil(batch_size) as u64;
-        let mut bar = verbose.map(|v| Progbar::new(steps, v, Sink::Stdout));
+        // Only a visible bar needs the running values.
+        let mut bar = verbose
+            .filter(|&v| v > 0)
+            .map(|v| Progbar::new(steps, v, Sink::Stdout));
+        let mut logs = Logs::new();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         let rows: Vec<usize> = (0..n).collect();
         for (b, chunk) in rows.chunks(batch_size).enumerate() {
@@ -375,14 +378,14 @@ impl Sequential {
             loss_sum += f64::from(loss_value) * chunk.len() as f64;
             seen += chunk.len();
             if let Some(bar) = &mut bar {
-                let logs = epoch_logs(loss_sum / seen as f64, &metrics);
+                write_logs(&mut logs, "", loss_sum / seen as f64, &metrics);
                 let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
                 bar.update(b as u64 + 1, &values);
             }
         }
         let loss = loss_sum / seen.max(1) as f64;
         if let Some(bar) = &mut bar {
-            let logs = epoch_logs(loss, &metrics);
+            write_logs(&mut logs, "", loss, &metrics);
             let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             bar.finish(steps, &values);
         }
@@ -535,11 +538,17 @@ fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-fn epoch_logs(loss: f64, metrics: &[MetricState]) -> Logs {
-    let mut logs = Logs::new();
-    logs.insert("loss".into(), loss);
-    for m in metrics {
-        logs.insert(m.name.into(), m.result());
+/// Sets `loss` and each metric's result in `logs`, under `prefix` (`""` or
+/// `"val_"`). Entries already there are updated in place, so the batch
+/// loop allocates no keys after its first batch.
+fn write_logs(logs: &mut Logs, prefix: &str, loss: f64, metrics: &[MetricState]) {
+    let entries = std::iter::once(("loss", loss)).chain(metrics.iter().map(|m| (m.name, m.result())));
+    for (name, value) in entries {
+        match logs.get_mut(name).filter(|_| prefix.is_empty()) {
+            Some(slot) => *slot = value,
+            None => {
+                logs.insert(format!("{prefix}{name}"), value);
+            }
+        }
     }
-    logs
 }
