@@ -161,12 +161,10 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
         match l.class_name.as_str() {
             "Dense" => {
                 let units: usize = l
-                    .options
-                    .iter()
-                    .find(|(k, _)| k == "units")
-                    .and_then(|(_, v)| v.parse().ok())
+                    .option("units")
+                    .and_then(|v| v.parse().ok())
                     .ok_or_else(too_big)?;
-                let bias = if l.options.iter().any(|(k, v)| k == "use_bias" && v == "true") {
+                let bias = if l.option("use_bias") == Some("true") {
                     units
                 } else {
                     0
@@ -192,9 +190,12 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
             }
             "Conv2D" => {
                 // Weights: kh·kw·channels·filters (+ filters).
-                let opt = |key: &str| l.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-                let filters: usize = opt("filters").and_then(|v| v.parse().ok()).ok_or_else(too_big)?;
-                let window = opt("kernel_size")
+                let filters: usize = l
+                    .option("filters")
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(too_big)?;
+                let window = l
+                    .option("kernel_size")
                     .and_then(|v| pair_parse(v, origin).ok())
                     .ok_or_else(too_big)?;
                 let channels = shape.last().copied().unwrap_or(0);
@@ -214,10 +215,8 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
             }
             "Reshape" => {
                 let target = l
-                    .options
-                    .iter()
-                    .find(|(k, _)| k == "target_shape")
-                    .and_then(|(_, v)| dims_parse(v, origin).ok())
+                    .option("target_shape")
+                    .and_then(|v| dims_parse(v, origin).ok())
                     .ok_or_else(too_big)?;
                 shape = target;
             }
@@ -229,10 +228,8 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
             }
             "MaxPooling2D" | "AveragePooling2D" => {
                 let window = l
-                    .options
-                    .iter()
-                    .find(|(k, _)| k == "pool_size")
-                    .and_then(|(_, v)| pair_parse(v, origin).ok())
+                    .option("pool_size")
+                    .and_then(|v| pair_parse(v, origin).ok())
                     .ok_or_else(too_big)?;
                 shape = spatial(&shape, window, l, origin)?;
             }
@@ -244,9 +241,8 @@ fn check_sizes(file: &FileModel, input: &[usize], origin: &str) -> Result<()> {
 
 /// The `(height, width, channels)` a window layer outputs for `shape`.
 fn spatial(shape: &[usize], window: Window, l: &FileLayer, origin: &str) -> Result<Vec<usize>> {
-    let opt = |key: &str| l.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let strides = pair_parse(opt("strides").unwrap_or("1,1"), origin)?;
-    let padding = padding_parse(opt("padding").unwrap_or("valid"), origin)?;
+    let strides = pair_parse(l.option("strides").unwrap_or("1,1"), origin)?;
+    let padding = padding_parse(l.option("padding").unwrap_or("valid"), origin)?;
     let &[h, w, c] = shape else {
         return Err(Error::data(
             origin,
@@ -346,10 +342,7 @@ fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
 
 fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
     let get = |key: &str| -> Result<&str> {
-        l.options
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        l.option(key)
             .ok_or_else(|| Error::data(origin, format!("option {key} of layer \"{}\"", l.name), "none"))
     };
     let number = |key: &str| -> Result<f64> {

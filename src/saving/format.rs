@@ -48,6 +48,16 @@ pub(crate) struct FileLayer {
     pub weights: Vec<FileTensor>,
 }
 
+impl FileLayer {
+    /// The value of option `key`, if the layer has it.
+    pub(crate) fn option(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A named tensor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FileTensor {
