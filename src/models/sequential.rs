@@ -50,8 +50,9 @@ pub struct Sequential {
     pub(crate) rng: StdRng,
     pub(crate) compiled: Option<Compiled>,
     pub(crate) tape: Tape,
-    /// The input batch, reused from step to step.
-    pub(crate) batch: Option<Tensor>,
+    /// The input batch buffers, reused from step to step: one trains
+    /// while the next batch is gathered into the other.
+    pub(crate) batches: [Option<Tensor>; 2],
     /// Set by a callback to end `fit` (Keras' `model.stop_training = True`).
     pub(crate) stop_requested: bool,
 }
@@ -107,7 +108,7 @@ impl Sequential {
             rng: crate::utils::model_rng(),
             compiled: None,
             tape: Tape::new(),
-            batch: None,
+            batches: [None, None],
             stop_requested: false,
         };
         for layer in layers {

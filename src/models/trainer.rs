@@ -6,7 +6,7 @@ use ndarray::{ArrayBase, ArrayD, ArrayViewD, CowArray, Data, Dimension, IxDyn};
 use rand::seq::SliceRandom;
 
 use super::Sequential;
-use super::data::{BatchTargets, IntoTargets, TargetData, check_inputs, check_targets};
+use super::data::{BatchTargets, Dataset, IntoTargets, TargetData, check_inputs, check_targets};
 use super::options::{EvaluateOptions, FitOptions};
 use crate::autograd::Var;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
@@ -16,40 +16,8 @@ use crate::losses::{Loss, LossFn};
 use crate::metrics::MetricState;
 use crate::ops::Activation;
 use crate::tensor::Tensor;
+use crate::tensor::background::Background;
 use crate::utils::progbar::{Progbar, Sink};
-
-/// Validated inputs and targets.
-struct Dataset<'a> {
-    x: CowArray<'a, f32, IxDyn>,
-    y: TargetData,
-}
-
-impl Dataset<'_> {
-    fn len(&self) -> usize {
-        self.x.shape()[0]
-    }
-
-    /// The inputs of samples `rows`, as one batch tensor, gathered into
-    /// `buffer` when it has the right shape and nothing else holds it.
-    fn gather_x(&self, rows: &[usize], buffer: &mut Option<Tensor>) -> Tensor {
-        let flat = self.x.as_slice().expect("checked standard layout");
-        let width = flat.len() / self.len();
-        let mut shape = self.x.shape().to_vec();
-        shape[0] = rows.len();
-        let reusable = buffer
-            .as_ref()
-            .is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
-        if !reusable {
-            *buffer = Some(Tensor::zeros(&shape));
-        }
-        let batch = buffer.as_mut().expect("just ensured");
-        let out = batch.as_slice_mut();
-        for (dst, &r) in out.chunks_exact_mut(width).zip(rows) {
-            dst.copy_from_slice(&flat[r * width..(r + 1) * width]);
-        }
-        batch.clone()
-    }
-}
 
 impl Sequential {
     /// Trains the model on `x` (samples along axis 0) and targets `y`
@@ -180,14 +148,39 @@ impl Sequential {
             }
             metrics.iter_mut().for_each(MetricState::reset);
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-            for (batch, rows) in order.chunks(batch_size).enumerate() {
+            // The batch gathered while the previous one trained.
+            let mut gathered: Option<Tensor> = None;
+            let mut batches = order.chunks(batch_size).enumerate().peekable();
+            while let Some((batch, rows)) = batches.next() {
                 for c in callbacks.iter_mut() {
                     c.on_train_batch_begin(self, batch)?;
                 }
                 let targets = train.y.gather(rows);
                 self.tape.clear();
-                let inputs = train.gather_x(rows, &mut self.batch);
-                let loss_value = self.step(inputs, &targets, true, &mut metrics)?;
+                let [current, spare] = &mut self.batches;
+                let (current, spare) = if batch % 2 == 0 {
+                    (current, spare)
+                } else {
+                    (spare, current)
+                };
+                let inputs = gathered.take().unwrap_or_else(|| train.gather_x(rows, current));
+                // Gather the next batch on an idle helper thread while this
+                // one trains: shuffled rows are scattered over the whole
+                // array, and waiting for memory is most of a small step.
+                let mut spare = spare.take();
+                let loss_value = match batches.peek() {
+                    Some(&(_, next)) => {
+                        let copy = train.row_copier(next, &mut spare);
+                        let background = Background::start(next.len(), &copy);
+                        let loss_value = self.step(inputs, &targets, true, &mut metrics);
+                        background.finish();
+                        drop(copy);
+                        gathered = spare.clone();
+                        loss_value?
+                    }
+                    None => self.step(inputs, &targets, true, &mut metrics)?,
+                };
+                self.batches[(batch + 1) % 2] = spare;
                 loss_sum += f64::from(loss_value) * rows.len() as f64;
                 seen += rows.len();
                 write_logs(&mut logs, "", loss_sum / seen as f64, &metrics);
@@ -298,7 +291,7 @@ impl Sequential {
         let rows: Vec<usize> = (0..n).collect();
         for (b, chunk) in rows.chunks(options.batch_size).enumerate() {
             self.tape.clear();
-            let batch = data.gather_x(chunk, &mut self.batch);
+            let batch = data.gather_x(chunk, &mut self.batches[0]);
             let out = self.forward(batch, false, false)?;
             outputs.push(self.tape.value(out.0)?.view().to_owned());
             bar.update(b as u64 + 1, &[]);
@@ -373,7 +366,7 @@ impl Sequential {
         for (b, chunk) in rows.chunks(batch_size).enumerate() {
             let targets = data.y.gather(chunk);
             self.tape.clear();
-            let batch = data.gather_x(chunk, &mut self.batch);
+            let batch = data.gather_x(chunk, &mut self.batches[0]);
             let loss_value = self.step(batch, &targets, false, &mut metrics)?;
             loss_sum += f64::from(loss_value) * chunk.len() as f64;
             seen += chunk.len();

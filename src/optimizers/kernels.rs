@@ -8,8 +8,11 @@
 
 use crate::tensor::threads::for_each_chunk;
 
-/// Below this many elements an update stays on one thread.
-const PARALLEL_MIN: usize = 1 << 15;
+/// Below this many elements an update stays on one thread. Above it, each
+/// thread updates the same half of a weight whose gradient it computed in
+/// the split gemm (row-major halves on both sides), so neither core reads
+/// what the other just wrote.
+const PARALLEL_MIN: usize = 1 << 12;
 
 /// Defines `$name(args…)`: the loop body `$body` run over aligned chunks of
 /// the slices, on the AVX2 build when available.

@@ -249,9 +249,10 @@ fn split_inner(
     }
 }
 
-/// Below this many multiply-adds a product stays on one thread: waking a
-/// second core costs more than it saves (measured with
-/// `cargo bench --bench gemm_threads`).
+/// Below this many multiply-adds a product stays on one thread: handing a
+/// part to the second core costs more than it saves. Above it a product is
+/// split into one part per started multiple of it, up to the thread count
+/// (measured with `cargo bench --bench gemm_threads`).
 pub const PARALLEL_THRESHOLD: usize = 1 << 17;
 
 /// How many threads a product of these sizes uses.
@@ -263,7 +264,7 @@ fn parts_for(m: usize, k: usize, n: usize) -> usize {
     }
     // Every part keeps at least a full block of rows or columns.
     threads
-        .min((work / PARALLEL_THRESHOLD).max(1))
+        .min(work.div_ceil(PARALLEL_THRESHOLD))
         .min(m.max(n) / 8)
         .max(1)
 }

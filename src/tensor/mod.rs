@@ -15,6 +15,7 @@
 //! # Ok::<(), kerust::Error>(())
 //! ```
 
+pub(crate) mod background;
 mod gemm;
 mod shape;
 pub(crate) mod threads;

@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::background;
+
 /// The most threads one product is split over.
 pub const MAX_THREADS: usize = 8;
 
@@ -102,6 +104,12 @@ impl Helper {
         // SAFETY: the helper is idle (its previous job finished), so nobody reads `job` now.
         unsafe { *s.job.get() = Some((job, part)) };
         s.posted.fetch_add(1, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// Wakes the helper if it sleeps.
+    fn wake(&self) {
+        let s = &*self.shared;
         let sleeping = s.sleeping.lock().unwrap_or_else(|e| e.into_inner());
         if *sleeping {
             s.wake.notify_one();
@@ -128,9 +136,14 @@ impl Helper {
 fn helper_loop(s: &Shared) {
     let mut seen = 0;
     loop {
-        // Poll for a while, then sleep until woken.
-        let start = Instant::now();
+        // Poll for a while (doing background work meanwhile), then sleep
+        // until woken.
+        let mut start = Instant::now();
         while s.posted.load(Ordering::SeqCst) == seen && start.elapsed() < SPIN {
+            if background::help() {
+                start = Instant::now();
+                continue;
+            }
             for _ in 0..64 {
                 std::hint::spin_loop();
             }
@@ -138,10 +151,14 @@ fn helper_loop(s: &Shared) {
         if s.posted.load(Ordering::SeqCst) == seen {
             let mut sleeping = s.sleeping.lock().unwrap_or_else(|e| e.into_inner());
             *sleeping = true;
-            while s.posted.load(Ordering::SeqCst) == seen {
+            while s.posted.load(Ordering::SeqCst) == seen && !background::pending() {
                 sleeping = s.wake.wait(sleeping).unwrap_or_else(|e| e.into_inner());
             }
             *sleeping = false;
+            if s.posted.load(Ordering::SeqCst) == seen {
+                // Woken for background work: go back to polling.
+                continue;
+            }
         }
         seen = s.posted.load(Ordering::SeqCst);
         // SAFETY: `post` wrote the job before bumping `posted`.
@@ -156,6 +173,20 @@ fn helper_loop(s: &Shared) {
 }
 
 static POOL: Mutex<Vec<Helper>> = Mutex::new(Vec::new());
+
+/// Wakes sleeping helpers for background work; if the pool is in use, its
+/// helpers are awake anyway (or the owner of the work does it).
+pub(crate) fn wake_helpers() {
+    if let Ok(pool) = POOL.try_lock() {
+        if pool.is_empty() {
+            drop(pool);
+            // Start the helper that background work is meant for.
+            run_parts(2, &|_| {});
+            return;
+        }
+        pool.iter().for_each(Helper::wake);
+    }
+}
 
 /// Runs `job(0)`, …, `job(parts − 1)`, part 0 on the calling thread and the
 /// others on helper threads, and returns when all are done. If the pool is
