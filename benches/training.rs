@@ -10,7 +10,9 @@
 //! measured: the matrix products that epoch must compute — forward `x·W`,
 //! backward `dW = xᵀ·dZ` and, for every layer but the first, `dX = dZ·Wᵀ` —
 //! made bare on preallocated buffers, with one gemm thread and with two,
-//! keeping the faster. The table gives medians and the ratio kerust/floor.
+//! keeping the faster; for the `cnn` workload the convolutions count as
+//! their im2col products. The table gives medians and the ratio
+//! kerust/floor.
 //! Then `predict` throughput and `fashion_mnist::load_data()` time.
 
 use std::hint::black_box;
@@ -24,33 +26,56 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 const SAMPLES: usize = 48_000;
-const EPOCHS: usize = 7;
+
+/// What a workload trains.
+#[derive(Clone, Copy)]
+enum Net {
+    /// 784 inputs through Dense layers of these widths (relu), then
+    /// Dense(10, softmax).
+    Dense(&'static [usize]),
+    /// The Fashion-MNIST CNN: Conv2D(32, 3, same) → MaxPooling2D(2) →
+    /// Conv2D(64, 3, same) → MaxPooling2D(2) → Flatten → Dense(100) →
+    /// Dropout(0.4) → Dense(10, softmax), on 28×28×1 images.
+    Cnn,
+}
 
 struct Workload {
     name: &'static str,
-    hidden: &'static [usize],
+    net: Net,
     batch: usize,
     adam: bool,
+    /// Timed epochs (after one warm-up).
+    runs: usize,
 }
 
-const WORKLOADS: [Workload; 3] = [
+const WORKLOADS: [Workload; 4] = [
     Workload {
         name: "seed",
-        hidden: &[],
+        net: Net::Dense(&[]),
         batch: 32,
         adam: false,
+        runs: 7,
     },
     Workload {
         name: "mlp",
-        hidden: &[100],
+        net: Net::Dense(&[100]),
         batch: 32,
         adam: true,
+        runs: 7,
     },
     Workload {
         name: "wide",
-        hidden: &[512, 512],
+        net: Net::Dense(&[512, 512]),
         batch: 256,
         adam: true,
+        runs: 7,
+    },
+    Workload {
+        name: "cnn",
+        net: Net::Cnn,
+        batch: 32,
+        adam: true,
+        runs: 3,
     },
 ];
 
@@ -87,17 +112,35 @@ fn data() -> (Array2<f32>, Array1<u8>) {
 }
 
 fn model(w: &Workload) -> Sequential {
-    let mut model = Sequential::new(Vec::<Dense>::new());
-    let mut first = true;
-    for &units in w.hidden {
-        let layer = Dense::new(units).activation(Relu);
-        model
-            .add(if first { layer.input_shape(784) } else { layer })
-            .unwrap();
-        first = false;
-    }
-    let out = Dense::new(10).activation(Softmax);
-    model.add(if first { out.input_shape(784) } else { out }).unwrap();
+    let mut model = match w.net {
+        Net::Dense(hidden) => {
+            let mut model = Sequential::new(Vec::<Dense>::new());
+            let mut first = true;
+            for &units in hidden {
+                let layer = Dense::new(units).activation(Relu);
+                model
+                    .add(if first { layer.input_shape(784) } else { layer })
+                    .unwrap();
+                first = false;
+            }
+            let out = Dense::new(10).activation(Softmax);
+            model.add(if first { out.input_shape(784) } else { out }).unwrap();
+            model
+        }
+        Net::Cnn => sequential![
+            Conv2D::new(32, 3)
+                .activation(Relu)
+                .padding(Padding::Same)
+                .input_shape((28, 28, 1)),
+            MaxPooling2D::new(2),
+            Conv2D::new(64, 3).activation(Relu).padding(Padding::Same),
+            MaxPooling2D::new(2),
+            Flatten::new(),
+            Dense::new(100).activation(Relu),
+            Dropout::new(0.4),
+            Dense::new(10).activation(Softmax),
+        ],
+    };
     if w.adam {
         model
             .compile_with(
@@ -114,50 +157,110 @@ fn model(w: &Workload) -> Sequential {
     model
 }
 
-/// One epoch's gemm calls on preallocated buffers, each split over `threads`.
+/// One matrix product of a training step: `(m×k)·(k×n)`, with the left
+/// operand read transposed (`xᵀ·dZ`) or the right one (`dZ·Wᵀ`) as the
+/// step reads them.
+#[derive(Clone, Copy)]
+struct Product {
+    m: usize,
+    k: usize,
+    n: usize,
+    a_t: bool,
+    b_t: bool,
+}
+
+impl Product {
+    /// A layer's forward `x·W`.
+    fn forward(m: usize, k: usize, n: usize) -> Product {
+        Product {
+            m,
+            k,
+            n,
+            a_t: false,
+            b_t: false,
+        }
+    }
+    /// Its weight gradient `xᵀ·dZ` (x: m×k, W: k×n).
+    fn weights(m: usize, k: usize, n: usize) -> Product {
+        Product {
+            m: k,
+            k: m,
+            n,
+            a_t: true,
+            b_t: false,
+        }
+    }
+    /// Its input gradient `dZ·Wᵀ`.
+    fn input(m: usize, k: usize, n: usize) -> Product {
+        Product {
+            m,
+            k: n,
+            n: k,
+            a_t: false,
+            b_t: true,
+        }
+    }
+}
+
+/// The products one training step must compute: forward, weight gradients
+/// and, for every layer but the first, input gradients. Convolutions in
+/// their im2col form: `(N·OH·OW, kh·kw·C)·(kh·kw·C, F)`.
+fn products(net: Net, b: usize) -> Vec<Product> {
+    // (rows, fan-in, units) of each layer as a matrix product.
+    let layers: Vec<(usize, usize, usize)> = match net {
+        Net::Dense(hidden) => {
+            let widths: Vec<usize> = std::iter::once(784)
+                .chain(hidden.iter().copied())
+                .chain([10])
+                .collect();
+            widths.windows(2).map(|p| (b, p[0], p[1])).collect()
+        }
+        Net::Cnn => vec![
+            // 3×3 kernels over 1 channel, then over 32.
+            (b * 28 * 28, 3 * 3, 32),
+            (b * 14 * 14, 3 * 3 * 32, 64),
+            (b, 7 * 7 * 64, 100),
+            (b, 100, 10),
+        ],
+    };
+    let mut out: Vec<Product> = layers
+        .iter()
+        .map(|&(m, k, n)| Product::forward(m, k, n))
+        .collect();
+    for (l, &(m, k, n)) in layers.iter().enumerate().rev() {
+        out.push(Product::weights(m, k, n));
+        if l > 0 {
+            out.push(Product::input(m, k, n));
+        }
+    }
+    out
+}
+
+/// One epoch's products on preallocated buffers, each split over `threads`.
 fn floor(w: &Workload, threads: usize) -> f64 {
-    let widths: Vec<usize> = std::iter::once(784)
-        .chain(w.hidden.iter().copied())
-        .chain([10])
+    let products = products(w.net, w.batch);
+    let buffers: Vec<(Array2<f32>, Array2<f32>, Array2<f32>)> = products
+        .iter()
+        .map(|p| {
+            let a = if p.a_t { (p.k, p.m) } else { (p.m, p.k) };
+            let b = if p.b_t { (p.n, p.k) } else { (p.k, p.n) };
+            (
+                Array2::from_elem(a, 0.5),
+                Array2::from_elem(b, 0.01),
+                Array2::zeros((p.m, p.n)),
+            )
+        })
         .collect();
-    let b = w.batch;
-    let acts: Vec<Array2<f32>> = widths.iter().map(|&n| Array2::from_elem((b, n), 0.5)).collect();
-    let mut outs: Vec<Array2<f32>> = widths[1..].iter().map(|&n| Array2::zeros((b, n))).collect();
-    let weights: Vec<Array2<f32>> = widths
-        .windows(2)
-        .map(|p| Array2::from_elem((p[0], p[1]), 0.01))
-        .collect();
-    let mut dws: Vec<Array2<f32>> = weights.iter().map(|w| Array2::zeros(w.dim())).collect();
-    let mut dxs: Vec<Array2<f32>> = widths.iter().map(|&n| Array2::zeros((b, n))).collect();
-    let steps = SAMPLES.div_ceil(b);
+    let mut outs: Vec<Array2<f32>> = buffers.iter().map(|(_, _, c)| c.clone()).collect();
+    let steps = SAMPLES.div_ceil(w.batch);
     let start = Instant::now();
     for _ in 0..steps {
-        for l in 0..weights.len() {
-            gemm_in_parts(
-                threads,
-                1.0,
-                acts[l].view(),
-                weights[l].view(),
-                0.0,
-                outs[l].view_mut(),
-            )
-            .unwrap();
+        for ((p, (a, b, _)), c) in products.iter().zip(&buffers).zip(&mut outs) {
+            let a = if p.a_t { a.t() } else { a.view() };
+            let b = if p.b_t { b.t() } else { b.view() };
+            gemm_in_parts(threads, 1.0, a, b, 0.0, c.view_mut()).unwrap();
         }
-        for l in (0..weights.len()).rev() {
-            gemm_in_parts(threads, 1.0, acts[l].t(), outs[l].view(), 0.0, dws[l].view_mut()).unwrap();
-            if l > 0 {
-                gemm_in_parts(
-                    threads,
-                    1.0,
-                    outs[l].view(),
-                    weights[l].t(),
-                    0.0,
-                    dxs[l].view_mut(),
-                )
-                .unwrap();
-            }
-        }
-        black_box((&dws, &dxs));
+        black_box(&outs);
     }
     start.elapsed().as_secs_f64()
 }
@@ -181,7 +284,15 @@ fn main() {
         // machine's speed hit both alike.
         let mut timer = EpochTimer::default();
         let mut floors = [Vec::new(), Vec::new()];
-        for run in 0..=EPOCHS {
+        let x = match w.net {
+            Net::Dense(_) => x.view().into_dyn(),
+            Net::Cnn => x
+                .view()
+                .into_shape_with_order((SAMPLES, 28, 28, 1))
+                .unwrap()
+                .into_dyn(),
+        };
+        for run in 0..=w.runs {
             let options = FitOptions::default()
                 .batch_size(w.batch)
                 .verbose(0)
@@ -213,7 +324,7 @@ fn main() {
     let mut mlp = model(&WORKLOADS[1]);
     let x10 = x.slice(ndarray::s![..10_000, ..]).to_owned();
     let t = median(
-        (0..EPOCHS)
+        (0..7)
             .map(|_| {
                 let start = Instant::now();
                 black_box(mlp.predict(&x10).unwrap());

@@ -84,6 +84,18 @@ impl Activation {
     /// Turns the gradient with respect to the activation's output `y` into
     /// the gradient with respect to its input, in place.
     pub fn backward_in_place(self, mut grad: ArrayViewMutD<'_, f32>, y: ndarray::ArrayViewD<'_, f32>) {
+        // Contiguous operands (the usual case): plain loops the compiler
+        // vectorises.
+        if let (Some(g), Some(y)) = (grad.as_slice_mut(), y.as_slice()) {
+            let pairs = g.iter_mut().zip(y);
+            match self {
+                Activation::Linear => return,
+                Activation::Relu => return pairs.for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 }),
+                Activation::Sigmoid => return pairs.for_each(|(g, &y)| *g *= y * (1.0 - y)),
+                Activation::Tanh => return pairs.for_each(|(g, &y)| *g *= 1.0 - y * y),
+                Activation::Softmax => {}
+            }
+        }
         match self {
             Activation::Linear => {}
             Activation::Relu => Zip::from(&mut grad).and(&y).for_each(|g, &y| {

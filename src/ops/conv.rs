@@ -8,13 +8,14 @@
 //! backward is two gemms: `dK = colsᵀ·dY`, and `dcols = dY·Kᵀ` scattered
 //! back onto the input positions (col2im), skipped for an input batch.
 
-use ndarray::{Array2, Ix2};
+use ndarray::Ix2;
 use serde::{Deserialize, Serialize};
 
 use super::dense::{accumulate_bias, bias_activation};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::Activation;
+use crate::tensor::threads::for_each_items_mut;
 use crate::tensor::{Tensor, gemm};
 
 /// How a convolution or pooling window treats the borders, as in Keras.
@@ -88,34 +89,77 @@ impl Geometry {
         self.kh * self.kw * self.c
     }
 
-    /// Calls `f(row, col, input_index)` for every in-bounds pair of an
-    /// im2col row/column and the input element it reads.
-    fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
-        let patch = self.patch();
-        for b in 0..self.n {
-            for oy in 0..self.oh {
-                for ox in 0..self.ow {
-                    let row = (b * self.oh + oy) * self.ow + ox;
-                    for ky in 0..self.kh {
-                        let iy = (oy * self.sh + ky) as isize - self.ph as isize;
-                        if iy < 0 || iy >= self.h as isize {
-                            continue;
-                        }
-                        for kx in 0..self.kw {
-                            let ix = (ox * self.sw + kx) as isize - self.pw as isize;
-                            if ix < 0 || ix >= self.w as isize {
-                                continue;
-                            }
-                            let col = (ky * self.kw + kx) * self.c;
-                            let input = ((b * self.h + iy as usize) * self.w + ix as usize) * self.c;
-                            for ch in 0..self.c {
-                                f(row * patch, col + ch, input + ch);
-                            }
-                        }
-                    }
+    /// Calls `f(col, input, len)` for every run of one im2col row of image
+    /// position `(oy, ox)` that reads the input: `len` values starting at
+    /// column `col` of the row and at element `input` of the image (both
+    /// contiguous, since channels are last). Columns not covered are
+    /// padding.
+    #[inline]
+    fn for_each_run(&self, oy: usize, ox: usize, mut f: impl FnMut(usize, usize, usize)) {
+        let x0 = (ox * self.sw) as isize - self.pw as isize;
+        // The kernel columns whose input column is inside the image.
+        let kx_lo = (-x0).clamp(0, self.kw as isize) as usize;
+        let kx_hi = (self.w as isize - x0).clamp(0, self.kw as isize) as usize;
+        if kx_lo >= kx_hi {
+            return;
+        }
+        for ky in 0..self.kh {
+            let iy = (oy * self.sh + ky) as isize - self.ph as isize;
+            if iy < 0 || iy >= self.h as isize {
+                continue;
+            }
+            let ix = (x0 + kx_lo as isize) as usize;
+            f(
+                (ky * self.kw + kx_lo) * self.c,
+                (iy as usize * self.w + ix) * self.c,
+                (kx_hi - kx_lo) * self.c,
+            );
+        }
+    }
+
+    /// im2col: writes every receptive field of `input` (the whole batch) as
+    /// one row of `cols`, zeros where the padding is. Images are spread
+    /// over the threads.
+    fn im2col(&self, input: &[f32], cols: &mut [f32]) {
+        let per_image = self.oh * self.ow * self.patch();
+        let image_len = self.h * self.w * self.c;
+        for_each_items_mut(cols, per_image, &|first, images| {
+            for (i, rows) in images.chunks_exact_mut(per_image).enumerate() {
+                let image = &input[(first + i) * image_len..][..image_len];
+                for (r, row) in rows.chunks_exact_mut(self.patch()).enumerate() {
+                    let (oy, ox) = (r / self.ow, r % self.ow);
+                    let mut written = 0;
+                    self.for_each_run(oy, ox, |col, at, len| {
+                        row[written..col].fill(0.0);
+                        row[col..col + len].copy_from_slice(&image[at..at + len]);
+                        written = col + len;
+                    });
+                    row[written..].fill(0.0);
                 }
             }
-        }
+        });
+    }
+
+    /// col2im: adds every row of `dcols` back onto the input positions it
+    /// was read from, into `dx` (the whole batch). Images are spread over
+    /// the threads.
+    fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
+        let per_image = self.oh * self.ow * self.patch();
+        let image_len = self.h * self.w * self.c;
+        for_each_items_mut(dx, image_len, &|first, images| {
+            for (i, image) in images.chunks_exact_mut(image_len).enumerate() {
+                let rows = &dcols[(first + i) * per_image..][..per_image];
+                for (r, row) in rows.chunks_exact(self.patch()).enumerate() {
+                    let (oy, ox) = (r / self.ow, r % self.ow);
+                    self.for_each_run(oy, ox, |col, at, len| {
+                        image[at..at + len]
+                            .iter_mut()
+                            .zip(&row[col..col + len])
+                            .for_each(|(d, g)| *d += g);
+                    });
+                }
+            }
+        });
     }
 }
 
@@ -193,18 +237,26 @@ impl Tape {
             pw,
         };
 
-        // im2col: every receptive field as one row; padding stays zero.
+        // im2col into a recycled buffer, kept on the tape (which recycles it
+        // again when cleared) for the kernel's gradient.
         let input = xt.as_array().as_standard_layout();
-        let input = input.as_slice().expect("standard layout");
-        let mut cols = vec![0.0f32; g.rows() * g.patch()];
-        g.for_each_tap(|row, col, i| cols[row + col] = input[i]);
-        let cols = Array2::from_shape_vec((g.rows(), g.patch()), cols).expect("rows × patch");
+        let mut cols = self
+            .buffer(&[g.rows(), g.patch()])
+            .into_dimensionality::<Ix2>()
+            .expect("rank 2");
+        g.im2col(
+            input.as_slice().expect("standard layout"),
+            cols.as_slice_mut().expect("a fresh row-major buffer"),
+        );
+        drop(input);
         let k2 = kernel_matrix(&kt, g.patch(), f);
         let mut z = self
             .buffer(&[g.rows(), f])
             .into_dimensionality::<Ix2>()
             .expect("rank 2");
         gemm(1.0, cols.view(), k2.view(), 0.0, z.view_mut())?;
+        drop(k2);
+        let cols = self.constant(Tensor::from(cols.into_dyn()));
         bias_activation(
             z.as_slice_mut().expect("a fresh row-major buffer"),
             f,
@@ -223,6 +275,10 @@ impl Tape {
                 accumulate_bias(ctx, b, dz.view())?;
             }
             // dK = colsᵀ·dZ, as (kh·kw·C, F) then back to the kernel's shape.
+            let cols = ctx.value(cols).view();
+            let cols = cols
+                .into_shape_with_order((g.rows(), g.patch()))
+                .expect("rows × patch");
             ctx.accumulate_into(kernel, |dk, beta| {
                 let dk = dk
                     .into_shape_with_order((g.patch(), g.f))
@@ -231,15 +287,20 @@ impl Tape {
             })?;
             if ctx.requires_grad(x) {
                 let k2 = kernel_matrix(ctx.value(kernel), g.patch(), g.f);
-                let mut dcols = Array2::<f32>::zeros((g.rows(), g.patch()));
+                let mut dcols = ctx
+                    .buffer(&[g.rows(), g.patch()])
+                    .into_dimensionality::<Ix2>()
+                    .expect("rank 2");
                 gemm(1.0, dz.view(), k2.t(), 0.0, dcols.view_mut())?;
-                let dcols = dcols.as_slice().expect("row-major");
-                let mut dx = ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[g.n, g.h, g.w, g.c]));
-                {
-                    let dxs = dx.as_slice_mut().expect("row-major");
-                    g.for_each_tap(|row, col, i| dxs[i] += dcols[row + col]);
-                }
-                ctx.accumulate(x, dx);
+                ctx.accumulate_into(x, |mut dx, beta| {
+                    let dx = dx.as_slice_mut().expect("row-major accumulator");
+                    if beta == 0.0 {
+                        dx.fill(0.0);
+                    }
+                    g.col2im(dcols.as_slice().expect("row-major"), dx);
+                    Ok(())
+                })?;
+                ctx.recycle(dcols.into_dyn());
             }
             ctx.recycle(dz.into_dyn());
             Ok(())

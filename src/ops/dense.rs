@@ -144,8 +144,18 @@ pub(crate) fn accumulate_bias(ctx: &mut BackwardContext<'_>, b: Var, dz: ArrayVi
         if beta == 0.0 {
             db.fill(0.0);
         }
-        for row in dz.rows() {
-            db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+        match dz.as_slice() {
+            // Row-major (the usual case): plain loops over the rows.
+            Some(flat) if !db.is_empty() => {
+                for row in flat.chunks_exact(db.len()) {
+                    db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+                }
+            }
+            _ => {
+                for row in dz.rows() {
+                    db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+                }
+            }
         }
         Ok(())
     })

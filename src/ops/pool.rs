@@ -3,12 +3,11 @@
 //! and padding rules. Padded cells never win a max and are not counted in
 //! an average.
 
-use ndarray::{ArrayD, IxDyn};
-
 use super::conv::{Padding, conv_output};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
+use crate::tensor::threads::for_each_items_mut;
 
 /// Max or average.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,73 +68,169 @@ impl Tape {
         };
         let (oh, ph) = conv_output(op, h, pool.0, strides.0, padding)?;
         let (ow, pw) = conv_output(op, w, pool.1, strides.1, padding)?;
+        let g = Windows {
+            h,
+            w,
+            c,
+            oh,
+            ow,
+            pool,
+            strides,
+            pad: (ph, pw),
+        };
         let input = xt.as_array().as_standard_layout();
         let input = input.as_slice().expect("standard layout");
-        // For each output cell: the input cells of its window (flat indices).
-        let window = move |b: usize, oy: usize, ox: usize, ch: usize| {
-            let ys = (oy * strides.0) as isize - ph as isize;
-            let xs = (ox * strides.1) as isize - pw as isize;
-            (0..pool.0 as isize).flat_map(move |dy| {
-                (0..pool.1 as isize).filter_map(move |dx| {
-                    let (iy, ix) = (ys + dy, xs + dx);
-                    (iy >= 0 && iy < h as isize && ix >= 0 && ix < w as isize)
-                        .then(|| ((b * h + iy as usize) * w + ix as usize) * c + ch)
-                })
-            })
-        };
-        let cells = n * oh * ow * c;
-        let mut out = Vec::with_capacity(cells);
-        // Max: the winning input of each cell; average: the count of real inputs.
-        let mut routes = Vec::with_capacity(cells);
-        for b in 0..n {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    for ch in 0..c {
+        let mut y = self.buffer(&[n, oh, ow, c]);
+        let (image_len, out_len) = (h * w * c, oh * ow * c);
+        for_each_items_mut(
+            y.as_slice_mut().expect("a fresh buffer"),
+            out_len,
+            &|first, out| {
+                for (i, out) in out.chunks_exact_mut(out_len).enumerate() {
+                    let image = &input[(first + i) * image_len..][..image_len];
+                    match kind {
+                        Kind::Max => g.max_forward(image, out),
+                        Kind::Average => g.average_forward(image, out),
+                    }
+                }
+            },
+        );
+        Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
+            let grad = grad.as_standard_layout();
+            let grad = grad.as_slice().expect("standard layout");
+            let input = ctx.value(x).as_array().as_standard_layout();
+            let input = input.as_slice().expect("standard layout");
+            let output = ctx.output().as_array().as_standard_layout();
+            let output = output.as_slice().expect("standard layout");
+            ctx.accumulate_into(x, |mut dx, beta| {
+                let dx = dx.as_slice_mut().expect("row-major accumulator");
+                if beta == 0.0 {
+                    dx.fill(0.0);
+                }
+                for_each_items_mut(dx, image_len, &|first, dx| {
+                    for (i, dx) in dx.chunks_exact_mut(image_len).enumerate() {
+                        let b = first + i;
+                        let grad = &grad[b * out_len..][..out_len];
                         match kind {
                             Kind::Max => {
-                                let best = window(b, oy, ox, ch)
-                                    .reduce(|best, i| if input[i] > input[best] { i } else { best })
-                                    .expect("every window holds a real cell");
-                                out.push(input[best]);
-                                routes.push(best);
+                                let image = &input[b * image_len..][..image_len];
+                                let out = &output[b * out_len..][..out_len];
+                                g.max_backward(image, out, grad, dx);
                             }
-                            Kind::Average => {
-                                let (sum, count) = window(b, oy, ox, ch)
-                                    .fold((0.0f32, 0usize), |(s, k), i| (s + input[i], k + 1));
-                                out.push(sum / count as f32);
-                                routes.push(count);
-                            }
+                            Kind::Average => g.average_backward(grad, dx),
                         }
+                    }
+                });
+                Ok(())
+            })
+        }))
+    }
+}
+
+/// The windows of one pooling op over an image `(H, W, C)`.
+#[derive(Clone, Copy)]
+struct Windows {
+    h: usize,
+    w: usize,
+    c: usize,
+    oh: usize,
+    ow: usize,
+    pool: (usize, usize),
+    strides: (usize, usize),
+    pad: (usize, usize),
+}
+
+impl Windows {
+    /// The input rows and columns of output cell `(oy, ox)`'s window that
+    /// lie inside the image.
+    #[inline]
+    fn window(&self, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let clip = |o: usize, stride: usize, pad: usize, size: usize, len: usize| {
+            let start = (o * stride) as isize - pad as isize;
+            let lo = start.clamp(0, len as isize) as usize;
+            let hi = (start + size as isize).clamp(0, len as isize) as usize;
+            lo..hi
+        };
+        (
+            clip(oy, self.strides.0, self.pad.0, self.pool.0, self.h),
+            clip(ox, self.strides.1, self.pad.1, self.pool.1, self.w),
+        )
+    }
+
+    /// Calls `f(output_cell, input_cell)` for the first channel of every
+    /// output cell and every input cell of its window, in window order.
+    #[inline]
+    fn for_each_tap(&self, mut f: impl FnMut(usize, usize)) {
+        for oy in 0..self.oh {
+            for ox in 0..self.ow {
+                let (ys, xs) = self.window(oy, ox);
+                let cell = (oy * self.ow + ox) * self.c;
+                for iy in ys {
+                    for ix in xs.clone() {
+                        f(cell, (iy * self.w + ix) * self.c);
                     }
                 }
             }
         }
-        let y = Tensor::from_vec(&[n, oh, ow, c], out)?;
-        let shape = [n, h, w, c];
-        Ok(self.record(y, &[x], move |grad, ctx| {
-            let g = grad.as_standard_layout();
-            let g = g.as_slice().expect("standard layout");
-            let mut dx = ArrayD::<f32>::zeros(IxDyn(&shape));
-            let dxs = dx.as_slice_mut().expect("row-major");
-            match kind {
-                Kind::Max => routes.iter().zip(g).for_each(|(&i, &g)| dxs[i] += g),
-                Kind::Average => {
-                    let mut cell = 0;
-                    for b in 0..n {
-                        for oy in 0..oh {
-                            for ox in 0..ow {
-                                for ch in 0..c {
-                                    let share = g[cell] / routes[cell] as f32;
-                                    window(b, oy, ox, ch).for_each(|i| dxs[i] += share);
-                                    cell += 1;
-                                }
-                            }
-                        }
-                    }
-                }
+    }
+
+    /// Each output cell: the largest input of its window (the first one on
+    /// ties). Every window holds at least one real cell.
+    fn max_forward(&self, image: &[f32], out: &mut [f32]) {
+        out.fill(f32::NEG_INFINITY);
+        let c = self.c;
+        self.for_each_tap(|o, i| {
+            for (best, &v) in out[o..o + c].iter_mut().zip(&image[i..i + c]) {
+                *best = if v > *best { v } else { *best };
             }
-            ctx.accumulate(x, dx);
-            Ok(())
-        }))
+        });
+    }
+
+    /// The gradient of each output cell goes to the first input of its
+    /// window equal to the output (the one the forward chose).
+    fn max_backward(&self, image: &[f32], out: &[f32], grad: &[f32], dx: &mut [f32]) {
+        let c = self.c;
+        // Per output value: its gradient until it has been routed, then 0.
+        let mut pending = grad.to_vec();
+        self.for_each_tap(|o, i| {
+            let taps = dx[i..i + c].iter_mut().zip(&image[i..i + c]);
+            for ((d, &v), (p, &y)) in taps.zip(pending[o..o + c].iter_mut().zip(&out[o..o + c])) {
+                let hit = v == y;
+                *d += if hit { *p } else { 0.0 };
+                *p = if hit { 0.0 } else { *p };
+            }
+        });
+    }
+
+    /// The number of real cells in output cell `(oy, ox)`'s window.
+    fn count(&self, cell: usize) -> f32 {
+        let (ys, xs) = self.window(cell / self.ow, cell % self.ow);
+        (ys.len() * xs.len()) as f32
+    }
+
+    /// Each output cell: the mean of the real inputs of its window.
+    fn average_forward(&self, image: &[f32], out: &mut [f32]) {
+        out.fill(0.0);
+        let c = self.c;
+        self.for_each_tap(|o, i| {
+            for (sum, &v) in out[o..o + c].iter_mut().zip(&image[i..i + c]) {
+                *sum += v;
+            }
+        });
+        for (cell, sums) in out.chunks_exact_mut(c).enumerate() {
+            let count = self.count(cell);
+            sums.iter_mut().for_each(|s| *s /= count);
+        }
+    }
+
+    /// Each output cell's gradient, shared equally by its window's inputs.
+    fn average_backward(&self, grad: &[f32], dx: &mut [f32]) {
+        let c = self.c;
+        self.for_each_tap(|o, i| {
+            let count = self.count(o / c);
+            for (d, &g) in dx[i..i + c].iter_mut().zip(&grad[o..o + c]) {
+                *d += g / count;
+            }
+        });
     }
 }

@@ -6,7 +6,7 @@
 //! eight lanes wide. No fused multiply-add is enabled, so both versions
 //! round identically. Long weights are split over the gemm threads.
 
-use crate::tensor::threads::for_each_chunk;
+use crate::tensor::threads::{SharedMut, for_each_chunk};
 
 /// Below this many elements an update stays on one thread. Above it, each
 /// thread updates the same half of a weight whose gradient it computed in
@@ -117,8 +117,8 @@ where
         update(w, g, state);
         return;
     }
-    let raw_w = SyncPtr(w.as_mut_ptr());
-    let raw_s: Vec<SyncPtr> = state.iter_mut().map(|s| SyncPtr(s.as_mut_ptr())).collect();
+    let raw_w = SharedMut(w.as_mut_ptr());
+    let raw_s: Vec<SharedMut> = state.iter_mut().map(|s| SharedMut(s.as_mut_ptr())).collect();
     for_each_chunk(n, &|lo, hi| {
         // SAFETY: `for_each_chunk` hands out disjoint ranges of 0..n, and
         // every slice here has n elements and outlives the call.
@@ -132,19 +132,3 @@ where
         }
     });
 }
-
-struct SyncPtr(*mut f32);
-
-impl SyncPtr {
-    /// The element `i` places further.
-    ///
-    /// # Safety
-    /// `i` must be within the slice the pointer came from.
-    unsafe fn at(&self, i: usize) -> *mut f32 {
-        // SAFETY: the caller keeps `i` in bounds.
-        unsafe { self.0.add(i) }
-    }
-}
-// SAFETY: used only to hand disjoint chunks of one slice to the pool's threads.
-unsafe impl Sync for SyncPtr {}
-unsafe impl Send for SyncPtr {}

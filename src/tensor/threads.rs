@@ -244,6 +244,44 @@ pub(crate) fn for_each_chunk(len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
     run_parts(parts, &job);
 }
 
+/// Calls `f(first, items)` on consecutive runs of the `per_item`-long items
+/// of `data`, one run per thread, where `first` is the index of the run's
+/// first item; returns when all are done. Images of a batch are processed
+/// this way, each thread writing its own.
+pub(crate) fn for_each_items_mut(data: &mut [f32], per_item: usize, f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+    let items = data.len().checked_div(per_item).unwrap_or(0);
+    let parts = num_threads().clamp(1, items.max(1));
+    let start = SharedMut(data.as_mut_ptr());
+    let bound = |p: usize| items * p / parts;
+    let job = |p: usize| {
+        let (lo, hi) = (bound(p), bound(p + 1));
+        // SAFETY: parts cover disjoint item ranges of `data`, which stays
+        // borrowed mutably until every part has finished.
+        let chunk = unsafe { std::slice::from_raw_parts_mut(start.at(lo * per_item), (hi - lo) * per_item) };
+        f(lo, chunk);
+    };
+    run_parts(parts, &job);
+}
+
+/// The base pointer of a slice whose disjoint chunks the pool's threads
+/// write.
+pub(crate) struct SharedMut(pub(crate) *mut f32);
+
+impl SharedMut {
+    /// The element `i` places further.
+    ///
+    /// # Safety
+    /// `i` must be within the slice the pointer came from.
+    pub(crate) unsafe fn at(&self, i: usize) -> *mut f32 {
+        // SAFETY: the caller keeps `i` in bounds.
+        unsafe { self.0.add(i) }
+    }
+}
+
+// SAFETY: used only to hand disjoint chunks of one slice to the pool's threads.
+unsafe impl Sync for SharedMut {}
+unsafe impl Send for SharedMut {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +306,22 @@ mod tests {
                 }
             });
             assert!(count.iter().all(|c| c.load(Ordering::SeqCst) == 1), "len {len}");
+        }
+    }
+
+    #[test]
+    fn items_are_split_into_whole_runs() {
+        for items in [0, 1, 2, 3, 32, 33] {
+            let mut data = vec![0.0f32; items * 5];
+            for_each_items_mut(&mut data, 5, &|first, run| {
+                assert_eq!(run.len() % 5, 0);
+                for (i, item) in run.chunks_mut(5).enumerate() {
+                    item.fill((first + i) as f32);
+                }
+            });
+            for (i, item) in data.chunks(5).enumerate() {
+                assert!(item.iter().all(|&v| v == i as f32), "{items} items");
+            }
         }
     }
 
