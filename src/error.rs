@@ -127,6 +127,19 @@ pub enum Error {
         found: String,
     },
 
+    /// A layer of a model cannot take the input it is given.
+    #[error("layer \"{layer}\" ({class}) given inputs of shape {input}: {source}")]
+    Layer {
+        /// The layer's name in the model.
+        layer: String,
+        /// Its Keras class name.
+        class: &'static str,
+        /// The input shape it was given, with the batch axis as `None`.
+        input: String,
+        /// What the layer refused.
+        source: Box<Error>,
+    },
+
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

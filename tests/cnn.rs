@@ -183,3 +183,60 @@ fn reshape_turns_flat_pixels_into_images_and_saves() {
     let err = bad.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
     assert!(err.contains("a target shape with 16 values"), "{err}");
 }
+
+/// The message of the error building (compiling) `model` gives.
+fn build_error(mut model: Sequential) -> String {
+    model
+        .compile("sparse_categorical_crossentropy", &[] as &[Metric])
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_convolution_and_pooling_settings_name_the_layer_and_both_shapes() {
+    // A kernel larger than a "valid" input.
+    let err = build_error(sequential![Conv2D::new(4, 5).input_shape((3, 3, 1))]);
+    for part in ["\"conv2d\"", "window (5)", "(None, 3, 3, 1)"] {
+        assert!(err.contains(part), "{part:?} missing in: {err}");
+    }
+    // Stride 0, pool 0.
+    let err = build_error(sequential![Conv2D::new(4, 3).strides(0).input_shape((8, 8, 1))]);
+    assert!(err.contains("\"conv2d\"") && err.contains("stride 0"), "{err}");
+    let err = build_error(sequential![MaxPooling2D::new(0).input_shape((8, 8, 1))]);
+    assert!(
+        err.contains("\"max_pooling2d\"") && err.contains("window 0"),
+        "{err}"
+    );
+    let err = build_error(sequential![
+        AveragePooling2D::new(2).strides(0).input_shape((8, 8, 1))
+    ]);
+    assert!(
+        err.contains("\"average_pooling2d\"") && err.contains("stride 0"),
+        "{err}"
+    );
+    // A 2-d input.
+    let err = build_error(sequential![MaxPooling2D::new(2).input_shape(64)]);
+    assert!(
+        err.contains("\"max_pooling2d\"") && err.contains("(None, 64)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn images_with_other_channels_than_the_model_was_built_for_are_refused() {
+    let mut model = sequential![
+        Conv2D::new(4, 3).input_shape((8, 8, 1)),
+        Flatten::new(),
+        Dense::new(2).activation(Softmax),
+    ];
+    model
+        .compile("sparse_categorical_crossentropy", &[] as &[Metric])
+        .unwrap();
+    let x = Array4::<f32>::zeros((4, 8, 8, 3));
+    let y = Array1::<u8>::zeros(4);
+    let err = model
+        .fit(&x, &y, FitOptions::default().verbose(0))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("(8, 8, 1)") && err.contains("(4, 8, 8, 3)"), "{err}");
+}

@@ -214,7 +214,12 @@ impl Sequential {
         let mut shape = input_shape.to_vec();
         let mut shapes = Vec::with_capacity(self.layers.len());
         for layer in &mut self.layers {
-            shape = layer.build(&shape, &mut self.rng)?;
+            shape = layer.build(&shape, &mut self.rng).map_err(|e| Error::Layer {
+                layer: layer.name().unwrap_or_default().to_string(),
+                class: layer.class_name(),
+                input: crate::layers::fmt_batch_shape(&shape),
+                source: Box::new(e),
+            })?;
             shapes.push(shape.clone());
         }
         self.input_shape = Some(input_shape.to_vec());
