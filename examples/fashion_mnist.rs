@@ -19,6 +19,8 @@
 //! finds it (see `kerust::datasets`); without it, the example runs on the
 //! sample of real images built into kerust and says so.
 
+mod pictures;
+
 use std::time::Instant;
 
 use kerust::prelude::*;
@@ -27,6 +29,7 @@ use ndarray::{Array1, Array2, Array3, Axis};
 fn main() -> Result<()> {
     let start = Instant::now();
     set_random_seed(42);
+    let pictures = pictures::Pictures::from_args("fashion_mnist");
 
     println!("== 1. The data ==");
     let ((train_input, train_target), (test_input, test_target)) = load()?;
@@ -48,6 +51,8 @@ fn main() -> Result<()> {
     for (label, name) in fashion_mnist::CLASS_NAMES.iter().enumerate() {
         println!("  {label}: {name}");
     }
+
+    pictures.first_images(train_input.view(), &train_target);
 
     println!("\n== 2. Scaled and flattened ==");
     let train_scaled = scale(&train_input)?;
@@ -91,7 +96,8 @@ fn main() -> Result<()> {
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model.summary();
     model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
-    model.fit(&train_scaled, &train_target, FitOptions::default().epochs(5))?;
+    let history = model.fit(&train_scaled, &train_target, FitOptions::default().epochs(5))?;
+    pictures.curves(&history);
     let scores = model.evaluate(&val_scaled, &val_target)?;
     println!(
         "validation [loss, accuracy]: [{:.4}, {:.4}]",
@@ -102,6 +108,9 @@ fn main() -> Result<()> {
     let test_scaled = scale(&test_input)?;
     let scores = model.evaluate_with(&test_scaled, &test_target, EvaluateOptions::default().verbose(0))?;
     println!("test [loss, accuracy]: [{:.4}, {:.4}]", scores[0], scores[1]);
+    let probabilities = model.predict_with(&test_scaled, EvaluateOptions::default().verbose(0))?;
+    let predicted = kerust::metrics::predicted_classes(probabilities.view());
+    pictures.test_results(test_input.view(), &test_target, &predicted);
 
     println!("\ndone in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())

@@ -14,6 +14,8 @@
 //! `EarlyStopping(patience 2, restore_best_weights)`; then the validation
 //! and test sets are evaluated.
 
+mod pictures;
+
 use std::time::Instant;
 
 use kerust::prelude::*;
@@ -22,6 +24,7 @@ use ndarray::{Array3, Array4, Axis};
 fn main() -> Result<()> {
     let start = Instant::now();
     set_random_seed(42);
+    let pictures = pictures::Pictures::from_args("fashion_mnist_cnn");
     let ((train_input, train_target), (test_input, test_target)) = match fashion_mnist::load_data() {
         Ok(data) => data,
         Err(e) => {
@@ -31,6 +34,7 @@ fn main() -> Result<()> {
         }
     };
     // train_input.reshape(-1, 28, 28, 1) / 255.0
+    pictures.first_images(train_input.view(), &train_target);
     let train_scaled = images(&train_input);
     drop(train_input);
     let (train_scaled, val_scaled, train_target, val_target) =
@@ -93,8 +97,13 @@ fn main() -> Result<()> {
     // model.evaluate(val_scaled, val_target), with the best epoch's weights.
     let val = model.evaluate(&val_scaled, &val_target)?;
     println!("validation [loss, accuracy]: [{:.4}, {:.4}]", val[0], val[1]);
-    let test = model.evaluate(&images(&test_input), &test_target)?;
+    let test_images = images(&test_input);
+    let test = model.evaluate(&test_images, &test_target)?;
     println!("test [loss, accuracy]: [{:.4}, {:.4}]", test[0], test[1]);
+    pictures.curves(&history);
+    let quiet = EvaluateOptions::default().verbose(0);
+    let predicted = kerust::metrics::predicted_classes(model.predict_with(&test_images, quiet)?.view());
+    pictures.test_results(test_input.view(), &test_target, &predicted);
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
 }

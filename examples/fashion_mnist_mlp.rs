@@ -10,6 +10,8 @@
 //! `EarlyStopping(patience 2, restore_best_weights)`; then the best
 //! checkpoint is loaded back and evaluated on the test set.
 
+mod pictures;
+
 use std::time::Instant;
 
 use kerust::prelude::*;
@@ -18,6 +20,7 @@ use ndarray::Array3;
 fn main() -> Result<()> {
     let start = Instant::now();
     set_random_seed(42);
+    let pictures = pictures::Pictures::from_args("fashion_mnist_mlp");
     let ((train_input, train_target), (test_input, test_target)) = match fashion_mnist::load_data() {
         Ok(data) => data,
         Err(e) => {
@@ -26,6 +29,7 @@ fn main() -> Result<()> {
             fashion_mnist::load_sample()?
         }
     };
+    pictures.first_images(train_input.view(), &train_target);
     let train_scaled = scale(&train_input);
     drop(train_input);
     let split = train_test_split(&train_scaled, &train_target, 0.2, 42)?;
@@ -79,7 +83,8 @@ fn main() -> Result<()> {
     let save_ms = t.elapsed().as_secs_f64() * 1e3;
     let quiet = EvaluateOptions::default().verbose(0);
     let val = best_model.evaluate_with(&val_scaled, &val_target, quiet)?;
-    let test = best_model.evaluate_with(&scale(&test_input), &test_target, quiet)?;
+    let test_scaled = scale(&test_input);
+    let test = best_model.evaluate_with(&test_scaled, &test_target, quiet)?;
     println!(
         "best checkpoint: validation [loss, accuracy] [{:.4}, {:.4}]",
         val[0], val[1]
@@ -92,6 +97,9 @@ fn main() -> Result<()> {
         "checkpoint file: {} bytes (weights and Adam's moments), saved in {save_ms:.1} ms, loaded in {load_ms:.1} ms",
         std::fs::metadata(&best).map_or(0, |m| m.len()),
     );
+    pictures.curves(&history);
+    let predicted = kerust::metrics::predicted_classes(best_model.predict_with(&test_scaled, quiet)?.view());
+    pictures.test_results(test_input.view(), &test_target, &predicted);
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -1,5 +1,11 @@
 //! # kerust
 //!
+//! - **Keras behaviour is the spec**: Keras' names, defaults and results; where kerust differs, the docs say so.
+//! - **A real autograd core**: layers are differentiable ops on a tape, every backward checked by finite differences.
+//! - **Fast by construction**: fused ops, no input gradients, reused buffers, in-place updates, measured against the gemm floor.
+//! - **User errors are values, not panics**: every [`Error`] names what was expected and what was found.
+//! - **Works offline, and with the real data**: local copies first (Debian's package), then a verified download.
+//!
 //! A deep-learning library with the Keras API, in Rust.
 //!
 //! Under the Keras layer sits a small, real core:
@@ -46,6 +52,8 @@ pub mod model_selection;
 pub mod models;
 pub mod ops;
 pub mod optimizers;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod prelude;
 pub mod saving;
 pub mod tensor;

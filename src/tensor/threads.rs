@@ -116,12 +116,16 @@ impl Helper {
         }
     }
 
-    /// Waits (spinning, then yielding) until the helper's part is done.
+    /// Waits (doing background work meanwhile, then spinning, then
+    /// yielding) until the helper's part is done.
     fn join(&self) -> bool {
         let s = &*self.shared;
         let target = s.posted.load(Ordering::SeqCst);
         let mut spins = 0u32;
         while s.finished.load(Ordering::Acquire) != target {
+            if background::help() {
+                continue;
+            }
             spins += 1;
             if spins < 1 << 14 {
                 std::hint::spin_loop();

@@ -11,6 +11,8 @@
 //! accuracy (arg-max equals the target's arg-max). The logged name stays
 //! `accuracy`.
 
+mod confusion;
+
 use std::str::FromStr;
 
 use ndarray::ArrayView2;
@@ -18,6 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::losses::Targets;
+
+pub use confusion::{confusion_matrix, predicted_classes};
 
 /// A metric, by Keras name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
