@@ -1,24 +1,11 @@
 //! Convolutional layers in a model: Keras' shapes and parameter counts,
 //! training, saving.
 
+mod support;
+
 use kerust::prelude::*;
 use ndarray::{Array1, Array4};
-
-fn book_cnn() -> Sequential {
-    sequential![
-        Conv2D::new(32, 3)
-            .activation(Relu)
-            .padding(Padding::Same)
-            .input_shape((28, 28, 1)),
-        MaxPooling2D::new(2),
-        Conv2D::new(64, 3).activation(Relu).padding(Padding::Same),
-        MaxPooling2D::new(2),
-        Flatten::new(),
-        Dense::new(100).activation(Relu),
-        Dropout::new(0.4),
-        Dense::new(10).activation(Softmax),
-    ]
-}
+use support::book_cnn;
 
 #[test]
 fn the_book_cnn_has_keras_shapes_and_parameter_counts() {

@@ -3,22 +3,11 @@
 //! data is not installed. The full 20-epoch run is the
 //! `fashion_mnist_cnn` example's.
 
-use kerust::datasets::{Lookup, TrainTest};
+mod support;
+
 use kerust::prelude::*;
 use ndarray::{Array4, Axis, s};
-
-fn data() -> Option<TrainTest> {
-    match fashion_mnist::load_data_with(&Lookup::new().download(false)) {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var("KERUST_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("KERUST_REQUIRE_DATA=1 but Fashion-MNIST is unavailable:\n{e}")
-        }
-        Err(e) => {
-            eprintln!("skipping: Fashion-MNIST is not installed here ({e})");
-            None
-        }
-    }
-}
+use support::{book_cnn, fashion_mnist_or_skip as data};
 
 fn images(pixels: ndarray::ArrayView3<'_, u8>) -> Array4<f32> {
     pixels.mapv(|p| f32::from(p) / 255.0).insert_axis(Axis(3))
@@ -38,19 +27,7 @@ fn the_book_cnn_learns_past_what_dense_models_reach_in_two_epochs() {
     let x = images(train_input.slice(s![..24_000, .., ..]));
     let y = train_target.slice(s![..24_000]).to_owned();
     set_random_seed(42);
-    let mut model = sequential![
-        Conv2D::new(32, 3)
-            .activation(Relu)
-            .padding(Padding::Same)
-            .input_shape((28, 28, 1)),
-        MaxPooling2D::new(2),
-        Conv2D::new(64, 3).activation(Relu).padding(Padding::Same),
-        MaxPooling2D::new(2),
-        Flatten::new(),
-        Dense::new(100).activation(Relu),
-        Dropout::new(0.4),
-        Dense::new(10).activation(Softmax),
-    ];
+    let mut model = book_cnn();
     model
         .compile_with(
             Adam::new(),

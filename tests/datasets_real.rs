@@ -2,22 +2,11 @@
 //! `dataset-fashion-mnist`) or cached. With `KERUST_REQUIRE_DATA=1` (set by
 //! `.ci/run` after installing the package) its absence is a failure.
 
+mod support;
+
 use kerust::datasets::{Lookup, fashion_mnist};
 use ndarray::Axis;
-
-fn load() -> Option<kerust::datasets::TrainTest> {
-    // Local copies only: a test must not download 30 MB.
-    match fashion_mnist::load_data_with(&Lookup::new().download(false)) {
-        Ok(data) => Some(data),
-        Err(e) if std::env::var("KERUST_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("KERUST_REQUIRE_DATA=1 but Fashion-MNIST is unavailable:\n{e}")
-        }
-        Err(e) => {
-            eprintln!("skipping: Fashion-MNIST is not installed here ({e})");
-            None
-        }
-    }
-}
+use support::fashion_mnist_or_skip as load;
 
 #[test]
 fn fashion_mnist_is_what_keras_returns() {

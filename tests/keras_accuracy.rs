@@ -2,22 +2,11 @@
 //! trains. Required when `KERUST_REQUIRE_DATA=1` (CI); skipped otherwise if
 //! the data is not installed.
 
-use kerust::datasets::{Lookup, TrainTest};
+mod support;
+
 use kerust::prelude::*;
 use ndarray::Array2;
-
-fn data() -> Option<TrainTest> {
-    match fashion_mnist::load_data_with(&Lookup::new().download(false)) {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var("KERUST_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("KERUST_REQUIRE_DATA=1 but Fashion-MNIST is unavailable:\n{e}")
-        }
-        Err(e) => {
-            eprintln!("skipping: Fashion-MNIST is not installed here ({e})");
-            None
-        }
-    }
-}
+use support::fashion_mnist_or_skip as data;
 
 fn scaled(images: &ndarray::Array3<u8>) -> Array2<f32> {
     let n = images.shape()[0];

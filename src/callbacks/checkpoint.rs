@@ -20,6 +20,16 @@ use crate::models::Sequential;
 /// `Epoch 3: val_loss improved from 0.41230 to 0.39012, saving model to best.kerust`.
 ///
 /// **Keras equivalent:** `keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// # #[allow(dead_code)]
+/// # fn demo(model: &mut Sequential, x: &ndarray::Array2<f32>, y: &ndarray::Array1<u8>) -> Result<()> {
+/// let mut checkpoint = ModelCheckpoint::new("best-model.kerust").save_best_only(true);
+/// model.fit(x, y, FitOptions::default().epochs(20).validation_split(0.2).callback(&mut checkpoint))?;
+/// let best = load_model("best-model.kerust")?;
+/// # let _ = best; Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ModelCheckpoint {
     filepath: String,
@@ -37,6 +47,12 @@ pub struct ModelCheckpoint {
 
 impl ModelCheckpoint {
     /// Saves to `filepath` (placeholders allowed).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("checkpoints/model-{epoch:02d}-{val_loss:.4f}.kerust");
+    /// assert!(checkpoint.saved().is_empty());
+    /// ```
     pub fn new(filepath: impl Into<String>) -> Self {
         ModelCheckpoint {
             filepath: filepath.into(),
@@ -54,18 +70,36 @@ impl ModelCheckpoint {
     }
 
     /// The logged value that decides which epoch is best (default `val_loss`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("best.kerust").monitor("val_accuracy").save_best_only(true);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn monitor(mut self, monitor: impl Into<String>) -> Self {
         self.monitor = monitor.into();
         self
     }
 
     /// 1 prints a line for every epoch.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("best.kerust").verbose(1);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self
     }
 
     /// Whether to save only when the monitored value improves (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("best-model.kerust").save_best_only(true);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn save_best_only(mut self, on: bool) -> Self {
         self.save_best_only = on;
         self
@@ -73,24 +107,48 @@ impl ModelCheckpoint {
 
     /// Whether to save only the weights, in the safetensors format
     /// ([`Sequential::save_weights`]), instead of the whole model (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("weights.safetensors").save_weights_only(true);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn save_weights_only(mut self, on: bool) -> Self {
         self.save_weights_only = on;
         self
     }
 
     /// Which direction is better (default: `max` if the name contains `acc`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::callbacks::Mode;
+    /// let checkpoint = ModelCheckpoint::new("best.kerust").monitor("val_accuracy").mode(Mode::Max);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
 
     /// A value the monitor must beat before the first save (default none).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let checkpoint = ModelCheckpoint::new("best.kerust").save_best_only(true).initial_value_threshold(0.4);
+    /// # let _ = checkpoint;
+    /// ```
     pub fn initial_value_threshold(mut self, value: f64) -> Self {
         self.initial_value_threshold = Some(value);
         self
     }
 
     /// Every path saved to, in order.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert!(ModelCheckpoint::new("m.kerust").saved().is_empty()); // before training
+    /// ```
     pub fn saved(&self) -> &[PathBuf] {
         &self.saved
     }

@@ -15,6 +15,13 @@ use crate::models::Sequential;
 /// `append`, rows go after those of an earlier run, without a second header.
 ///
 /// **Keras equivalent:** `keras.callbacks.CSVLogger("training.log")`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut logger = CsvLogger::new("training.csv");
+/// let options = FitOptions::default().epochs(5).callback(&mut logger);
+/// # let _ = options;
+/// ```
 #[derive(Debug)]
 pub struct CsvLogger {
     path: PathBuf,
@@ -27,6 +34,12 @@ pub struct CsvLogger {
 
 impl CsvLogger {
     /// A logger writing to `path` (created, or truncated unless `append`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let logger = CsvLogger::new("training.csv"); // epoch,accuracy,loss,… one row per epoch
+    /// # let _ = logger;
+    /// ```
     pub fn new(path: impl Into<PathBuf>) -> Self {
         CsvLogger {
             path: path.into(),
@@ -39,12 +52,24 @@ impl CsvLogger {
     }
 
     /// The column separator (default `,`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let logger = CsvLogger::new("training.tsv").separator('\t');
+    /// # let _ = logger;
+    /// ```
     pub fn separator(mut self, separator: char) -> Self {
         self.separator = separator;
         self
     }
 
     /// Whether to add to an existing file (default false: overwrite).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let logger = CsvLogger::new("training.csv").append(true); // keep earlier rows
+    /// # let _ = logger;
+    /// ```
     pub fn append(mut self, append: bool) -> Self {
         self.append = append;
         self

@@ -55,6 +55,12 @@ impl Default for EarlyStopping {
 
 impl EarlyStopping {
     /// Keras' defaults: monitor `val_loss`, patience 0.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new(); // monitor='val_loss', patience=0
+    /// assert_eq!(early.stopped_epoch(), None);
+    /// ```
     pub fn new() -> Self {
         EarlyStopping {
             monitor: "val_loss".into(),
@@ -76,59 +82,118 @@ impl EarlyStopping {
     }
 
     /// The logged value to watch (default `val_loss`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().monitor("val_accuracy"); // 'max' is inferred
+    /// # let _ = early;
+    /// ```
     pub fn monitor(mut self, monitor: impl Into<String>) -> Self {
         self.monitor = monitor.into();
         self
     }
 
     /// The smallest change that counts as an improvement (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().min_delta(0.001);
+    /// # let _ = early;
+    /// ```
     pub fn min_delta(mut self, min_delta: f64) -> Self {
         self.min_delta = min_delta.abs();
         self
     }
 
     /// Epochs without improvement before stopping (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().patience(2);
+    /// # let _ = early;
+    /// ```
     pub fn patience(mut self, patience: usize) -> Self {
         self.patience = patience;
         self
     }
 
     /// 1 prints when training stops and when weights are restored.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().verbose(1); // prints "Epoch 9: early stopping"
+    /// # let _ = early;
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self
     }
 
     /// Which direction is better (default: from the monitor's name).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::callbacks::Mode;
+    /// let early = EarlyStopping::new().monitor("val_accuracy").mode(Mode::Max);
+    /// # let _ = early;
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
 
     /// A value the monitor must beat for the patience to restart.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().baseline(0.5); // stop unless val_loss gets below 0.5
+    /// # let _ = early;
+    /// ```
     pub fn baseline(mut self, baseline: f64) -> Self {
         self.baseline = Some(baseline);
         self
     }
 
     /// Whether to put back the best epoch's weights at the end (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().patience(2).restore_best_weights(true);
+    /// # let _ = early;
+    /// ```
     pub fn restore_best_weights(mut self, restore: bool) -> Self {
         self.restore_best_weights = restore;
         self
     }
 
     /// Epochs to train before watching (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let early = EarlyStopping::new().start_from_epoch(3); // let the first 3 epochs warm up
+    /// # let _ = early;
+    /// ```
     pub fn start_from_epoch(mut self, epoch: usize) -> Self {
         self.start_from_epoch = epoch;
         self
     }
 
     /// The epoch (0-based) at which training was stopped, if it was.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(EarlyStopping::new().stopped_epoch(), None); // until it stops a run
+    /// ```
     pub fn stopped_epoch(&self) -> Option<usize> {
         self.stopped_epoch
     }
 
     /// The best epoch seen (0-based).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(EarlyStopping::new().best_epoch(), 0);
+    /// ```
     pub fn best_epoch(&self) -> usize {
         self.best_epoch
     }

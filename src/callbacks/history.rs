@@ -29,11 +29,27 @@ pub struct History {
 
 impl History {
     /// The values of `key` per epoch, if it was logged.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut history = History::default();
+    /// history.record(0, &Logs::from([("loss".to_string(), 0.6)]));
+    /// assert_eq!(history.get("loss"), Some(&[0.6][..]));
+    /// assert_eq!(history.get("val_loss"), None);
+    /// ```
     pub fn get(&self, key: &str) -> Option<&[f64]> {
         self.history.get(key).map(Vec::as_slice)
     }
 
     /// The last value of `key`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut history = History::default();
+    /// history.record(0, &Logs::from([("loss".to_string(), 0.6)]));
+    /// history.record(1, &Logs::from([("loss".to_string(), 0.4)]));
+    /// assert_eq!(history.last("loss"), Some(0.4));
+    /// ```
     pub fn last(&self, key: &str) -> Option<f64> {
         self.get(key).and_then(|v| v.last().copied())
     }
@@ -46,6 +62,13 @@ impl History {
     }
 
     /// Records one epoch's logs.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut history = History::default();
+    /// history.record(0, &Logs::from([("accuracy".to_string(), 0.79)]));
+    /// assert_eq!(history.epoch, vec![0]);
+    /// ```
     pub fn record(&mut self, epoch: usize, logs: &Logs) {
         self.epoch.push(epoch);
         for (k, v) in logs {

@@ -5,6 +5,14 @@ use super::Logs;
 use crate::error::{Error, Result};
 
 /// Whether a monitored value improves by going down or up.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// use kerust::callbacks::Mode;
+/// // Auto (the default) picks Max for names with "acc", Min otherwise.
+/// let early = EarlyStopping::new().monitor("val_accuracy").mode(Mode::Auto);
+/// # let _ = early;
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
     /// Decided from the name, as Keras does.

@@ -8,6 +8,14 @@ use crate::utils::progbar::{Progbar, Sink};
 /// Prints `Epoch i/N` (when there is more than one epoch) and a progress
 /// bar per epoch on standard output, as Keras does; added by `fit` when
 /// `verbose` is 1 or 2.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// // verbose(1), the default, prints through a ProgbarLogger:
+/// // 1500/1500 ━━━━━━━━━━━━━━━━━━━━ 1s 1ms/step - accuracy: 0.7947 - loss: 0.6069
+/// let options = FitOptions::default().verbose(1);
+/// # let _ = options;
+/// ```
 pub struct ProgbarLogger {
     params: TrainParams,
     bar: Option<Progbar>,
@@ -22,6 +30,12 @@ impl Default for ProgbarLogger {
 
 impl ProgbarLogger {
     /// A logger; its settings come with [`Callback::on_train_begin`].
+    ///
+    /// ```
+    /// // fit adds one itself when verbose > 0; this is the same printer.
+    /// let printer = kerust::callbacks::ProgbarLogger::new();
+    /// # let _ = printer;
+    /// ```
     pub fn new() -> Self {
         ProgbarLogger {
             params: TrainParams::default(),

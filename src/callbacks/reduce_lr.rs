@@ -15,6 +15,13 @@ use crate::models::Sequential;
 /// `min_delta=1e-4`, `cooldown=0`, `min_lr=0`.
 ///
 /// **Keras equivalent:** `keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=2)`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut reduce = ReduceLROnPlateau::new().factor(0.5).patience(2);
+/// let options = FitOptions::default().epochs(30).validation_split(0.2).callback(&mut reduce);
+/// # let _ = options;
+/// ```
 #[derive(Clone, Debug)]
 pub struct ReduceLROnPlateau {
     monitor: String,
@@ -40,6 +47,12 @@ impl Default for ReduceLROnPlateau {
 
 impl ReduceLROnPlateau {
     /// Keras' defaults.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new(); // monitor='val_loss', factor=0.1, patience=10
+    /// # let _ = reduce;
+    /// ```
     pub fn new() -> Self {
         ReduceLROnPlateau {
             monitor: "val_loss".into(),
@@ -59,48 +72,97 @@ impl ReduceLROnPlateau {
     }
 
     /// The logged value to watch (default `val_loss`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().monitor("val_accuracy");
+    /// # let _ = reduce;
+    /// ```
     pub fn monitor(mut self, monitor: impl Into<String>) -> Self {
         self.monitor = monitor.into();
         self
     }
 
     /// The multiplier, below 1 (default 0.1).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().factor(0.5);
+    /// # let _ = reduce;
+    /// ```
     pub fn factor(mut self, factor: f64) -> Self {
         self.factor = factor;
         self
     }
 
     /// Epochs without improvement before lowering the rate (default 10).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().patience(2);
+    /// # let _ = reduce;
+    /// ```
     pub fn patience(mut self, patience: usize) -> Self {
         self.patience = patience;
         self
     }
 
     /// 1 prints each change of the rate.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().verbose(1);
+    /// # let _ = reduce;
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self
     }
 
     /// Which direction is better (default: `max` if the name contains `acc`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::callbacks::Mode;
+    /// let reduce = ReduceLROnPlateau::new().monitor("val_accuracy").mode(Mode::Max);
+    /// # let _ = reduce;
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
 
     /// The smallest change that counts as an improvement (default 1e-4).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().min_delta(0.001);
+    /// # let _ = reduce;
+    /// ```
     pub fn min_delta(mut self, min_delta: f64) -> Self {
         self.min_delta = min_delta;
         self
     }
 
     /// Epochs to wait after a reduction before counting again (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().cooldown(2);
+    /// # let _ = reduce;
+    /// ```
     pub fn cooldown(mut self, cooldown: usize) -> Self {
         self.cooldown = cooldown;
         self
     }
 
     /// The lowest rate (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let reduce = ReduceLROnPlateau::new().min_lr(1e-5);
+    /// # let _ = reduce;
+    /// ```
     pub fn min_lr(mut self, min_lr: f64) -> Self {
         self.min_lr = min_lr;
         self

@@ -31,6 +31,13 @@ impl std::fmt::Debug for LearningRateScheduler {
 
 impl LearningRateScheduler {
     /// A scheduler calling `schedule(epoch, current_rate)` (epochs from 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// // Halve the learning rate every 10 epochs.
+    /// let scheduler = LearningRateScheduler::new(|epoch, lr| if epoch > 0 && epoch % 10 == 0 { lr * 0.5 } else { lr });
+    /// # let _ = scheduler;
+    /// ```
     pub fn new(schedule: impl FnMut(usize, f32) -> f32 + 'static) -> Self {
         LearningRateScheduler {
             schedule: Box::new(schedule),
@@ -39,6 +46,12 @@ impl LearningRateScheduler {
     }
 
     /// 1 prints each rate set.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let scheduler = LearningRateScheduler::new(|_, lr| lr).verbose(1);
+    /// # let _ = scheduler;
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self

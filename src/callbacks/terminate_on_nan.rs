@@ -8,6 +8,13 @@ use crate::models::Sequential;
 /// `Batch N: Invalid loss, terminating training` as Keras does.
 ///
 /// **Keras equivalent:** `keras.callbacks.TerminateOnNaN()`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut guard = TerminateOnNaN::new();
+/// let options = FitOptions::default().callback(&mut guard);
+/// # let _ = options;
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TerminateOnNaN {
     terminated_at: Option<usize>,
@@ -15,11 +22,23 @@ pub struct TerminateOnNaN {
 
 impl TerminateOnNaN {
     /// The callback.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut guard = TerminateOnNaN::new();
+    /// let options = FitOptions::default().callback(&mut guard);
+    /// # let _ = options;
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The batch after which training was stopped, if it was.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(TerminateOnNaN::new().terminated_at(), None); // training went well
+    /// ```
     pub fn terminated_at(&self) -> Option<usize> {
         self.terminated_at
     }

@@ -19,6 +19,11 @@ use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
 use crate::error::Result;
 
 /// The ten classes, indexed by label.
+///
+/// ```
+/// use kerust::datasets::fashion_mnist::CLASS_NAMES;
+/// assert_eq!(CLASS_NAMES[9], "Ankle boot");
+/// ```
 pub const CLASS_NAMES: [&str; 10] = [
     "T-shirt/top",
     "Trouser",
@@ -33,12 +38,26 @@ pub const CLASS_NAMES: [&str; 10] = [
 ];
 
 /// Where Debian's `dataset-fashion-mnist` package installs the files.
+///
+/// ```
+/// assert_eq!(kerust::datasets::fashion_mnist::SYSTEM_DIR, "/usr/share/datasets/fashion-mnist");
+/// ```
 pub const SYSTEM_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// The environment variable that may name a folder holding the files.
+///
+/// ```
+/// // KERUST_FASHION_MNIST_DIR=/data/fashion cargo run --example fashion_mnist
+/// assert_eq!(kerust::datasets::fashion_mnist::ENV_VAR, "KERUST_FASHION_MNIST_DIR");
+/// ```
 pub const ENV_VAR: &str = "KERUST_FASHION_MNIST_DIR";
 
 /// The published files, their decompressed SHA-256, and where to find them.
+///
+/// ```
+/// let dataset = kerust::datasets::fashion_mnist::dataset();
+/// # let _ = dataset;
+/// ```
 pub fn dataset() -> Dataset {
     let file = |name: &str, sha256: &str| DataFile {
         name: name.into(),
@@ -84,6 +103,14 @@ pub fn dataset() -> Dataset {
 /// `(10000, 28, 28)`, `(10000,)`. See [`crate::datasets`] for where the
 /// files are looked for.
 ///
+/// ```no_run
+/// use kerust::datasets::fashion_mnist;
+/// let ((train_input, train_target), (test_input, test_target)) = fashion_mnist::load_data()?;
+/// assert_eq!(train_input.shape(), &[60_000, 28, 28]);
+/// # let _ = (train_target, test_input, test_target);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DatasetUnavailable`](crate::Error::DatasetUnavailable) listing
 /// every place tried when a file cannot be had.
@@ -93,6 +120,12 @@ pub fn load_data() -> Result<TrainTest> {
 
 /// Loads Fashion-MNIST from the files in `dir` only (gzip-compressed or not).
 ///
+/// ```no_run
+/// let ((x, y), _) = kerust::datasets::fashion_mnist::load_data_from("/data/fashion-mnist")?;
+/// # let _ = (x, y);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`load_data`].
 pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
@@ -100,6 +133,14 @@ pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
 }
 
 /// Loads Fashion-MNIST with an explicit search.
+///
+/// ```no_run
+/// use kerust::datasets::{Lookup, fashion_mnist};
+/// // Local copies only, never the network.
+/// let data = fashion_mnist::load_data_with(&Lookup::new().download(false))?;
+/// # let _ = data;
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`load_data`].

@@ -74,11 +74,23 @@ impl Default for Lookup {
 
 impl Lookup {
     /// The default search (see the [module docs](crate::datasets)).
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new(); // env var, cache, system copy, download
+    /// # let _ = lookup;
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Reads only `dir`: no variable, cache, system copy or download.
+    ///
+    /// ```no_run
+    /// use kerust::datasets::{Lookup, fashion_mnist};
+    /// let data = fashion_mnist::load_data_with(&Lookup::only_dir("./fashion"))?;
+    /// # let _ = data;
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn only_dir(dir: impl Into<PathBuf>) -> Self {
         Lookup {
             dir: Some(dir.into()),
@@ -90,30 +102,55 @@ impl Lookup {
     }
 
     /// Uses `dir` as the cache (instead of `~/.kerust/datasets/<name>`).
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().cache_dir("/tmp/kerust-cache");
+    /// # let _ = lookup;
+    /// ```
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
         self
     }
 
     /// Downloads from these base URLs instead of the dataset's mirrors.
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().mirrors(["http://127.0.0.1:8000/"]);
+    /// # let _ = lookup;
+    /// ```
     pub fn mirrors<S: Into<String>>(mut self, mirrors: impl IntoIterator<Item = S>) -> Self {
         self.mirrors = Some(mirrors.into_iter().map(Into::into).collect());
         self
     }
 
     /// Whether to look in the folder named by the dataset's environment variable.
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().use_env(false); // ignore the environment variable
+    /// # let _ = lookup;
+    /// ```
     pub fn use_env(mut self, on: bool) -> Self {
         self.use_env = on;
         self
     }
 
     /// Whether to look in the system copy.
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().use_system(false); // ignore /usr/share/datasets
+    /// # let _ = lookup;
+    /// ```
     pub fn use_system(mut self, on: bool) -> Self {
         self.use_system = on;
         self
     }
 
     /// Whether to download missing files (needs the `download` feature).
+    ///
+    /// ```
+    /// let offline = kerust::datasets::Lookup::new().download(false);
+    /// # let _ = offline;
+    /// ```
     pub fn download(mut self, on: bool) -> Self {
         self.download = on;
         self
@@ -121,12 +158,22 @@ impl Lookup {
 
     /// Gives up on a connection or a read that stalls this long (default
     /// 30 s, or `$KERUST_DOWNLOAD_TIMEOUT` seconds).
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().timeout(std::time::Duration::from_secs(5));
+    /// # let _ = lookup;
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Whether to draw a progress bar on standard error while downloading.
+    ///
+    /// ```
+    /// let quiet = kerust::datasets::Lookup::new().progress(false);
+    /// # let _ = quiet;
+    /// ```
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
         self
@@ -135,6 +182,11 @@ impl Lookup {
 
 /// The cache folder of a dataset: `$KERUST_HOME/datasets/<name>`, else
 /// `~/.kerust/datasets/<name>`, else (no home) in the temporary folder.
+///
+/// ```
+/// let dir = kerust::datasets::default_cache_dir("fashion-mnist");
+/// assert!(dir.ends_with("datasets/fashion-mnist"));
+/// ```
 pub fn default_cache_dir(name: &str) -> PathBuf {
     let root = std::env::var_os("KERUST_HOME")
         .filter(|v| !v.is_empty())

@@ -19,9 +19,18 @@ use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
 use crate::error::Result;
 
 /// The environment variable that may name a folder holding the files.
+///
+/// ```
+/// assert_eq!(kerust::datasets::mnist::ENV_VAR, "KERUST_MNIST_DIR");
+/// ```
 pub const ENV_VAR: &str = "KERUST_MNIST_DIR";
 
 /// The published files, their decompressed SHA-256, and where to find them.
+///
+/// ```
+/// let dataset = kerust::datasets::mnist::dataset();
+/// # let _ = dataset;
+/// ```
 pub fn dataset() -> Dataset {
     let file = |name: &str, sha256: &str| DataFile {
         name: name.into(),
@@ -61,6 +70,12 @@ pub fn dataset() -> Dataset {
 /// Loads MNIST: `((x_train, y_train), (x_test, y_test))`, `u8` arrays of
 /// shapes `(60000, 28, 28)`, `(60000,)`, `(10000, 28, 28)`, `(10000,)`.
 ///
+/// ```no_run
+/// let ((train_input, _), _) = kerust::datasets::mnist::load_data()?;
+/// assert_eq!(train_input.shape(), &[60_000, 28, 28]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::DatasetUnavailable`](crate::Error::DatasetUnavailable) listing
 /// every place tried when a file cannot be had.
@@ -70,6 +85,12 @@ pub fn load_data() -> Result<TrainTest> {
 
 /// Loads MNIST from the files in `dir` only.
 ///
+/// ```no_run
+/// let data = kerust::datasets::mnist::load_data_from("/data/mnist")?;
+/// # let _ = data;
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`load_data`].
 pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
@@ -77,6 +98,13 @@ pub fn load_data_from(dir: impl AsRef<Path>) -> Result<TrainTest> {
 }
 
 /// Loads MNIST with an explicit search.
+///
+/// ```no_run
+/// use kerust::datasets::{Lookup, mnist};
+/// let data = mnist::load_data_with(&Lookup::new().download(false))?;
+/// # let _ = data;
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`load_data`].

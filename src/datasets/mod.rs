@@ -42,7 +42,7 @@ pub mod mnist;
 mod download;
 mod lookup;
 
-pub use lookup::{DataFile, Dataset, Lookup};
+pub use lookup::{DataFile, Dataset, Lookup, default_cache_dir};
 
 use ndarray::{Array1, Array3, Ix1, Ix3};
 

@@ -47,6 +47,13 @@ impl Default for BatchNormalization {
 
 impl BatchNormalization {
     /// Keras' defaults.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Dense::new(100).input_shape(784), BatchNormalization::new()];
+    /// // gamma and beta train; the moving mean and variance do not.
+    /// assert_eq!(model.count_params(), 78_500 + 4 * 100);
+    /// ```
     pub fn new() -> Self {
         BatchNormalization {
             momentum: 0.99,
@@ -61,36 +68,72 @@ impl BatchNormalization {
     }
 
     /// Weight of the old value in the moving averages (default 0.99).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = BatchNormalization::new().momentum(0.9);
+    /// # let _ = layer;
+    /// ```
     pub fn momentum(mut self, momentum: f32) -> Self {
         self.momentum = momentum;
         self
     }
 
     /// Added to the variance before the square root (default 1e-3).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = BatchNormalization::new().epsilon(1e-5);
+    /// # let _ = layer;
+    /// ```
     pub fn epsilon(mut self, epsilon: f32) -> Self {
         self.epsilon = epsilon;
         self
     }
 
     /// Whether to add the learned offset β (default true).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![BatchNormalization::new().center(false).input_shape(10)]);
+    /// assert_eq!(model.count_params(), 3 * 10); // no beta
+    /// ```
     pub fn center(mut self, center: bool) -> Self {
         self.center = center;
         self
     }
 
     /// Whether to multiply by the learned scale γ (default true).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![BatchNormalization::new().scale(false).input_shape(10)]);
+    /// assert_eq!(model.count_params(), 3 * 10); // no gamma
+    /// ```
     pub fn scale(mut self, scale: bool) -> Self {
         self.scale = scale;
         self
     }
 
     /// The shape of one input sample, for the first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![BatchNormalization::new().input_shape((28, 28, 1))]);
+    /// assert_eq!(model.count_params(), 4); // one channel
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `batch_normalization`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![BatchNormalization::new().name("bn").input_shape(4)]);
+    /// assert_eq!(model.layers()[0].name(), Some("bn"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -11,6 +11,13 @@ use crate::initializers::Initializer;
 use crate::ops::{Activation, Padding, conv_output};
 
 /// A window or stride size: `3` means `(3, 3)`.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let square = Conv2D::new(32, 3);       // kernel_size=3 means (3, 3)
+/// let tall = Conv2D::new(32, (5, 3));
+/// # let _ = (square, tall);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window(pub usize, pub usize);
 
@@ -67,6 +74,13 @@ pub struct Conv2D {
 
 impl Conv2D {
     /// `filters` output channels from windows of `kernel_size` (`3` or `(3, 3)`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(32, 3).input_shape((28, 28, 1))]);
+    /// assert_eq!(model.output_shape(), Some(&[26, 26, 32][..])); // "valid" by default
+    /// assert_eq!(model.count_params(), 32 * 9 + 32);
+    /// ```
     pub fn new(filters: usize, kernel_size: impl Into<Window>) -> Self {
         Conv2D {
             filters,
@@ -86,36 +100,72 @@ impl Conv2D {
     }
 
     /// The step between windows (default 1).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(8, 3).strides(2).input_shape((28, 28, 1))]);
+    /// assert_eq!(model.output_shape(), Some(&[13, 13, 8][..]));
+    /// ```
     pub fn strides(mut self, strides: impl Into<Window>) -> Self {
         self.strides = strides.into();
         self
     }
 
     /// `Padding::Valid` (default) or `Padding::Same`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(8, 3).padding(Padding::Same).input_shape((28, 28, 1))]);
+    /// assert_eq!(model.output_shape(), Some(&[28, 28, 8][..]));
+    /// ```
     pub fn padding(mut self, padding: Padding) -> Self {
         self.padding = padding;
         self
     }
 
     /// The activation: a value (`Relu`) or a Keras name (`"relu"`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = Conv2D::new(32, 3).activation(Relu);
+    /// # let _ = layer;
+    /// ```
     pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
         self.activation = activation.into();
         self
     }
 
     /// Whether to add a bias (default true).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(4, 3).use_bias(false).input_shape((8, 8, 1))]);
+    /// assert_eq!(model.count_params(), 4 * 9);
+    /// ```
     pub fn use_bias(mut self, use_bias: bool) -> Self {
         self.use_bias = use_bias;
         self
     }
 
     /// How the kernel is initialised (default Glorot uniform).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = Conv2D::new(32, 3).kernel_initializer(Initializer::HeUniform);
+    /// # let _ = layer;
+    /// ```
     pub fn kernel_initializer(mut self, init: Initializer) -> Self {
         self.kernel_initializer = init;
         self
     }
 
     /// How the bias is initialised (default zeros).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = Conv2D::new(32, 3).bias_initializer(Initializer::Ones);
+    /// # let _ = layer;
+    /// ```
     pub fn bias_initializer(mut self, init: Initializer) -> Self {
         self.bias_initializer = init;
         self
@@ -123,12 +173,24 @@ impl Conv2D {
 
     /// The shape of one input sample `(height, width, channels)`, for the
     /// first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(32, 3).input_shape((28, 28, 1))]); // (height, width, channels)
+    /// assert!(model.is_built());
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `conv2d`, `conv2d_1`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Conv2D::new(4, 3).name("features").input_shape((8, 8, 1))]);
+    /// assert_eq!(model.layers()[0].name(), Some("features"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -40,6 +40,12 @@ pub struct Dense {
 
 impl Dense {
     /// A layer with `units` outputs.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(32).input_shape(784)]);
+    /// assert_eq!(model.output_shape(), Some(&[32][..]));
+    /// ```
     pub fn new(units: usize) -> Self {
         Dense {
             units,
@@ -56,42 +62,84 @@ impl Dense {
     }
 
     /// The activation: a value (`Softmax`) or a Keras name (`"softmax"`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let hidden = Dense::new(100).activation(Relu);      // activation='relu'
+    /// let output = Dense::new(10).activation("softmax");  // Keras names work too
+    /// # let _ = (hidden, output);
+    /// ```
     pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
         self.activation = activation.into();
         self
     }
 
     /// Whether to add a bias (default true).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).use_bias(false).input_shape(784)]);
+    /// assert_eq!(model.count_params(), 7_840);
+    /// ```
     pub fn use_bias(mut self, use_bias: bool) -> Self {
         self.use_bias = use_bias;
         self
     }
 
     /// How the kernel is initialised (default Glorot uniform).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = Dense::new(10).kernel_initializer(Initializer::HeNormal);
+    /// # let _ = layer;
+    /// ```
     pub fn kernel_initializer(mut self, init: Initializer) -> Self {
         self.kernel_initializer = init;
         self
     }
 
     /// How the bias is initialised (default zeros).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(2).bias_initializer(Initializer::Ones).input_shape(3)]);
+    /// assert_eq!(model.get_weights()[1].to_vec(), vec![1.0, 1.0]);
+    /// ```
     pub fn bias_initializer(mut self, init: Initializer) -> Self {
         self.bias_initializer = init;
         self
     }
 
     /// The shape of one input sample, for the first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]); // input_shape=(784,)
+    /// assert!(model.is_built());
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `dense`, `dense_1`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).name("output").input_shape(4)]);
+    /// assert_eq!(model.layers()[0].name(), Some("output"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
     /// The number of outputs.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Dense::new(10).units(), 10);
+    /// ```
     pub fn units(&self) -> usize {
         self.units
     }

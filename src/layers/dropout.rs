@@ -12,6 +12,12 @@ use crate::error::{Error, Result};
 /// `predict`. No parameters.
 ///
 /// **Keras equivalent:** `keras.layers.Dropout(0.3)`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let model = sequential![Dense::new(100).activation(Relu).input_shape(784), Dropout::new(0.3), Dense::new(10)];
+/// assert_eq!(model.output_shape(), Some(&[10][..]));
+/// ```
 #[derive(Debug)]
 pub struct Dropout {
     rate: f32,
@@ -22,6 +28,12 @@ pub struct Dropout {
 
 impl Dropout {
     /// Drops a fraction `rate` (in `[0, 1)`) of the inputs during training.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let layer = Dropout::new(0.4); // drops 40 % of its inputs while training
+    /// # let _ = layer;
+    /// ```
     pub fn new(rate: f32) -> Self {
         Dropout {
             rate,
@@ -32,12 +44,24 @@ impl Dropout {
     }
 
     /// The shape of one input sample, for the first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dropout::new(0.2).input_shape(784)]);
+    /// assert!(model.is_built());
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `dropout`, `dropout_1`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dropout::new(0.2).name("drop").input_shape(4)]);
+    /// assert_eq!(model.layers()[0].name(), Some("drop"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

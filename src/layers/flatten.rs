@@ -30,17 +30,35 @@ pub struct Flatten {
 
 impl Flatten {
     /// A flatten layer.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+    /// assert_eq!(model.count_params(), 784 * 10 + 10);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The shape of one input sample, for the first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Flatten::new().input_shape((7, 7, 64))]);
+    /// assert_eq!(model.output_shape(), Some(&[3136][..]));
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `flatten`, `flatten_1`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Flatten::new().name("pixels").input_shape([28, 28])]);
+    /// assert_eq!(model.layers()[0].name(), Some("pixels"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -25,6 +25,12 @@ macro_rules! pooling_layer {
         impl $name {
             /// Windows of `pool_size` (`2` or `(2, 2)`), moved by the pool
             /// size unless [`strides`](Self::strides) says otherwise.
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).input_shape((28, 28, 32))]);")]
+            /// assert_eq!(model.output_shape(), Some(&[14, 14, 32][..]));
+            /// ```
             pub fn new(pool_size: impl Into<Window>) -> Self {
                 $name {
                     pool_size: pool_size.into(),
@@ -37,24 +43,48 @@ macro_rules! pooling_layer {
             }
 
             /// The step between windows (default: the pool size).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(3).strides(1).input_shape((8, 8, 1))]);")]
+            /// assert_eq!(model.output_shape(), Some(&[6, 6, 1][..]));
+            /// ```
             pub fn strides(mut self, strides: impl Into<Window>) -> Self {
                 self.strides = Some(strides.into());
                 self
             }
 
             /// `Padding::Valid` (default) or `Padding::Same`.
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).padding(Padding::Same).input_shape((7, 7, 4))]);")]
+            /// assert_eq!(model.output_shape(), Some(&[4, 4, 4][..]));
+            /// ```
             pub fn padding(mut self, padding: Padding) -> Self {
                 self.padding = padding;
                 self
             }
 
             /// The shape of one input sample, for the first layer of a model.
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).input_shape((28, 28, 1))]);")]
+            /// assert!(model.is_built());
+            /// ```
             pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
                 self.input_shape = Some(shape.into().0);
                 self
             }
 
             /// A name instead of the automatic one.
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).name(\"pool\").input_shape((4, 4, 1))]);")]
+            /// assert_eq!(model.layers()[0].name(), Some("pool"));
+            /// ```
             pub fn name(mut self, name: impl Into<String>) -> Self {
                 self.name = Some(name.into());
                 self

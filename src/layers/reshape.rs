@@ -29,6 +29,12 @@ pub struct Reshape {
 
 impl Reshape {
     /// Samples reshaped to `target`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Reshape::new((28, 28, 1)).input_shape(784)]);
+    /// assert_eq!(model.output_shape(), Some(&[28, 28, 1][..]));
+    /// ```
     pub fn new(target: impl Into<Shape>) -> Self {
         Reshape {
             target: target.into().0,
@@ -39,12 +45,24 @@ impl Reshape {
     }
 
     /// The shape of one input sample, for the first layer of a model.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Reshape::new([4, 4]).input_shape(16)]);
+    /// assert!(model.is_built());
+    /// ```
     pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
         self.input_shape = Some(shape.into().0);
         self
     }
 
     /// A name instead of the automatic `reshape`, `reshape_1`, ….
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Reshape::new([2, 2]).name("square").input_shape(4)]);
+    /// assert_eq!(model.layers()[0].name(), Some("square"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -46,6 +46,12 @@ impl Default for FitOptions<'_> {
 impl<'a> FitOptions<'a> {
     /// The epoch to stop after (default 1). Training runs epochs
     /// `initial_epoch..epochs`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = FitOptions::default().epochs(5); // fit(x, y, epochs=5)
+    /// # let _ = options;
+    /// ```
     pub fn epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
         self
@@ -53,12 +59,24 @@ impl<'a> FitOptions<'a> {
 
     /// Samples per gradient step (default 32); the last batch of an epoch
     /// may be smaller.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = FitOptions::default().batch_size(64); // fit(x, y, batch_size=64)
+    /// # let _ = options;
+    /// ```
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
         self
     }
 
     /// Whether to shuffle the training samples before each epoch (default true).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = FitOptions::default().shuffle(false); // keep the samples' order
+    /// # let _ = options;
+    /// ```
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
@@ -66,6 +84,13 @@ impl<'a> FitOptions<'a> {
 
     /// Holds out this fraction of the samples for validation, taken from
     /// the end of the data before any shuffling, as Keras does.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// // fit(x, y, epochs=20, validation_split=0.2): the last 20 % validates.
+    /// let options = FitOptions::default().epochs(20).validation_split(0.2);
+    /// # let _ = options;
+    /// ```
     pub fn validation_split(mut self, fraction: f64) -> Self {
         self.validation_split = fraction;
         self
@@ -73,6 +98,13 @@ impl<'a> FitOptions<'a> {
 
     /// Validates on these samples at the end of every epoch (overrides
     /// [`validation_split`](FitOptions::validation_split)).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let (val_x, val_y) = (ndarray::Array2::<f32>::zeros((10, 784)), ndarray::Array1::<u8>::zeros(10));
+    /// let options = FitOptions::default().validation_data(&val_x, &val_y);
+    /// # let _ = options;
+    /// ```
     pub fn validation_data<S, D, Y>(mut self, x: &'a ArrayBase<S, D>, y: &'a Y) -> Self
     where
         S: Data<Elem = f32>,
@@ -84,12 +116,26 @@ impl<'a> FitOptions<'a> {
     }
 
     /// 0 = silent, 1 = progress bar, 2 = one line per epoch (default 1).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let quiet = FitOptions::default().verbose(0);
+    /// let one_line_per_epoch = FitOptions::default().verbose(2);
+    /// # let _ = (quiet, one_line_per_epoch);
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self
     }
 
     /// The epoch to start from (default 0), to resume training.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// // Resume a run that stopped after epoch 5: epochs 6 to 10 follow.
+    /// let options = FitOptions::default().initial_epoch(5).epochs(10);
+    /// # let _ = options;
+    /// ```
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
         self
@@ -97,6 +143,13 @@ impl<'a> FitOptions<'a> {
 
     /// Adds a callback, called at each stage of training after the built-in
     /// `History` and progress bar.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut early = EarlyStopping::new().patience(2);
+    /// let options = FitOptions::default().epochs(20).callback(&mut early);
+    /// # let _ = options;
+    /// ```
     pub fn callback(mut self, callback: &'a mut dyn Callback) -> Self {
         self.callbacks.push(callback);
         self
@@ -109,6 +162,12 @@ impl<'a> FitOptions<'a> {
     /// batches an uninterrupted run would have. Weight initialisation
     /// happens earlier, when the model is built: seed it with
     /// [`set_random_seed`](crate::utils::set_random_seed).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = FitOptions::default().epochs(3).seed(42); // the same batches every run
+    /// # let _ = options;
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -118,6 +177,15 @@ impl<'a> FitOptions<'a> {
 /// The options of [`Sequential::evaluate_with`](super::Sequential::evaluate_with)
 /// and [`Sequential::predict_with`](super::Sequential::predict_with):
 /// batches of 32 and a progress bar by default.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// # #[allow(dead_code)]
+/// # fn demo(model: &mut Sequential, x: &ndarray::Array2<f32>, y: &ndarray::Array1<u8>) -> Result<()> {
+/// // evaluate(x, y, batch_size=128, verbose=0)
+/// let scores = model.evaluate_with(x, y, EvaluateOptions::default().batch_size(128).verbose(0))?;
+/// # let _ = scores; Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct EvaluateOptions {
     pub(crate) batch_size: usize,
@@ -135,12 +203,24 @@ impl Default for EvaluateOptions {
 
 impl EvaluateOptions {
     /// Samples per batch (default 32).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = EvaluateOptions::default().batch_size(256);
+    /// # let _ = options;
+    /// ```
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
         self
     }
 
     /// 0 = silent, 1 = progress bar, 2 = one line (default 1).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = EvaluateOptions::default().verbose(0); // no progress bar
+    /// # let _ = options;
+    /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self

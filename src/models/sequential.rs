@@ -98,6 +98,12 @@ macro_rules! sequential {
 impl Sequential {
     /// A model of `layers`, in order. Anything convertible into a boxed
     /// layer works: `vec![Dense::new(10)]`, or `vec![Box<dyn Layer>…]`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    /// assert_eq!(model.count_params(), 7_850);
+    /// ```
     pub fn new<L: Into<Box<dyn Layer>>>(layers: Vec<L>) -> Self {
         let mut model = Sequential {
             name: "sequential".into(),
@@ -128,6 +134,15 @@ impl Sequential {
     }
 
     /// Appends a layer, building it at once if the model is built.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(Vec::<Dense>::new());
+    /// model.add(Dense::new(100).activation(Relu).input_shape(784))?;
+    /// model.add(Dense::new(10).activation(Softmax))?;
+    /// assert_eq!(model.count_params(), 78_500 + 1_010);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// The layer's build error, if the model is built and the layer cannot
@@ -168,26 +183,57 @@ impl Sequential {
     }
 
     /// The model's name (`"sequential"`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).input_shape(4)]);
+    /// assert_eq!(model.name(), "sequential");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The layers, in order.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+    /// let names: Vec<_> = model.layers().iter().map(|l| l.name().unwrap_or("")).collect();
+    /// assert_eq!(names, ["flatten", "dense"]);
+    /// ```
     pub fn layers(&self) -> &[Box<dyn Layer>] {
         &self.layers
     }
 
     /// Whether the weights exist.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert!(Sequential::new(vec![Dense::new(10).input_shape(4)]).is_built());
+    /// assert!(!Sequential::new(vec![Dense::new(10)]).is_built()); // built by the first fit
+    /// ```
     pub fn is_built(&self) -> bool {
         self.input_shape.is_some()
     }
 
     /// The shape of one input sample, once known.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+    /// assert_eq!(model.input_shape(), Some(&[28, 28][..]));
+    /// ```
     pub fn input_shape(&self) -> Option<&[usize]> {
         self.input_shape.as_deref()
     }
 
     /// The shape of one output sample, once built.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+    /// assert_eq!(model.output_shape(), Some(&[10][..]));
+    /// ```
     pub fn output_shape(&self) -> Option<&[usize]> {
         self.output_shapes
             .last()
@@ -198,6 +244,14 @@ impl Sequential {
     /// Builds every layer for input samples of `input_shape` (without the
     /// batch axis). Done automatically; call it to build a model whose
     /// first layer declares no input shape before training.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(10)]);
+    /// model.build(&[784])?;
+    /// assert_eq!(model.count_params(), 7_850);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// The first layer that cannot take its input, or a duplicate layer name.
@@ -235,6 +289,14 @@ impl Sequential {
     /// (`"sparse_categorical_crossentropy"`); metrics likewise
     /// (`&[Metric::Accuracy]`, `&["accuracy"]`).
     ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// assert_eq!(model.optimizer().map(|o| o.name()), Some("RMSprop"));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an unknown name, or an error left by
     /// building the layers.
@@ -247,6 +309,14 @@ impl Sequential {
 
     /// [`compile`](Sequential::compile) with an explicit optimizer:
     /// `model.compile_with(Adam::new(), "sparse_categorical_crossentropy", &["accuracy"])`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    /// model.compile_with(Adam::new().learning_rate(0.01), Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+    /// assert_eq!(model.optimizer().map(|o| o.learning_rate()), Some(0.01));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`compile`](Sequential::compile), and the optimizer's
@@ -275,26 +345,65 @@ impl Sequential {
 
     /// Asks `fit` to stop after the current batch (and that epoch's end),
     /// as Keras' `model.stop_training = True`; callbacks call this.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
+    /// model.stop_training(); // what a callback calls to end fit
+    /// assert!(model.is_stopping());
+    /// ```
     pub fn stop_training(&mut self) {
         self.stop_requested = true;
     }
 
     /// Whether a stop was asked for since `fit` began.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
+    /// assert!(!model.is_stopping());
+    /// ```
     pub fn is_stopping(&self) -> bool {
         self.stop_requested
     }
 
     /// The optimizer set by `compile`.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
+    /// assert!(model.optimizer().is_none());
+    /// model.compile_with(SGD::new(), "mse", &[] as &[Metric])?;
+    /// assert_eq!(model.optimizer().map(|o| o.name()), Some("SGD"));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn optimizer(&self) -> Option<&dyn Optimizer> {
         self.compiled.as_ref().map(|c| c.optimizer.as_ref())
     }
 
     /// The optimizer set by `compile`, mutably (to change its learning rate).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
+    /// model.compile_with(SGD::new(), "mse", &[] as &[Metric])?;
+    /// if let Some(opt) = model.optimizer_mut() {
+    ///     opt.set_learning_rate(0.5);
+    /// }
+    /// assert_eq!(model.optimizer().map(|o| o.learning_rate()), Some(0.5));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn optimizer_mut(&mut self) -> Option<&mut (dyn Optimizer + 'static)> {
         self.compiled.as_mut().map(|c| c.optimizer.as_mut())
     }
 
     /// Total number of weights (0 before the model is built).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Dense::new(100).input_shape(784), Dense::new(10)];
+    /// assert_eq!(model.count_params(), 78_500 + 1_010);
+    /// ```
     pub fn count_params(&self) -> usize {
         self.layers
             .iter()
@@ -304,6 +413,13 @@ impl Sequential {
     }
 
     /// Copies of every weight, layer by layer (Keras' `get_weights`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
+    /// let shapes: Vec<_> = model.get_weights().iter().map(|w| w.shape().to_vec()).collect();
+    /// assert_eq!(shapes, [vec![784, 10], vec![10]]); // kernel, bias
+    /// ```
     pub fn get_weights(&self) -> Vec<Tensor> {
         self.layers
             .iter()
@@ -313,6 +429,16 @@ impl Sequential {
     }
 
     /// Replaces every weight, in the order of [`get_weights`](Sequential::get_weights).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+    /// let mut weights = model.get_weights();
+    /// weights[1] = Tensor::from_vec(&[2], vec![0.5, -0.5])?; // a new bias
+    /// model.set_weights(weights)?;
+    /// assert_eq!(model.get_weights()[1].to_vec(), vec![0.5, -0.5]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the count or a shape differs.

@@ -214,6 +214,17 @@ impl Sequential {
     /// progress bar; see [`evaluate_with`](Sequential::evaluate_with) to
     /// change that or the batch size.
     ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let x = ndarray::Array2::<f32>::zeros((4, 3));
+    /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
+    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let scores = model.evaluate(&x, &y)?; // [loss, accuracy]
+    /// assert!((scores[0] - 2f64.ln()).abs() < 1e-6); // zero inputs: uniform predictions
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`fit`](Sequential::fit), for the data.
     pub fn evaluate<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y) -> Result<Vec<f64>>
@@ -226,6 +237,17 @@ impl Sequential {
     }
 
     /// [`evaluate`](Sequential::evaluate) with explicit options.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let x = ndarray::Array2::<f32>::zeros((4, 3));
+    /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
+    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let scores = model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?;
+    /// assert_eq!(scores.len(), 2);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`evaluate`](Sequential::evaluate), and a `batch_size` of 0.
@@ -255,6 +277,15 @@ impl Sequential {
     /// The model's outputs for `x`, computed batch by batch (dropout off),
     /// with samples along axis 0: shape `(samples, outputs…)`.
     ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let probabilities = model.predict(&ndarray::Array2::<f32>::ones((5, 4)))?;
+    /// assert_eq!(probabilities.shape(), &[5, 3]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// If the model is not compiled, or `x` does not fit its input.
     pub fn predict<S, D>(&mut self, x: &ArrayBase<S, D>) -> Result<ArrayD<f32>>
@@ -266,6 +297,16 @@ impl Sequential {
     }
 
     /// [`predict`](Sequential::predict) with explicit options.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let x = ndarray::Array2::<f32>::ones((5, 4));
+    /// let probabilities = model.predict_with(&x, EvaluateOptions::default().verbose(0))?;
+    /// assert!((probabilities.sum() - 5.0).abs() < 1e-5); // each row sums to 1
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`predict`](Sequential::predict), and a `batch_size` of 0.

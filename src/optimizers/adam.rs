@@ -13,6 +13,13 @@ use crate::tensor::Tensor;
 /// epsilon=1e-7, amsgrad=False`.
 ///
 /// **Keras equivalent:** `keras.optimizers.Adam()`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+/// model.compile_with(Adam::new(), "sparse_categorical_crossentropy", &["accuracy"])?; // optimizer='adam'
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Adam {
     learning_rate: f32,
@@ -33,6 +40,12 @@ impl Default for Adam {
 
 impl Adam {
     /// Adam with Keras' defaults.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let adam = Adam::new();
+    /// assert_eq!(Optimizer::learning_rate(&adam), 0.001);
+    /// ```
     pub fn new() -> Self {
         Adam {
             learning_rate: 0.001,
@@ -47,30 +60,59 @@ impl Adam {
     }
 
     /// The learning rate (default 0.001).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Optimizer::learning_rate(&Adam::new().learning_rate(0.01)), 0.01);
+    /// ```
     pub fn learning_rate(mut self, learning_rate: f32) -> Self {
         self.learning_rate = learning_rate;
         self
     }
 
     /// The first-moment decay `β₁` (default 0.9).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let adam = Adam::new().beta_1(0.8);
+    /// # let _ = adam;
+    /// ```
     pub fn beta_1(mut self, beta_1: f32) -> Self {
         self.beta_1 = beta_1;
         self
     }
 
     /// The second-moment decay `β₂` (default 0.999).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let adam = Adam::new().beta_2(0.99);
+    /// # let _ = adam;
+    /// ```
     pub fn beta_2(mut self, beta_2: f32) -> Self {
         self.beta_2 = beta_2;
         self
     }
 
     /// The fuzz factor `ε` (default 1e-7).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let adam = Adam::new().epsilon(1e-8); // PyTorch's value
+    /// # let _ = adam;
+    /// ```
     pub fn epsilon(mut self, epsilon: f32) -> Self {
         self.epsilon = epsilon;
         self
     }
 
     /// Whether to use AMSGrad (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let adam = Adam::new().amsgrad(true);
+    /// # let _ = adam;
+    /// ```
     pub fn amsgrad(mut self, amsgrad: bool) -> Self {
         self.amsgrad = amsgrad;
         self

@@ -13,6 +13,13 @@ use crate::tensor::Tensor;
 /// epsilon=1e-7, centered=False`.
 ///
 /// **Keras equivalent:** `keras.optimizers.RMSprop()`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+/// model.compile_with(RMSprop::new().learning_rate(0.0005), "sparse_categorical_crossentropy", &["accuracy"])?;
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct RMSprop {
     learning_rate: f32,
@@ -33,6 +40,11 @@ impl Default for RMSprop {
 
 impl RMSprop {
     /// RMSprop with Keras' defaults.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Optimizer::learning_rate(&RMSprop::new()), 0.001);
+    /// ```
     pub fn new() -> Self {
         RMSprop {
             learning_rate: 0.001,
@@ -47,30 +59,59 @@ impl RMSprop {
     }
 
     /// The learning rate (default 0.001).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Optimizer::learning_rate(&RMSprop::new().learning_rate(0.01)), 0.01);
+    /// ```
     pub fn learning_rate(mut self, learning_rate: f32) -> Self {
         self.learning_rate = learning_rate;
         self
     }
 
     /// The discount `ρ` of the squared-gradient average (default 0.9).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let rmsprop = RMSprop::new().rho(0.95);
+    /// # let _ = rmsprop;
+    /// ```
     pub fn rho(mut self, rho: f32) -> Self {
         self.rho = rho;
         self
     }
 
     /// The momentum (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let rmsprop = RMSprop::new().momentum(0.9);
+    /// # let _ = rmsprop;
+    /// ```
     pub fn momentum(mut self, momentum: f32) -> Self {
         self.momentum = momentum;
         self
     }
 
     /// The fuzz factor `ε` (default 1e-7).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let rmsprop = RMSprop::new().epsilon(1e-6);
+    /// # let _ = rmsprop;
+    /// ```
     pub fn epsilon(mut self, epsilon: f32) -> Self {
         self.epsilon = epsilon;
         self
     }
 
     /// Whether to normalise by the centered second moment (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let rmsprop = RMSprop::new().centered(true);
+    /// # let _ = rmsprop;
+    /// ```
     pub fn centered(mut self, centered: bool) -> Self {
         self.centered = centered;
         self

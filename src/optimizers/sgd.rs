@@ -10,6 +10,13 @@ use crate::tensor::Tensor;
 /// Keras defaults: `learning_rate=0.01, momentum=0.0, nesterov=False`.
 ///
 /// **Keras equivalent:** `keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+/// model.compile_with(SGD::new().momentum(0.9).nesterov(true), "sparse_categorical_crossentropy", &["accuracy"])?;
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct SGD {
     learning_rate: f32,
@@ -28,6 +35,11 @@ impl Default for SGD {
 
 impl SGD {
     /// SGD with Keras' defaults.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Optimizer::learning_rate(&SGD::new()), 0.01);
+    /// ```
     pub fn new() -> Self {
         SGD {
             learning_rate: 0.01,
@@ -40,18 +52,35 @@ impl SGD {
     }
 
     /// The learning rate (default 0.01).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// assert_eq!(Optimizer::learning_rate(&SGD::new().learning_rate(0.1)), 0.1);
+    /// ```
     pub fn learning_rate(mut self, learning_rate: f32) -> Self {
         self.learning_rate = learning_rate;
         self
     }
 
     /// The momentum, in `[0, 1]` (default 0).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let sgd = SGD::new().momentum(0.9);
+    /// # let _ = sgd;
+    /// ```
     pub fn momentum(mut self, momentum: f32) -> Self {
         self.momentum = momentum;
         self
     }
 
     /// Whether to use Nesterov momentum (default false).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let sgd = SGD::new().momentum(0.9).nesterov(true);
+    /// # let _ = sgd;
+    /// ```
     pub fn nesterov(mut self, nesterov: bool) -> Self {
         self.nesterov = nesterov;
         self

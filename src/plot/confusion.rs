@@ -30,9 +30,11 @@ pub(crate) fn figure(counts: &Array2<usize>, class_names: &[&str]) -> Figure {
     let n = counts.nrows();
     let (x0, y0) = origin(class_names);
     let size = n as f64 * CELL;
+    // Below the matrix: the column names, written upwards.
+    let longest = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
     let mut fig = Figure::new(
         (x0 + size + 20.0) as usize,
-        (y0 + size + class_names.len().max(1) as f64 * 0.0 + 130.0) as usize,
+        (y0 + size + longest * 8.0 + 24.0) as usize,
     );
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     for ((i, j), &count) in counts.indexed_iter() {
@@ -94,6 +96,7 @@ pub(crate) fn figure(counts: &Array2<usize>, class_names: &[&str]) -> Figure {
 ///
 /// ```no_run
 /// use kerust::prelude::*;
+/// # #[allow(dead_code)]
 /// # fn run(model: &mut Sequential, x: &ndarray::Array4<f32>, y: &ndarray::Array1<u8>) -> kerust::Result<()> {
 /// let predicted = kerust::metrics::predicted_classes(model.predict(x)?.view());
 /// kerust::plot::confusion_matrix(y, &predicted, &fashion_mnist::CLASS_NAMES, "confusion.png")?;

@@ -9,6 +9,12 @@ use super::canvas::{BLACK, Canvas, GLYPH, RED, text_width};
 use crate::error::{Error, Result, fmt_shape};
 
 /// A value that can be a grey pixel: `u8` (0–255) or `f32` (0–1, clamped).
+///
+/// ```
+/// use kerust::plot::Pixel;
+/// assert_eq!(255u8.ink(), 1.0);
+/// assert_eq!(0.25f32.ink(), 0.25);
+/// ```
 pub trait Pixel: Copy {
     /// The amount of ink, from 0 (white) to 1 (black).
     fn ink(self) -> f32;
@@ -28,6 +34,13 @@ impl Pixel for f32 {
 
 /// Images for [`image_grid`]: an `(N, H, W)` array of `u8` or `f32`
 /// pixels, or a slice of `(H, W)` arrays (which must share one shape).
+///
+/// ```
+/// use kerust::plot::Images;
+/// let batch = ndarray::Array3::<u8>::zeros((10, 28, 28));
+/// assert_eq!(batch.to_ink()?.len(), 10);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub trait Images {
     /// Each image as `(height, width, ink)`.
     ///
@@ -73,6 +86,13 @@ impl<S: Data<Elem = P>, P: Pixel> Images for Vec<ArrayBase<S, Ix2>> {
 
 /// The caption of one image of a grid; a `wrong` one is drawn in red with
 /// a red frame around its image.
+///
+/// ```
+/// use kerust::plot::Title;
+/// let plain = Title::from("Sneaker");
+/// let checked = Title::prediction("Sneaker", "Sandal");
+/// assert!(!plain.wrong && checked.wrong);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Title {
     /// The text.

@@ -226,6 +226,7 @@ fn draw_legend(fig: &mut Figure, a: &Axes, entries: &[(String, Rgb)], points: &[
 ///
 /// ```no_run
 /// # use kerust::prelude::*;
+/// # #[allow(dead_code)]
 /// # fn run(history: &History) -> kerust::Result<()> {
 /// kerust::plot::history(history, "curves.png")?;
 /// kerust::plot::history(history, "curves.svg")?;

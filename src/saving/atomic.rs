@@ -12,6 +12,14 @@ use crate::error::{Error, Result};
 /// folder (created if missing), flushed and synced to disk, then renamed
 /// over `path`, and the folder synced so the rename itself is durable.
 ///
+/// ```
+/// let path = std::env::temp_dir().join("kerust-doc-atomic.txt");
+/// kerust::saving::write_atomic(&path, b"all or nothing")?;
+/// assert_eq!(std::fs::read(&path)?, b"all or nothing");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// [`Error::Io`] naming the file that could not be written; the temporary
 /// file is removed and `path` is left as it was.

@@ -24,6 +24,10 @@ use crate::error::{Error, Result};
 
 pub(crate) const MAGIC: &[u8; 8] = b"KERUSTMD";
 /// The format version this kerust writes and reads.
+///
+/// ```
+/// assert_eq!(kerust::saving::FORMAT_VERSION, 1);
+/// ```
 pub const FORMAT_VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8 + 32;
 /// Payloads larger than this are refused (4 GiB).

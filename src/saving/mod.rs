@@ -57,6 +57,13 @@ impl Sequential {
 
 /// Loads a model saved by [`Sequential::save`].
 ///
+/// ```no_run
+/// use kerust::prelude::*;
+/// let model = load_model("best-model.kerust")?; // compiled, with its optimizer state
+/// let _ = model.summary_string();
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`] if it
 /// is not a kerust model file, was written by a newer format version, is

@@ -41,6 +41,12 @@ pub struct Tensor {
 
 impl Tensor {
     /// Wraps an `ndarray` array of any dimensionality (no copy).
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::from_array(ndarray::array![[1.0f32, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(t.shape(), &[2, 2]);
+    /// ```
     pub fn from_array<D: Dimension>(array: Array<f32, D>) -> Self {
         Tensor {
             data: array.into_dyn().into_shared(),
@@ -48,6 +54,14 @@ impl Tensor {
     }
 
     /// Builds a tensor from a shape and its elements in row-major order.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::from_vec(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+    /// assert_eq!(t.shape(), &[2, 3]);
+    /// assert!(Tensor::from_vec(&[2, 3], vec![1.0]).is_err()); // 6 values expected
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if `data.len()` is not the product of `shape`.
@@ -66,46 +80,94 @@ impl Tensor {
     }
 
     /// A tensor of zeros.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::zeros(&[2, 2]).to_vec(), vec![0.0; 4]);
+    /// ```
     pub fn zeros(shape: &[usize]) -> Self {
         Self::from_array(ArrayD::zeros(IxDyn(shape)))
     }
 
     /// A tensor of ones.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::ones(&[3]).to_vec(), vec![1.0; 3]);
+    /// ```
     pub fn ones(shape: &[usize]) -> Self {
         Self::full(shape, 1.0)
     }
 
     /// A tensor with every element equal to `value`.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::full(&[2], 0.5).to_vec(), vec![0.5, 0.5]);
+    /// ```
     pub fn full(shape: &[usize], value: f32) -> Self {
         Self::from_array(ArrayD::from_elem(IxDyn(shape), value))
     }
 
     /// A rank-0 tensor holding one number.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::scalar(2.5);
+    /// assert_eq!((t.ndim(), t.item()?), (0, 2.5));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn scalar(value: f32) -> Self {
         Self::from_array(ndarray::arr0(value))
     }
 
     /// The length of each axis.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::zeros(&[60_000, 784]).shape(), &[60_000, 784]);
+    /// ```
     pub fn shape(&self) -> &[usize] {
         self.data.shape()
     }
 
     /// The number of axes.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::zeros(&[32, 28, 28, 1]).ndim(), 4);
+    /// ```
     pub fn ndim(&self) -> usize {
         self.data.ndim()
     }
 
     /// The number of elements.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::zeros(&[32, 784]).len(), 25_088);
+    /// ```
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
     /// Whether the tensor has no elements.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert!(Tensor::zeros(&[0, 784]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
     /// A read-only view of the elements.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::ones(&[2, 2]);
+    /// assert_eq!(t.view().sum(), 4.0);
+    /// ```
     pub fn view(&self) -> ArrayViewD<'_, f32> {
         self.data.view()
     }
@@ -113,12 +175,26 @@ impl Tensor {
     /// A mutable view of the elements. If the storage is shared with another
     /// tensor it is copied first (copy-on-write), so other holders never see
     /// the change.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let mut t = Tensor::zeros(&[2]);
+    /// t.view_mut()[[1]] = 3.0;
+    /// assert_eq!(t.to_vec(), vec![0.0, 3.0]);
+    /// ```
     pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
         self.data.view_mut()
     }
 
     /// The elements as one mutable row-major slice. The storage is first
     /// made unshared (copy-on-write) and row-major if it was not.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let mut t = Tensor::zeros(&[3]);
+    /// t.as_slice_mut()[0] = 1.0;
+    /// assert_eq!(t.to_vec(), vec![1.0, 0.0, 0.0]);
+    /// ```
     pub fn as_slice_mut(&mut self) -> &mut [f32] {
         if !self.data.is_standard_layout() {
             self.data = self.data.as_standard_layout().into_owned().into_shared();
@@ -127,33 +203,73 @@ impl Tensor {
     }
 
     /// The elements as one row-major slice, if they are stored that way.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::full(&[2], 7.0);
+    /// assert_eq!(t.as_slice(), Some(&[7.0, 7.0][..]));
+    /// ```
     pub fn as_slice(&self) -> Option<&[f32]> {
         self.data.as_slice()
     }
 
     /// Whether no other tensor shares this one's storage (so writing to it,
     /// or converting it to an owned array, copies nothing).
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::zeros(&[2]);
+    /// let shared = t.clone(); // cheap: the storage is shared
+    /// assert!(!t.is_unique());
+    /// drop(shared);
+    /// assert!(t.is_unique());
+    /// ```
     pub fn is_unique(&self) -> bool {
         self.data.is_unique()
     }
 
     /// The underlying shared `ndarray` array.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let t = Tensor::ones(&[2, 3]);
+    /// assert_eq!(t.as_array().shape(), &[2, 3]);
+    /// ```
     pub fn as_array(&self) -> &ArcArray<f32, IxDyn> {
         &self.data
     }
 
     /// Converts into an owned `ndarray` array; no copy when this tensor is
     /// the only holder of its storage.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// let a: ndarray::ArrayD<f32> = Tensor::ones(&[2]).into_array();
+    /// assert_eq!(a.len(), 2);
+    /// ```
     pub fn into_array(self) -> ArrayD<f32> {
         self.data.into_owned()
     }
 
     /// The elements in row-major (logical) order.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::from_vec(&[2], vec![1.0, 2.0])?.to_vec(), vec![1.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn to_vec(&self) -> Vec<f32> {
         self.data.iter().copied().collect()
     }
 
     /// The single element of a tensor with exactly one element.
+    ///
+    /// ```
+    /// # use kerust::tensor::Tensor;
+    /// assert_eq!(Tensor::scalar(4.0).item()?, 4.0);
+    /// assert!(Tensor::zeros(&[2]).item().is_err()); // not a single value
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the tensor has more or fewer than one element.

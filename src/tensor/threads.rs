@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 use super::background;
 
 /// The most threads one product is split over.
+///
+/// ```
+/// kerust::tensor::set_num_threads(100);
+/// assert_eq!(kerust::tensor::num_threads(), kerust::tensor::MAX_THREADS);
+/// kerust::tensor::set_num_threads(0);
+/// ```
 pub const MAX_THREADS: usize = 8;
 
 /// 0 = not set by [`set_num_threads`].
@@ -34,6 +40,10 @@ pub fn set_num_threads(n: usize) {
 }
 
 /// The number of threads a large matrix product uses now.
+///
+/// ```
+/// assert!(kerust::tensor::num_threads() >= 1);
+/// ```
 pub fn num_threads() -> usize {
     match REQUESTED.load(Ordering::Relaxed) {
         0 => default_threads(),
