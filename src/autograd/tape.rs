@@ -31,6 +31,16 @@ pub struct Var {
 
 impl Var {
     /// Position of the value on its tape (0 for the first value recorded).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.constant(Tensor::zeros(&[1]));
+    /// let b = tape.constant(Tensor::zeros(&[1]));
+    /// assert_eq!((a.index(), b.index()), (0, 1));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn index(self) -> usize {
         self.index as usize
     }
@@ -79,6 +89,12 @@ impl std::fmt::Debug for Tape {
 
 impl Tape {
     /// An empty tape.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// let tape = Tape::new();
+    /// assert!(tape.is_empty());
+    /// ```
     pub fn new() -> Self {
         Tape {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
@@ -90,11 +106,31 @@ impl Tape {
     }
 
     /// Number of values recorded.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let _y = tape.exp(x)?;
+    /// assert_eq!(tape.len(), 2);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
     /// Whether nothing has been recorded.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// assert!(tape.is_empty());
+    /// let _x = tape.constant(Tensor::ones(&[1]));
+    /// assert!(!tape.is_empty());
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -102,6 +138,17 @@ impl Tape {
     /// Forgets every recorded value and gradient but keeps the allocations:
     /// buffers nothing else holds are kept for the next values recorded.
     /// Variables created before the call are rejected afterwards.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// tape.clear();
+    /// assert!(tape.is_empty());
+    /// assert!(tape.value(x).is_err()); // variables do not survive a clear
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn clear(&mut self) {
         for node in self.nodes.drain(..) {
             // Drop the closure first: it may hold handles on other values.
@@ -117,6 +164,18 @@ impl Tape {
     /// Hands a tensor back for reuse once the caller is done with it (for
     /// instance a gradient after the optimizer step). Kept only if nothing
     /// else shares its storage.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let s = tape.sum(x)?;
+    /// tape.backward(s)?;
+    /// let g = tape.take_grad(x)?.expect("x needs a gradient");
+    /// tape.recycle(g); // its buffer serves the next step
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn recycle(&mut self, tensor: Tensor) {
         self.pool.give_tensor(tensor);
     }
@@ -129,6 +188,15 @@ impl Tape {
 
     /// Records a value that needs no gradient: an input batch, a target, a
     /// fixed tensor. It costs nothing in the backward pass.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.constant(Tensor::ones(&[2]));
+    /// assert!(!tape.requires_grad(x)?);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn constant(&mut self, value: Tensor) -> Var {
         self.push(value, false, None)
     }
@@ -136,11 +204,29 @@ impl Tape {
     /// Records a value whose gradient [`backward`](Tape::backward) computes,
     /// such as a weight. Passing a clone of a [`Tensor`] shares its storage;
     /// nothing is copied.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let w = tape.variable(Tensor::ones(&[2]));
+    /// assert!(tape.requires_grad(w)?);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn variable(&mut self, value: Tensor) -> Var {
         self.push(value, true, None)
     }
 
     /// The value of `var`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.constant(Tensor::full(&[2], 3.0));
+    /// assert_eq!(tape.value(x)?.to_vec(), vec![3.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`] if `var` does not belong to this tape.
@@ -150,6 +236,17 @@ impl Tape {
     }
 
     /// Whether a gradient flows to `var` (it is a variable or depends on one).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.constant(Tensor::ones(&[1]));
+    /// let w = tape.variable(Tensor::ones(&[1]));
+    /// let y = tape.mul(x, w)?;
+    /// assert_eq!((tape.requires_grad(x)?, tape.requires_grad(y)?), (false, true));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`] if `var` does not belong to this tape.
@@ -163,6 +260,18 @@ impl Tape {
     /// on it. Gradients are kept for variables only; the gradients of
     /// intermediate results are freed as soon as they have been used.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![1.0, 2.0])?);
+    /// let y = tape.mul(x, x)?;
+    /// let s = tape.sum(y)?;
+    /// tape.backward(s)?;
+    /// assert_eq!(tape.grad(x)?.unwrap().to_vec(), vec![2.0, 4.0]); // d(x²)/dx = 2x
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`] if `var` does not belong to this tape.
     pub fn grad(&self, var: Var) -> Result<Option<Tensor>> {
@@ -171,6 +280,18 @@ impl Tape {
     }
 
     /// Moves the gradient of `var` out of the tape (no copy).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let s = tape.sum(x)?;
+    /// tape.backward(s)?;
+    /// assert_eq!(tape.take_grad(x)?.unwrap().to_vec(), vec![1.0, 1.0]);
+    /// assert!(tape.grad(x)?.is_none()); // taken
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`] if `var` does not belong to this tape.
@@ -181,6 +302,18 @@ impl Tape {
 
     /// Computes the gradients of the scalar `root` with respect to every
     /// variable it depends on. Gradients of a previous call are replaced.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[1], vec![3.0])?);
+    /// let y = tape.pow(x, 2.0)?;
+    /// let s = tape.sum(y)?;
+    /// tape.backward(s)?;
+    /// assert_eq!(tape.grad(x)?.unwrap().to_vec(), vec![6.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::NotScalar`] if `root` has more than one element;
@@ -200,6 +333,17 @@ impl Tape {
     /// Back-propagates an explicit gradient `seed` of `root` (which must
     /// have `root`'s shape): a vector–Jacobian product. With a seed of ones
     /// on a scalar this is [`backward`](Tape::backward).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let y = tape.mul_scalar(x, 3.0)?;
+    /// tape.backward_with(y, Tensor::from_vec(&[2], vec![1.0, 2.0])?)?;
+    /// assert_eq!(tape.grad(x)?.unwrap().to_vec(), vec![3.0, 6.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if `seed` and `root` differ in shape;

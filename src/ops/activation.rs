@@ -42,6 +42,11 @@ pub enum Activation {
 
 impl Activation {
     /// Keras' name for the activation.
+    ///
+    /// ```
+    /// use kerust::ops::Activation;
+    /// assert_eq!(Activation::Softmax.name(), "softmax");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Activation::Linear => "linear",
@@ -53,6 +58,13 @@ impl Activation {
     }
 
     /// Applies the activation in place. Softmax works along the last axis.
+    ///
+    /// ```
+    /// use kerust::ops::Activation;
+    /// let mut z = ndarray::array![[-1.0f32, 2.0]].into_dyn();
+    /// Activation::Relu.apply(z.view_mut());
+    /// assert_eq!(z, ndarray::array![[0.0f32, 2.0]].into_dyn());
+    /// ```
     pub fn apply(self, mut z: ArrayViewMutD<'_, f32>) {
         match self {
             Activation::Linear => {}
@@ -71,6 +83,13 @@ impl Activation {
     }
 
     /// Applies the activation to one row (the last axis) of a layer's output.
+    ///
+    /// ```
+    /// use kerust::ops::Activation;
+    /// let mut row = [1.0f32, 1.0];
+    /// Activation::Softmax.apply_row(&mut row);
+    /// assert_eq!(row, [0.5, 0.5]);
+    /// ```
     pub fn apply_row(self, row: &mut [f32]) {
         match self {
             Activation::Linear => {}
@@ -83,6 +102,15 @@ impl Activation {
 
     /// Turns the gradient with respect to the activation's output `y` into
     /// the gradient with respect to its input, in place.
+    ///
+    /// ```
+    /// use kerust::ops::Activation;
+    /// // relu: the gradient passes where the output is positive.
+    /// let y = ndarray::array![0.0f32, 2.0].into_dyn();
+    /// let mut g = ndarray::array![1.0f32, 1.0].into_dyn();
+    /// Activation::Relu.backward_in_place(g.view_mut(), y.view());
+    /// assert_eq!(g, ndarray::array![0.0f32, 1.0].into_dyn());
+    /// ```
     pub fn backward_in_place(self, mut grad: ArrayViewMutD<'_, f32>, y: ndarray::ArrayViewD<'_, f32>) {
         // Contiguous operands (the usual case): plain loops the compiler
         // vectorises.
@@ -119,6 +147,16 @@ impl Activation {
 impl Tape {
     /// Rectified linear unit `max(x, 0)`; its derivative is taken as 0 at 0.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![-1.0, 2.0])?);
+    /// let y = tape.relu(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![0.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn relu(&mut self, x: Var) -> Result<Var> {
@@ -127,6 +165,16 @@ impl Tape {
 
     /// Logistic sigmoid `1/(1+e⁻ˣ)`; derivative `y(1−y)`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[1]));
+    /// let y = tape.sigmoid(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![0.5]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn sigmoid(&mut self, x: Var) -> Result<Var> {
@@ -134,6 +182,16 @@ impl Tape {
     }
 
     /// Hyperbolic tangent; derivative `1 − y²`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[1]));
+    /// let y = tape.tanh(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![0.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.

@@ -18,6 +18,17 @@ impl Tape {
     /// when absent. Returns the output and the batch mean and variance
     /// (for a layer's moving averages; they carry no gradient).
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
+    /// let (y, mean, variance) = tape.batch_norm(x, None, None, 0.0)?; // no gamma/beta, epsilon 0
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![-1.0, 1.0]);
+    /// assert_eq!((mean.to_vec(), variance.to_vec()), (vec![2.0], vec![1.0]));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if `x` has rank below 2 or `gamma`/`beta`
     /// are not `(C,)`; [`Error::ForeignVar`] for a variable of another tape.

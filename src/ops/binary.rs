@@ -106,6 +106,18 @@ impl Tape {
 
     /// `a + b`, broadcasting.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// // Broadcasting as NumPy does: (2, 2) + (2,)
+    /// let a = tape.variable(Tensor::ones(&[2, 2]));
+    /// let b = tape.variable(Tensor::from_vec(&[2], vec![1.0, 2.0])?);
+    /// let c = tape.add(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![2.0, 3.0, 2.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Broadcast`](crate::Error::Broadcast) if the shapes do not
     /// broadcast; [`Error::ForeignVar`](crate::Error::ForeignVar) for a
@@ -116,6 +128,17 @@ impl Tape {
 
     /// `a − b`, broadcasting.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::full(&[2], 5.0));
+    /// let b = tape.variable(Tensor::from_vec(&[2], vec![1.0, 2.0])?);
+    /// let c = tape.sub(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![4.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`add`](Tape::add).
     pub fn sub(&mut self, a: Var, b: Var) -> Result<Var> {
@@ -124,6 +147,16 @@ impl Tape {
 
     /// `a ⊙ b` (elementwise), broadcasting.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::from_vec(&[2], vec![2.0, 3.0])?);
+    /// let c = tape.mul(a, a)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![4.0, 9.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`add`](Tape::add).
     pub fn mul(&mut self, a: Var, b: Var) -> Result<Var> {
@@ -131,6 +164,17 @@ impl Tape {
     }
 
     /// `a / b` (elementwise), broadcasting.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::from_vec(&[2], vec![1.0, 3.0])?);
+    /// let b = tape.variable(Tensor::full(&[2], 2.0));
+    /// let c = tape.div(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![0.5, 1.5]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`add`](Tape::add).

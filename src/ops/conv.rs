@@ -19,6 +19,13 @@ use crate::tensor::threads::for_each_items_mut;
 use crate::tensor::{Tensor, gemm};
 
 /// How a convolution or pooling window treats the borders, as in Keras.
+///
+/// ```
+/// use kerust::ops::{Padding, conv_output};
+/// assert_eq!(conv_output("doc", 28, 3, 1, Padding::Valid)?, (26, 0));
+/// assert_eq!(conv_output("doc", 28, 3, 1, Padding::Same)?, (28, 1));
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Padding {
     /// No padding: `out = floor((in − k)/s) + 1`.
@@ -30,6 +37,13 @@ pub enum Padding {
 }
 
 /// Output length and padding before, along one axis, as Keras computes them.
+///
+/// ```
+/// use kerust::ops::{Padding, conv_output};
+/// // Keras: "same" with stride 2 gives ceil(7 / 2) = 4, padding split 1 before.
+/// assert_eq!(conv_output("doc", 7, 3, 2, Padding::Same)?, (4, 1));
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] if the output would be empty.
@@ -167,6 +181,20 @@ impl Tape {
     /// `activation(conv2d(x, kernel) + bias)` for channels-last `x`
     /// `(N, H, W, C)` and `kernel` `(kh, kw, C, F)`, with `strides`
     /// `(sh, sw)` and Keras' `padding`. The result is `(N, OH, OW, F)`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// use kerust::ops::{Activation, Padding};
+    /// // A 3×3 image of ones through a 2×2 kernel of ones: every output sums 4 inputs.
+    /// let x = tape.constant(Tensor::ones(&[1, 3, 3, 1]));
+    /// let k = tape.variable(Tensor::ones(&[2, 2, 1, 1]));
+    /// let y = tape.conv2d(x, k, None, (1, 1), Padding::Valid, Activation::Linear)?;
+    /// assert_eq!(tape.value(y)?.shape(), &[1, 2, 2, 1]);
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![4.0; 4]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if `x` is not rank 4, the kernel not rank 4

@@ -19,6 +19,10 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Keras' fuzz factor, `keras.config.epsilon()`.
+///
+/// ```
+/// assert_eq!(kerust::ops::EPSILON, 1e-7); // Keras' backend.epsilon()
+/// ```
 pub const EPSILON: f32 = 1e-7;
 
 /// `x` clipped to `[ε, 1 − ε]`, and whether it was inside (gradient passes).
@@ -178,6 +182,17 @@ impl Tape {
     /// against `y_pred`, both `(..., classes)`, averaged over rows:
     /// `−Σ t·ln clip(p/Σp)` on probabilities, `−Σ t·log_softmax(z)` from logits.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let probs = tape.variable(Tensor::from_vec(&[1, 2], vec![0.5, 0.5])?);
+    /// let one_hot = Tensor::from_vec(&[1, 2], vec![0.0, 1.0])?;
+    /// let loss = tape.categorical_crossentropy(&one_hot, probs, false)?;
+    /// assert!((tape.value(loss)?.item()? - 2f32.ln()).abs() < 1e-6);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the shapes differ;
     /// [`Error::ForeignVar`] if `y_pred` is not on this tape.
@@ -264,6 +279,17 @@ impl Tape {
     /// last axis, then over samples):
     /// `−(t·ln clip(p) + (1−t)·ln(1−clip(p)))` on probabilities, and the
     /// stable `max(z,0) − z·t + ln(1+e^(−|z|))` from logits.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let logits = tape.variable(Tensor::zeros(&[2, 1]));
+    /// let targets = Tensor::from_vec(&[2, 1], vec![0.0, 1.0])?;
+    /// let loss = tape.binary_crossentropy(&targets, logits, true)?;
+    /// assert!((tape.value(loss)?.item()? - 2f32.ln()).abs() < 1e-6);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing axis

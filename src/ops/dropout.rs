@@ -14,6 +14,20 @@ impl Tape {
     /// Drops elements of `x` with probability `rate`, drawing the mask from
     /// `rng`. A rate of 0 returns `x` itself.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[1000]));
+    /// let y = tape.dropout(x, 0.5, &mut rng)?;
+    /// // Kept values are scaled by 1/(1 − rate), so the mean stays near 1.
+    /// let kept = tape.value(y)?.to_vec();
+    /// assert!(kept.iter().all(|&v| v == 0.0 || v == 2.0));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidArgument`] unless `0 ≤ rate < 1`;
     /// [`Error::ForeignVar`] if `x` is not on this tape.

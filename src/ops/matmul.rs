@@ -12,6 +12,17 @@ use crate::tensor::{Tensor, gemm};
 impl Tape {
     /// The matrix product `a·b` of an `m×k` and a `k×n` tensor.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::from_vec(&[1, 2], vec![1.0, 2.0])?);
+    /// let b = tape.variable(Tensor::from_vec(&[2, 1], vec![3.0, 4.0])?);
+    /// let c = tape.matmul(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![11.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if either
     /// operand is not rank 2 or the inner dimensions differ;

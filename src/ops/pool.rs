@@ -20,6 +20,17 @@ impl Tape {
     /// Max pooling: each output cell is the largest input in its window;
     /// the gradient goes to that input (the first one on ties).
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// use kerust::ops::Padding;
+    /// let x = tape.variable(Tensor::from_vec(&[1, 2, 2, 1], vec![1.0, 5.0, 3.0, 2.0])?);
+    /// let y = tape.max_pool2d(x, (2, 2), (2, 2), Padding::Valid)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![5.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if `x` is not `(N, H, W, C)` or the output
     /// would be empty; [`Error::ForeignVar`] if `x` is not on this tape.
@@ -35,6 +46,17 @@ impl Tape {
 
     /// Average pooling: each output cell is the mean of the real (unpadded)
     /// inputs in its window, which share its gradient equally.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// use kerust::ops::Padding;
+    /// let x = tape.variable(Tensor::from_vec(&[1, 2, 2, 1], vec![1.0, 5.0, 3.0, 3.0])?);
+    /// let y = tape.average_pool2d(x, (2, 2), (2, 2), Padding::Valid)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`max_pool2d`](Tape::max_pool2d).

@@ -12,6 +12,16 @@ use crate::tensor::{Tensor, normalize_axis};
 impl Tape {
     /// Sum of all elements, as a rank-0 tensor.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2, 3]));
+    /// let s = tape.sum(x)?;
+    /// assert_eq!(tape.value(s)?.item()?, 6.0);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn sum(&mut self, x: Var) -> Result<Var> {
@@ -19,6 +29,16 @@ impl Tape {
     }
 
     /// Mean of all elements, as a rank-0 tensor (NaN for an empty tensor).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[4], vec![1.0, 2.0, 3.0, 6.0])?);
+    /// let m = tape.mean(x)?;
+    /// assert_eq!(tape.value(m)?.item()?, 3.0);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
@@ -31,6 +51,16 @@ impl Tape {
     /// Sum along `axis` (negative counts from the end); with `keepdims` the
     /// reduced axis stays with length 1, as in NumPy and Keras.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2, 3]));
+    /// let s = tape.sum_axis(x, -1, false)?; // per row
+    /// assert_eq!(tape.value(s)?.to_vec(), vec![3.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::AxisOutOfRange`](crate::Error::AxisOutOfRange) for a bad
     /// axis; [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not
@@ -40,6 +70,17 @@ impl Tape {
     }
 
     /// Mean along `axis`; see [`sum_axis`](Tape::sum_axis).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2, 2], vec![1.0, 3.0, 2.0, 4.0])?);
+    /// let m = tape.mean_axis(x, 0, true)?; // per column, keeping the axis
+    /// assert_eq!(tape.value(m)?.shape(), &[1, 2]);
+    /// assert_eq!(tape.value(m)?.to_vec(), vec![1.5, 3.5]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`sum_axis`](Tape::sum_axis).

@@ -11,6 +11,17 @@ use crate::tensor::Tensor;
 impl Tape {
     /// `mean((y_true − y_pred)²)`; gradient `2(y_pred − y_true)/n`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
+    /// let y_true = Tensor::from_vec(&[2, 1], vec![0.0, 1.0])?;
+    /// let loss = tape.mean_squared_error(&y_true, y_pred)?;
+    /// assert_eq!(tape.value(loss)?.item()?, 2.5); // (1 + 4) / 2
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the shapes
     /// differ (beyond a trailing axis of length 1);
@@ -20,6 +31,17 @@ impl Tape {
     }
 
     /// `mean(|y_true − y_pred|)`; gradient `sign(y_pred − y_true)/n` (0 where equal).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
+    /// let y_true = Tensor::from_vec(&[2, 1], vec![0.0, 1.0])?;
+    /// let loss = tape.mean_absolute_error(&y_true, y_pred)?;
+    /// assert_eq!(tape.value(loss)?.item()?, 1.5); // (1 + 2) / 2
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`mean_squared_error`](Tape::mean_squared_error).

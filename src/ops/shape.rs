@@ -11,6 +11,16 @@ impl Tape {
     /// The same elements (in row-major order) under a new shape with the
     /// same number of elements. A contiguous input is not copied.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[2, 6]));
+    /// let y = tape.reshape(x, &[3, 4])?;
+    /// assert_eq!(tape.value(y)?.shape(), &[3, 4]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the element
     /// counts differ; [`Error::ForeignVar`](crate::Error::ForeignVar) if `x`
@@ -47,6 +57,16 @@ impl Tape {
     /// Flattens all axes but the first: `(N, d₁, …, dₖ)` → `(N, d₁·…·dₖ)`,
     /// like Keras' `Flatten` layer (a rank-1 input becomes `(N, 1)`).
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[32, 28, 28]));
+    /// let y = tape.flatten(x)?;
+    /// assert_eq!(tape.value(y)?.shape(), &[32, 784]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for a rank-0
     /// input; [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not
@@ -68,6 +88,17 @@ impl Tape {
     /// Reverses the order of the axes (a matrix transpose for rank 2), as a
     /// strided view: nothing is copied.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?);
+    /// let y = tape.transpose(x)?;
+    /// assert_eq!(tape.value(y)?.shape(), &[3, 2]);
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn transpose(&mut self, x: Var) -> Result<Var> {
@@ -78,6 +109,16 @@ impl Tape {
 
     /// Reorders the axes: output axis `i` is input axis `axes[i]`. A strided
     /// view; nothing is copied.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[2, 3, 4]));
+    /// let y = tape.permute(x, &[2, 0, 1])?;
+    /// assert_eq!(tape.value(y)?.shape(), &[4, 2, 3]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `axes`

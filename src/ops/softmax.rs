@@ -40,6 +40,16 @@ pub(crate) fn softmax_backward_in_place(mut g: ArrayViewMut1<'_, f32>, y: ArrayV
 impl Tape {
     /// Softmax along `axis` (negative counts from the end; Keras uses -1).
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[1, 4]));
+    /// let p = tape.softmax(x, -1)?;
+    /// assert_eq!(tape.value(p)?.to_vec(), vec![0.25; 4]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::AxisOutOfRange`](crate::Error::AxisOutOfRange) for a bad axis;
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
@@ -60,6 +70,16 @@ impl Tape {
     }
 
     /// Log-softmax along `axis`; backward `dx = g − softmax(x)·Σg`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[1, 2]));
+    /// let l = tape.log_softmax(x, -1)?;
+    /// assert!((tape.value(l)?.to_vec()[0] + 2f32.ln()).abs() < 1e-6);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::AxisOutOfRange`](crate::Error::AxisOutOfRange) for a bad axis;

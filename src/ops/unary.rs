@@ -32,6 +32,16 @@ impl Tape {
 
     /// `-x`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![1.0, -2.0])?);
+    /// let y = tape.neg(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![-1.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn neg(&mut self, x: Var) -> Result<Var> {
@@ -39,6 +49,16 @@ impl Tape {
     }
 
     /// `eˣ`; its derivative is the output itself.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::zeros(&[2]));
+    /// let y = tape.exp(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![1.0, 1.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
@@ -48,6 +68,16 @@ impl Tape {
 
     /// Natural logarithm `ln x` (`-inf` at 0, NaN below); derivative `1/x`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let y = tape.log(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![0.0, 0.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn log(&mut self, x: Var) -> Result<Var> {
@@ -55,6 +85,16 @@ impl Tape {
     }
 
     /// `√x`; derivative `1/(2√x)`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![1.0, 4.0])?);
+    /// let y = tape.sqrt(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![1.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
@@ -64,6 +104,16 @@ impl Tape {
 
     /// `xᵖ` for a constant exponent `p`; derivative `p·xᵖ⁻¹`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![2.0, 3.0])?);
+    /// let y = tape.pow(x, 2.0)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![4.0, 9.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn pow(&mut self, x: Var, p: f32) -> Result<Var> {
@@ -72,6 +122,16 @@ impl Tape {
 
     /// `x + c` for a constant `c`.
     ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let y = tape.add_scalar(x, 0.5)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![1.5, 1.5]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
     pub fn add_scalar(&mut self, x: Var, c: f32) -> Result<Var> {
@@ -79,6 +139,16 @@ impl Tape {
     }
 
     /// `c·x` for a constant `c`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::ones(&[2]));
+    /// let y = tape.mul_scalar(x, 3.0)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![3.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
