@@ -21,6 +21,10 @@ use crate::error::{Error, Result};
 pub use crate::ops::Activation;
 
 /// Every activation, in the order they are listed in messages.
+///
+/// ```
+/// assert_eq!(kerust::activations::ALL.len(), 5);
+/// ```
 pub const ALL: [Activation; 5] = [
     Activation::Linear,
     Activation::Relu,
@@ -30,6 +34,13 @@ pub const ALL: [Activation; 5] = [
 ];
 
 /// The activation with Keras' name `name` (`None` in Keras is `"linear"`).
+///
+/// ```
+/// use kerust::activations::{Activation, get};
+/// assert_eq!(get("relu")?, Activation::Relu);
+/// assert!(get("swishy").is_err());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] listing the known names.
@@ -45,6 +56,13 @@ pub fn get(name: &str) -> Result<Activation> {
 
 /// An activation given by value or by Keras name; names are resolved when
 /// the layer is built, where an unknown one is an error.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let by_value = Dense::new(10).activation(Softmax);
+/// let by_name = Dense::new(10).activation("softmax");
+/// # let _ = (by_value, by_name);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ActivationArg {
     /// A known activation.
@@ -55,6 +73,12 @@ pub enum ActivationArg {
 
 impl ActivationArg {
     /// The activation, resolving a name.
+    ///
+    /// ```
+    /// use kerust::activations::{Activation, ActivationArg};
+    /// assert_eq!(ActivationArg::from("tanh").resolve()?, Activation::Tanh);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`get`].

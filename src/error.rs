@@ -22,9 +22,25 @@
 use std::fmt::Write as _;
 
 /// Result type of every fallible kerust function.
+///
+/// ```
+/// fn scaled(x: &[u8]) -> kerust::Result<Vec<f32>> {
+///     Ok(x.iter().map(|&p| f32::from(p) / 255.0).collect())
+/// }
+/// assert_eq!(scaled(&[255])?, vec![1.0]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in kerust.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+/// let err = model.fit(&ndarray::Array2::<f32>::zeros((2, 784)), &ndarray::Array1::<u8>::zeros(2), FitOptions::default())
+///     .unwrap_err();
+/// assert!(err.to_string().starts_with("fit:")); // not compiled yet: says what was expected
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -192,6 +208,11 @@ pub enum Error {
 }
 
 /// Formats a shape the way Keras prints one: `(32, 784)`, `(10,)`, `()`.
+///
+/// ```
+/// assert_eq!(kerust::error::fmt_shape(&[60000, 784]), "(60000, 784)");
+/// assert_eq!(kerust::error::fmt_shape(&[10]), "(10,)"); // as Python writes a 1-tuple
+/// ```
 pub fn fmt_shape(shape: &[usize]) -> String {
     let mut s = String::from("(");
     for (i, d) in shape.iter().enumerate() {

@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 use crate::tensor::Tensor;
 
 /// How a weight is filled when its layer is built.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let layer = Dense::new(10).kernel_initializer(Initializer::HeNormal).bias_initializer(Initializer::Zeros);
+/// # let _ = layer;
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Initializer {
     /// `U(−l, l)` with `l = √(6/(fan_in+fan_out))` (Keras' default kernel).
@@ -48,6 +54,11 @@ pub enum Initializer {
 
 impl Initializer {
     /// Keras' name.
+    ///
+    /// ```
+    /// use kerust::initializers::Initializer;
+    /// assert_eq!(Initializer::GlorotUniform.name(), "glorot_uniform");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Initializer::GlorotUniform => "glorot_uniform",
@@ -63,6 +74,15 @@ impl Initializer {
     }
 
     /// A new tensor of `shape` drawn from `rng`.
+    ///
+    /// ```
+    /// use kerust::initializers::Initializer;
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let w = Initializer::GlorotUniform.initialize(&[784, 10], &mut rng);
+    /// let limit = (6.0f32 / (784.0 + 10.0)).sqrt();
+    /// assert!(w.to_vec().iter().all(|v| v.abs() <= limit));
+    /// ```
     pub fn initialize(self, shape: &[usize], rng: &mut StdRng) -> Tensor {
         let n: usize = shape.iter().product();
         let (fan_in, fan_out) = fans(shape);

@@ -20,6 +20,12 @@ use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
 
 /// A loss function, by Keras name.
+///
+/// ```
+/// use kerust::losses::Loss;
+/// assert_eq!("sparse_categorical_crossentropy".parse::<Loss>()?, Loss::SparseCategoricalCrossentropy);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Loss {
     /// `sparse_categorical_crossentropy`: integer class labels against
@@ -37,6 +43,11 @@ pub enum Loss {
 
 impl Loss {
     /// Every loss.
+    ///
+    /// ```
+    /// use kerust::losses::Loss;
+    /// assert!(Loss::ALL.contains(&Loss::MeanSquaredError));
+    /// ```
     pub const ALL: [Loss; 5] = [
         Loss::SparseCategoricalCrossentropy,
         Loss::CategoricalCrossentropy,
@@ -46,6 +57,11 @@ impl Loss {
     ];
 
     /// Keras' function name, e.g. `"sparse_categorical_crossentropy"`.
+    ///
+    /// ```
+    /// use kerust::losses::Loss;
+    /// assert_eq!(Loss::CategoricalCrossentropy.name(), "categorical_crossentropy");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Loss::SparseCategoricalCrossentropy => "sparse_categorical_crossentropy",
@@ -57,6 +73,11 @@ impl Loss {
     }
 
     /// Keras' class name, e.g. `"SparseCategoricalCrossentropy"`.
+    ///
+    /// ```
+    /// use kerust::losses::Loss;
+    /// assert_eq!(Loss::SparseCategoricalCrossentropy.class_name(), "SparseCategoricalCrossentropy");
+    /// ```
     pub fn class_name(self) -> &'static str {
         match self {
             Loss::SparseCategoricalCrossentropy => "SparseCategoricalCrossentropy",
@@ -68,6 +89,14 @@ impl Loss {
     }
 
     /// The loss taking logits rather than probabilities (`from_logits=True`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// // loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) after a linear output
+    /// let mut model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
+    /// model.compile(Loss::SparseCategoricalCrossentropy.from_logits(), &["accuracy"])?;
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn from_logits(self) -> LossFn {
         LossFn {
             loss: self,
@@ -76,6 +105,12 @@ impl Loss {
     }
 
     /// Whether the loss takes integer class labels.
+    ///
+    /// ```
+    /// use kerust::losses::Loss;
+    /// assert!(Loss::SparseCategoricalCrossentropy.is_sparse());
+    /// assert!(!Loss::CategoricalCrossentropy.is_sparse());
+    /// ```
     pub fn is_sparse(self) -> bool {
         self == Loss::SparseCategoricalCrossentropy
     }
@@ -109,6 +144,12 @@ impl FromStr for Loss {
 }
 
 /// A loss and whether it receives logits.
+///
+/// ```
+/// use kerust::losses::{Loss, LossFn};
+/// let f: LossFn = Loss::BinaryCrossentropy.into();
+/// assert!(!f.from_logits);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LossFn {
     /// Which loss.
@@ -127,6 +168,13 @@ impl From<Loss> for LossFn {
 }
 
 /// A loss given by value or by Keras name (resolved by `compile`).
+///
+/// ```
+/// use kerust::losses::{Loss, LossArg};
+/// let by_name: LossArg = "mse".into();
+/// assert_eq!(by_name.resolve()?.loss, Loss::MeanSquaredError);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LossArg {
     /// A known loss.
@@ -137,6 +185,11 @@ pub enum LossArg {
 
 impl LossArg {
     /// The loss, resolving a name.
+    ///
+    /// ```
+    /// use kerust::losses::LossArg;
+    /// assert!(LossArg::from("hinge").resolve().is_err()); // not a loss kerust knows
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an unknown name.
@@ -165,6 +218,18 @@ impl From<&str> for LossArg {
 }
 
 /// The targets of one batch: class indices, or a float array.
+///
+/// ```
+/// use kerust::autograd::Tape;
+/// use kerust::losses::{Loss, LossFn, Targets};
+/// use kerust::tensor::Tensor;
+/// let mut tape = Tape::new();
+/// let logits = tape.variable(Tensor::zeros(&[2, 4]));
+/// let loss = LossFn { loss: Loss::SparseCategoricalCrossentropy, from_logits: true };
+/// let value = loss.compute(&mut tape, Targets::Classes(&[1, 3]), logits)?;
+/// assert!((tape.value(value)?.item()? - 4f32.ln()).abs() < 1e-6);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Targets<'a> {
     /// One class index per sample.
@@ -177,6 +242,18 @@ impl LossFn {
     /// Records the loss of `y_pred` against `y_true` on the tape.
     /// `y_pred` holds logits if `self.from_logits`, else probabilities (for
     /// the cross-entropies) or values.
+    ///
+    /// ```
+    /// use kerust::autograd::Tape;
+    /// use kerust::losses::{Loss, LossFn, Targets};
+    /// use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
+    /// let y_true = Tensor::from_vec(&[2, 1], vec![1.0, 1.0])?;
+    /// let mse = LossFn::from(Loss::MeanSquaredError).compute(&mut tape, Targets::Dense(&y_true), y_pred)?;
+    /// assert_eq!(tape.value(mse)?.item()?, 2.0); // (0 + 4) / 2
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the targets are of the wrong kind

@@ -24,6 +24,12 @@ use crate::losses::Targets;
 pub use confusion::{confusion_matrix, predicted_classes};
 
 /// A metric, by Keras name.
+///
+/// ```
+/// use kerust::metrics::Metric;
+/// assert_eq!("acc".parse::<Metric>()?, Metric::Accuracy);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Metric {
     /// `accuracy`: resolved from the shapes (see the module docs).
@@ -38,6 +44,11 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric.
+    ///
+    /// ```
+    /// use kerust::metrics::Metric;
+    /// assert_eq!(Metric::ALL.len(), 4);
+    /// ```
     pub const ALL: [Metric; 4] = [
         Metric::Accuracy,
         Metric::SparseCategoricalAccuracy,
@@ -46,6 +57,11 @@ impl Metric {
     ];
 
     /// The name logged in progress lines and [`History`](crate::callbacks::History).
+    ///
+    /// ```
+    /// use kerust::metrics::Metric;
+    /// assert_eq!(Metric::BinaryAccuracy.name(), "binary_accuracy");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Metric::Accuracy => "accuracy",
@@ -57,6 +73,14 @@ impl Metric {
 
     /// The concrete metric for targets of this kind and `outputs` prediction
     /// columns (Keras 3's `get_metric` rule for `"accuracy"`).
+    ///
+    /// ```
+    /// use kerust::metrics::Metric;
+    /// // Integer labels and 10 outputs: "accuracy" is sparse categorical accuracy.
+    /// assert_eq!(Metric::Accuracy.resolve(true, 10), Metric::SparseCategoricalAccuracy);
+    /// // One output unit: binary accuracy.
+    /// assert_eq!(Metric::Accuracy.resolve(false, 1), Metric::BinaryAccuracy);
+    /// ```
     pub fn resolve(self, sparse_targets: bool, outputs: usize) -> Metric {
         match self {
             Metric::Accuracy if outputs == 1 => Metric::BinaryAccuracy,
@@ -85,6 +109,13 @@ impl FromStr for Metric {
 }
 
 /// A metric given by value or by Keras name (resolved by `compile`).
+///
+/// ```
+/// use kerust::metrics::{Metric, MetricArg};
+/// let arg: MetricArg = (&"accuracy").into();
+/// assert_eq!(arg.resolve()?, Metric::Accuracy);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MetricArg {
     /// A known metric.
@@ -95,6 +126,11 @@ pub enum MetricArg {
 
 impl MetricArg {
     /// The metric, resolving a name.
+    ///
+    /// ```
+    /// use kerust::metrics::MetricArg;
+    /// assert!(MetricArg::Named("auc".into()).resolve().is_err()); // not yet in kerust
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an unknown name.
@@ -128,6 +164,15 @@ impl From<&&str> for MetricArg {
 }
 
 /// The running state of a metric over an epoch.
+///
+/// ```
+/// use kerust::losses::Targets;
+/// use kerust::metrics::{Metric, MetricState};
+/// let mut acc = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+/// let probs = ndarray::array![[0.9f32, 0.1], [0.3, 0.7], [0.6, 0.4]];
+/// acc.update(Targets::Classes(&[0, 1, 1]), probs.view());
+/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug)]
 pub struct MetricState {
     /// The name it is logged under.
@@ -140,6 +185,12 @@ pub struct MetricState {
 
 impl MetricState {
     /// A fresh state logging `kind` as `name`.
+    ///
+    /// ```
+    /// use kerust::metrics::{Metric, MetricState};
+    /// let state = MetricState::new("accuracy", Metric::BinaryAccuracy);
+    /// assert_eq!(state.result(), 0.0); // nothing seen yet
+    /// ```
     pub fn new(name: &'static str, kind: Metric) -> Self {
         MetricState {
             name,
@@ -150,12 +201,29 @@ impl MetricState {
     }
 
     /// Forgets everything seen.
+    ///
+    /// ```
+    /// use kerust::losses::Targets;
+    /// use kerust::metrics::{Metric, MetricState};
+    /// let mut acc = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+    /// acc.update(Targets::Classes(&[0]), ndarray::array![[1.0f32, 0.0]].view());
+    /// acc.reset(); // a new epoch
+    /// assert_eq!(acc.result(), 0.0);
+    /// ```
     pub fn reset(&mut self) {
         self.correct = 0;
         self.count = 0;
     }
 
     /// The fraction correct so far (0 before any update).
+    ///
+    /// ```
+    /// use kerust::losses::Targets;
+    /// use kerust::metrics::{Metric, MetricState};
+    /// let mut acc = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+    /// acc.update(Targets::Classes(&[0, 0]), ndarray::array![[1.0f32, 0.0], [0.0, 1.0]].view());
+    /// assert_eq!(acc.result(), 0.5);
+    /// ```
     pub fn result(&self) -> f64 {
         if self.count == 0 {
             0.0
@@ -165,6 +233,15 @@ impl MetricState {
     }
 
     /// Counts one batch: `y_pred` holds a row of probabilities per sample.
+    ///
+    /// ```
+    /// use kerust::losses::Targets;
+    /// use kerust::metrics::{Metric, MetricState};
+    /// let mut acc = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+    /// acc.update(Targets::Classes(&[1]), ndarray::array![[0.2f32, 0.8]].view());
+    /// acc.update(Targets::Classes(&[0]), ndarray::array![[0.2f32, 0.8]].view());
+    /// assert_eq!(acc.result(), 0.5); // over everything seen
+    /// ```
     pub fn update(&mut self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>) {
         self.update_scores(y_true, y_pred, 0.5);
     }
@@ -172,6 +249,18 @@ impl MetricState {
     /// Counts one batch of scores whose binary decision boundary is
     /// `threshold`: 0.5 for probabilities, 0 for the logits of a sigmoid.
     /// (Arg-max decisions are the same for logits and softmax outputs.)
+    ///
+    /// ```
+    /// use kerust::losses::Targets;
+    /// use kerust::metrics::{Metric, MetricState};
+    /// use kerust::tensor::Tensor;
+    /// // Binary accuracy on logits: the decision is at 0, not 0.5.
+    /// let mut acc = MetricState::new("accuracy", Metric::BinaryAccuracy);
+    /// let y = Tensor::from_vec(&[2, 1], vec![1.0, 0.0])?;
+    /// acc.update_scores(Targets::Dense(&y), ndarray::array![[0.3f32], [-2.0]].view(), 0.0);
+    /// assert_eq!(acc.result(), 1.0);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn update_scores(&mut self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>, threshold: f32) {
         match (self.kind, y_true) {
             (Metric::BinaryAccuracy, Targets::Classes(c)) => {

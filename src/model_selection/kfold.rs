@@ -29,18 +29,36 @@ pub struct KFold {
 
 impl KFold {
     /// `n_splits` consecutive folds (scikit-learn's default is 5).
+    ///
+    /// ```
+    /// use kerust::model_selection::KFold;
+    /// assert_eq!(KFold::new(5).split(10)?.len(), 5);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn new(n_splits: usize) -> Self {
         KFold { n_splits, seed: None }
     }
 
     /// Shuffles the samples before cutting the folds, as `KFold(shuffle=True,
     /// random_state=seed)`.
+    ///
+    /// ```
+    /// use kerust::model_selection::KFold;
+    /// let folds = KFold::new(2).shuffle(42).split(6)?; // KFold(2, shuffle=True, random_state=42)
+    /// assert_eq!(folds[0].1.len(), 3);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn shuffle(mut self, seed: u32) -> Self {
         self.seed = Some(seed);
         self
     }
 
     /// The folds of `n` samples.
+    ///
+    /// ```
+    /// use kerust::model_selection::KFold;
+    /// assert!(KFold::new(5).split(3).is_err()); // fewer samples than folds
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] if `n_splits < 2` or `n_splits > n`.
@@ -83,18 +101,37 @@ pub struct StratifiedKFold {
 
 impl StratifiedKFold {
     /// `n_splits` stratified folds.
+    ///
+    /// ```
+    /// use kerust::model_selection::StratifiedKFold;
+    /// let folds = StratifiedKFold::new(2).split(&[0, 0, 1, 1])?;
+    /// assert_eq!(folds[0].1, [0, 2]); // one sample of each class per test fold
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn new(n_splits: usize) -> Self {
         StratifiedKFold { n_splits, seed: None }
     }
 
     /// Shuffles each class's fold assignment, as `StratifiedKFold(shuffle=True,
     /// random_state=seed)`.
+    ///
+    /// ```
+    /// use kerust::model_selection::StratifiedKFold;
+    /// let folds = StratifiedKFold::new(2).shuffle(0).split(&[0, 0, 1, 1])?;
+    /// assert_eq!(folds.len(), 2);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn shuffle(mut self, seed: u32) -> Self {
         self.seed = Some(seed);
         self
     }
 
     /// The folds for samples of classes `y`.
+    ///
+    /// ```
+    /// use kerust::model_selection::StratifiedKFold;
+    /// assert!(StratifiedKFold::new(3).split(&[0, 0, 1, 1]).is_err()); // 2 per class < 3 folds
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] if `n_splits < 2`, `n_splits` exceeds the

@@ -32,6 +32,12 @@ impl std::fmt::Debug for RandomState {
 impl RandomState {
     /// Seeds the generator as `np.random.RandomState(seed)` does for an
     /// integer seed (Matsumoto and Nishimura's `init_genrand`).
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// // The first output of MT19937 seeded with 5489 (C++'s std::mt19937 default).
+    /// assert_eq!(RandomState::new(5489).next_u32(), 3_499_211_612);
+    /// ```
     pub fn new(seed: u32) -> Self {
         let mut mt = [0u32; 624];
         mt[0] = seed;
@@ -44,6 +50,12 @@ impl RandomState {
     }
 
     /// The next 32 random bits (`genrand_int32`).
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// let mut rs = RandomState::new(1);
+    /// assert_ne!(rs.next_u32(), rs.next_u32());
+    /// ```
     pub fn next_u32(&mut self) -> u32 {
         if self.index >= 624 {
             self.twist();
@@ -72,6 +84,12 @@ impl RandomState {
 
     /// A uniform integer in `0..=max`, drawn as NumPy's `random_interval`
     /// does: mask to the smallest covering power of two and reject.
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// let mut rs = RandomState::new(7);
+    /// assert!((0..100).all(|_| rs.interval(9) <= 9));
+    /// ```
     pub fn interval(&mut self, max: u64) -> u64 {
         if max == 0 {
             return 0;
@@ -94,6 +112,14 @@ impl RandomState {
 
     /// Shuffles in place as `RandomState.shuffle` does (Fisher–Yates from
     /// the end).
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// let mut items = [1, 2, 3, 4];
+    /// RandomState::new(0).shuffle(&mut items);
+    /// items.sort();
+    /// assert_eq!(items, [1, 2, 3, 4]); // the same items, in another order
+    /// ```
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.interval(i as u64) as usize;
@@ -102,6 +128,12 @@ impl RandomState {
     }
 
     /// `RandomState.permutation(n)`: `0..n` shuffled.
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// // np.random.RandomState(42).permutation(10)
+    /// assert_eq!(RandomState::new(42).permutation(10), [8, 1, 5, 0, 7, 2, 9, 4, 3, 6]);
+    /// ```
     pub fn permutation(&mut self, n: usize) -> Vec<usize> {
         let mut p: Vec<usize> = (0..n).collect();
         self.shuffle(&mut p);
@@ -110,6 +142,13 @@ impl RandomState {
 
     /// `RandomState.choice(n, size, replace=False)`: the first `size`
     /// entries of a permutation of `0..n`.
+    ///
+    /// ```
+    /// use kerust::model_selection::RandomState;
+    /// let picked = RandomState::new(0).choice_without_replacement(10, 3);
+    /// assert_eq!(picked.len(), 3);
+    /// assert!(picked.iter().all(|&i| i < 10));
+    /// ```
     pub fn choice_without_replacement(&mut self, n: usize, size: usize) -> Vec<usize> {
         let mut p = self.permutation(n);
         p.truncate(size);
