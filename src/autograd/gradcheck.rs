@@ -36,6 +36,15 @@ use crate::tensor::Tensor;
 /// `ε²/6·|f'''| ≈ 2e-5` and the rounding error near `6e-8·|out|/ε ≈ 1e-5`,
 /// so errors of the numeric estimate stay below 1e-4, ten times under
 /// `atol = 1e-3`. A wrong gradient is off by far more.
+///
+/// ```
+/// use kerust::autograd::gradcheck::GradCheck;
+/// use kerust::tensor::Tensor;
+/// let x = Tensor::from_vec(&[3], vec![0.5, -1.0, 2.0])?;
+/// let report = GradCheck::default().run(&[x], |tape, v| tape.tanh(v[0]))?;
+/// assert!(report.passed());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GradCheck {
     /// Half-width of the central difference.
@@ -60,6 +69,23 @@ impl Default for GradCheck {
 }
 
 /// The element whose analytic and numeric gradients disagree the most.
+///
+/// ```
+/// use kerust::autograd::gradcheck::GradCheck;
+/// use kerust::tensor::Tensor;
+/// // A backward that forgets the factor 3 is caught, element by element.
+/// let x = Tensor::from_vec(&[2], vec![1.0, 2.0])?;
+/// let report = GradCheck::default().run(&[x], |tape, v| {
+///     let value = tape.value(v[0])?.view().mapv(|a| 3.0 * a).into();
+///     let x = v[0];
+///     Ok(tape.record(value, &[x], move |grad, ctx| {
+///         ctx.accumulate(x, grad);
+///         Ok(())
+///     }))
+/// })?;
+/// assert!(!report.passed());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mismatch {
     /// Which input (position in the slice passed to [`GradCheck::run`]).
@@ -73,6 +99,14 @@ pub struct Mismatch {
 }
 
 /// Outcome of [`GradCheck::run`].
+///
+/// ```
+/// use kerust::autograd::gradcheck::GradCheck;
+/// use kerust::tensor::Tensor;
+/// let report = GradCheck::default().run(&[Tensor::ones(&[2])], |tape, v| tape.exp(v[0]))?;
+/// assert!(report.passed());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GradCheckReport {
     /// Number of input elements compared.
@@ -87,6 +121,14 @@ pub struct GradCheckReport {
 
 impl GradCheckReport {
     /// Whether every element was within tolerance.
+    ///
+    /// ```
+    /// use kerust::autograd::gradcheck::GradCheck;
+    /// use kerust::tensor::Tensor;
+    /// let report = GradCheck::default().run(&[Tensor::ones(&[2, 2])], |tape, v| tape.softmax(v[0], -1))?;
+    /// assert!(report.passed());
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn passed(&self) -> bool {
         self.worst_ratio <= 1.0 && self.worst_ratio.is_finite()
     }
@@ -116,6 +158,16 @@ impl GradCheck {
     /// `f` receives a fresh tape and the inputs recorded on it as variables,
     /// and returns the output to differentiate. It is called once for the
     /// analytic gradients and twice per input element for the numeric ones.
+    ///
+    /// ```
+    /// use kerust::autograd::gradcheck::GradCheck;
+    /// use kerust::tensor::Tensor;
+    /// let a = Tensor::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0])?;
+    /// let b = Tensor::from_vec(&[2, 1], vec![0.5, -0.5])?;
+    /// let report = GradCheck::default().run(&[a, b], |tape, v| tape.matmul(v[0], v[1]))?;
+    /// assert!(report.passed());
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// Whatever `f` returns.

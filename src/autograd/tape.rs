@@ -22,6 +22,15 @@ pub(crate) type BackwardFn = Box<dyn Fn(ArrayD<f32>, &mut BackwardContext<'_>) -
 /// `Var` is a small `Copy` index. It remembers which tape (and which
 /// generation of it, see [`Tape::clear`]) created it, so using it anywhere
 /// else is an [`Error::ForeignVar`] rather than a silent mix-up.
+///
+/// ```
+/// use kerust::autograd::Tape;
+/// use kerust::tensor::Tensor;
+/// let mut a = Tape::new();
+/// let mut b = Tape::new();
+/// let x = a.constant(Tensor::ones(&[1]));
+/// assert!(b.exp(x).is_err()); // x belongs to tape a
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Var {
     tape: u32,
@@ -63,6 +72,19 @@ pub(crate) struct Node {
 ///
 /// A tape can be reused with [`clear`](Tape::clear), which keeps its
 /// allocations; variables created before the clear are then rejected.
+///
+/// ```
+/// use kerust::autograd::Tape;
+/// use kerust::tensor::Tensor;
+/// let mut tape = Tape::new();
+/// let w = tape.variable(Tensor::from_vec(&[2], vec![1.0, -1.0])?);
+/// let x = tape.constant(Tensor::from_vec(&[2], vec![3.0, 4.0])?);
+/// let y = tape.mul(w, x)?;
+/// let loss = tape.sum(y)?;
+/// tape.backward(loss)?;
+/// assert_eq!(tape.grad(w)?.unwrap().to_vec(), vec![3.0, 4.0]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub struct Tape {
     id: u32,
     generation: u32,

@@ -57,6 +57,13 @@ impl History {
 
 impl History {
     /// Records the settings of a run.
+    ///
+    /// ```
+    /// use kerust::callbacks::{History, TrainParams};
+    /// let mut history = History::default();
+    /// history.begin(&TrainParams { epochs: 5, steps: 1500, verbose: 1 });
+    /// assert_eq!(history.params.steps, 1500); // Keras' history.params
+    /// ```
     pub fn begin(&mut self, params: &TrainParams) {
         self.params = params.clone();
     }

@@ -36,10 +36,24 @@ use crate::error::Result;
 use crate::models::Sequential;
 
 /// Metric name → value, in name order.
+///
+/// ```
+/// use kerust::callbacks::Logs;
+/// let mut logs = Logs::new();
+/// logs.insert("val_loss".into(), 0.44);
+/// assert_eq!(logs["val_loss"], 0.44);
+/// ```
 pub type Logs = BTreeMap<String, f64>;
 
 /// What a training run is set to do, passed to [`Callback::on_train_begin`]
 /// (Keras' `callback.params`).
+///
+/// ```
+/// use kerust::callbacks::TrainParams;
+/// // 48,000 samples in batches of 32, 5 epochs:
+/// let params = TrainParams { epochs: 5, steps: 1500, verbose: 1 };
+/// assert_eq!(params.steps * 32, 48_000);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrainParams {
     /// The final epoch number (epochs run from `initial_epoch` to it).

@@ -38,9 +38,17 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 /// The type code of unsigned bytes, the element type of (Fashion-)MNIST.
+///
+/// ```
+/// assert_eq!(kerust::datasets::idx::UNSIGNED_BYTE, 0x08);
+/// ```
 pub const UNSIGNED_BYTE: u8 = 0x08;
 
 /// The largest number of dimensions accepted.
+///
+/// ```
+/// assert_eq!(kerust::datasets::idx::MAX_DIMS, 4);
+/// ```
 pub const MAX_DIMS: usize = 4;
 
 /// Deflate cannot expand data by more than about 1032:1, so a gzip file of
@@ -49,6 +57,16 @@ pub const MAX_DIMS: usize = 4;
 const MAX_GZIP_RATIO: u64 = 1032;
 
 /// The contents of an IDX file.
+///
+/// ```
+/// use kerust::datasets::idx;
+/// // Magic 0x00000801 (unsigned bytes, one dimension), length 3, data.
+/// let file = [0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9];
+/// let parsed = idx::parse(&file, "labels")?;
+/// assert_eq!(parsed.array.as_slice(), Some(&[7u8, 8, 9][..]));
+/// assert_eq!(parsed.sha256.len(), 64);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Idx {
     /// The elements, with the file's dimensions as shape.
@@ -58,6 +76,15 @@ pub struct Idx {
 }
 
 /// Reads an IDX file, plain or gzip-compressed.
+///
+/// ```
+/// let path = std::env::temp_dir().join("kerust-doc-idx");
+/// std::fs::write(&path, [0u8, 0, 8, 1, 0, 0, 0, 2, 5, 6])?;
+/// let labels = kerust::datasets::idx::read(&path)?;
+/// assert_eq!(labels.array.shape(), &[2]);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`] if it is
@@ -82,6 +109,12 @@ pub fn read(path: &Path) -> Result<Idx> {
 
 /// Parses an IDX file held in memory (plain or gzip-compressed); `origin`
 /// names it in error messages.
+///
+/// ```
+/// use kerust::datasets::idx;
+/// let err = idx::parse(&[0, 0, 8, 1, 0, 0, 0, 5, 1], "labels").unwrap_err();
+/// assert!(err.to_string().contains("labels")); // 5 values promised, 1 found
+/// ```
 ///
 /// # Errors
 /// As [`read`], without the I/O errors.

@@ -9,6 +9,12 @@ use crate::error::{Error, Result};
 
 /// One file of a dataset: its published name (without `.gz`) and the
 /// SHA-256 of its decompressed content.
+///
+/// ```
+/// let dataset = kerust::datasets::fashion_mnist::dataset();
+/// assert_eq!(dataset.files.len(), 4);
+/// assert_eq!(dataset.files[0].sha256.len(), 64);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataFile {
     /// The file name without the `.gz` suffix, e.g. `train-images-idx3-ubyte`.
@@ -18,6 +24,11 @@ pub struct DataFile {
 }
 
 /// A published dataset made of IDX files, and where it can be found.
+///
+/// ```
+/// let dataset = kerust::datasets::fashion_mnist::dataset();
+/// assert_eq!(dataset.name, "fashion-mnist");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dataset {
     /// Folder name in the cache, e.g. `fashion-mnist`.
@@ -40,6 +51,15 @@ pub struct Dataset {
 /// Where and how [`Dataset::load`] looks for files. The default searches
 /// the environment variable, the user cache, the system copy, then
 /// downloads into the cache.
+///
+/// ```no_run
+/// use kerust::datasets::{Lookup, fashion_mnist};
+/// // The cache in /tmp, never the network, and not the system copy.
+/// let lookup = Lookup::new().cache_dir("/tmp/kerust").use_system(false).download(false);
+/// let data = fashion_mnist::load_data_with(&lookup)?;
+/// # let _ = data;
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Lookup {
     dir: Option<PathBuf>,
@@ -210,6 +230,13 @@ struct Place {
 impl Dataset {
     /// Loads every file of the dataset, each from the first place that has
     /// a valid copy, in the order of [`files`](Dataset::files).
+    ///
+    /// ```no_run
+    /// use kerust::datasets::{Lookup, fashion_mnist};
+    /// let files = fashion_mnist::dataset().load(&Lookup::new())?; // four verified IDX files
+    /// assert_eq!(files.len(), 4);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::DatasetUnavailable`] listing every place tried when a file

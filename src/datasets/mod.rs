@@ -49,9 +49,21 @@ use ndarray::{Array1, Array3, Ix1, Ix3};
 use crate::error::{Error, Result, fmt_shape};
 
 /// Images `(n, rows, cols)` and their labels `(n,)`.
+///
+/// ```no_run
+/// let ((x_train, y_train), _test): kerust::datasets::TrainTest = kerust::datasets::fashion_mnist::load_data()?;
+/// assert_eq!(x_train.shape()[0], y_train.len());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub type Split = (Array3<u8>, Array1<u8>);
 
 /// `((x_train, y_train), (x_test, y_test))`, as Keras' `load_data()` returns.
+///
+/// ```
+/// let (train, test): kerust::datasets::TrainTest = kerust::datasets::fashion_mnist::load_sample()?;
+/// assert_eq!((train.0.shape()[0], test.0.shape()[0]), (2_000, 500));
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub type TrainTest = (Split, Split);
 
 /// Turns the four IDX files of an MNIST-style dataset (train images, train

@@ -33,6 +33,13 @@ use crate::ops::Activation;
 use crate::tensor::Tensor;
 
 /// A weight of a layer.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
+/// let names: Vec<_> = model.layers()[0].params().iter().map(|p| p.name).collect();
+/// assert_eq!(names, ["kernel", "bias"]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Param {
     /// Keras' name for it within the layer (`kernel`, `bias`).
@@ -44,6 +51,18 @@ pub struct Param {
 }
 
 /// What a layer's forward pass works with.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// // Layers receive a Forward from Sequential; user code meets it only when
+/// // implementing Layer. Training mode turns dropout on:
+/// let mut model = sequential![Dense::new(4).input_shape(2), Dropout::new(0.5)];
+/// model.compile("mse", &[] as &[Metric])?;
+/// let x = ndarray::Array2::<f32>::ones((3, 2));
+/// let out = model.predict(&x)?; // training = false: dropout passes everything
+/// assert_eq!(out.shape(), &[3, 4]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub struct Forward<'a> {
     /// The tape to record on.
     pub tape: &'a mut Tape,
@@ -57,6 +76,15 @@ pub struct Forward<'a> {
 
 /// The shape of one sample, without the batch axis: `784`, `[28, 28]`,
 /// `(28, 28, 1)` and `vec![..]` all convert into it.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// // input_shape accepts 784, [28, 28], (28, 28, 1) or a Vec.
+/// let a = Dense::new(10).input_shape(784);
+/// let b = Flatten::new().input_shape([28, 28]);
+/// let c = Conv2D::new(32, 3).input_shape((28, 28, 1));
+/// # let _ = (a, b, c);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shape(pub Vec<usize>);
 
@@ -92,6 +120,13 @@ impl From<&[usize]> for Shape {
 }
 
 /// A layer's configuration, enough to rebuild it (weights aside).
+///
+/// ```
+/// # use kerust::prelude::*;
+/// use kerust::layers::LayerConfig;
+/// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
+/// assert!(matches!(model.layers()[0].config(), LayerConfig::Dense { units: 10, .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum LayerConfig {
@@ -171,6 +206,13 @@ pub enum LayerConfig {
 }
 
 /// A Keras layer.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+/// let classes: Vec<_> = model.layers().iter().map(|l| l.class_name()).collect();
+/// assert_eq!(classes, ["Flatten", "Dense"]);
+/// ```
 pub trait Layer: Send {
     /// Keras' class name, e.g. `"Dense"`.
     fn class_name(&self) -> &'static str;
@@ -252,6 +294,10 @@ pub(crate) fn check_input(layer: &dyn Layer, expected: &[usize], found: &[usize]
 
 /// A per-sample shape printed with `None` for the batch axis, as Keras
 /// prints it: `(None, 784)`.
+///
+/// ```
+/// assert_eq!(kerust::layers::fmt_batch_shape(&[28, 28, 1]), "(None, 28, 28, 1)");
+/// ```
 pub fn fmt_batch_shape(sample: &[usize]) -> String {
     let mut s = String::from("(None");
     for d in sample {

@@ -8,6 +8,14 @@ use crate::error::{Error, Result};
 
 /// One fold: the indices to train on and the indices to test on, each in
 /// increasing order (as scikit-learn yields them).
+///
+/// ```
+/// use kerust::model_selection::KFold;
+/// for (train, test) in KFold::new(5).split(100)? {
+///     assert_eq!((train.len(), test.len()), (80, 20));
+/// }
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub type Fold = (Vec<usize>, Vec<usize>);
 
 /// `KFold(n_splits, shuffle=False)`: consecutive test blocks, the first

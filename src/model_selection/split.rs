@@ -9,6 +9,15 @@ use crate::error::{Error, Result};
 
 /// The four arrays `train_test_split` returns, in scikit-learn's order:
 /// `(x_train, x_test, y_train, y_test)`.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let x = ndarray::Array2::<f32>::zeros((10, 4));
+/// let y = ndarray::Array1::<u8>::zeros(10);
+/// let (x_train, x_test, y_train, y_test) = train_test_split(&x, &y, 0.2, 42)?;
+/// assert_eq!((x_train.nrows(), x_test.nrows(), y_train.len(), y_test.len()), (8, 2, 8, 2));
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub type Splits<A, D, B, E> = (Array<A, D>, Array<A, D>, Array<B, E>, Array<B, E>);
 
 /// Splits samples (rows along axis 0) into a shuffled training part and a

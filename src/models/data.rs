@@ -123,6 +123,13 @@ impl RowsOut<'_> {
 unsafe impl Sync for RowsOut<'_> {}
 
 /// Targets, converted and owned.
+///
+/// ```
+/// use kerust::models::{IntoTargets, TargetData};
+/// let labels = ndarray::array![9u8, 0, 0, 3].to_targets()?;
+/// assert!(matches!(labels, TargetData::Classes(ref c) if c == &[9, 0, 0, 3]));
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub enum TargetData {
     /// One class index per sample.
@@ -133,6 +140,12 @@ pub enum TargetData {
 
 impl TargetData {
     /// Number of samples.
+    ///
+    /// ```
+    /// use kerust::models::IntoTargets;
+    /// assert_eq!(ndarray::array![1u8, 2].to_targets()?.len(), 2);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             TargetData::Classes(c) => c.len(),
@@ -141,11 +154,24 @@ impl TargetData {
     }
 
     /// Whether there are no samples.
+    ///
+    /// ```
+    /// use kerust::models::IntoTargets;
+    /// assert!(ndarray::Array1::<u8>::zeros(0).to_targets()?.is_empty());
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether these are class labels.
+    ///
+    /// ```
+    /// use kerust::models::IntoTargets;
+    /// assert!(ndarray::array![1u8, 2].to_targets()?.is_sparse());
+    /// assert!(!ndarray::array![[0.0f32, 1.0]].to_targets()?.is_sparse()); // one-hot
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
     pub fn is_sparse(&self) -> bool {
         matches!(self, TargetData::Classes(_))
     }
@@ -183,6 +209,11 @@ impl BatchTargets {
 }
 
 /// Arrays usable as targets: integer labels of any type, or `f32` values.
+///
+/// ```
+/// use kerust::models::IntoTargets;
+/// assert!(ndarray::array![-1i32].to_targets().is_err()); // a negative label
+/// ```
 pub trait IntoTargets {
     /// The targets, converted.
     ///
@@ -193,6 +224,13 @@ pub trait IntoTargets {
 }
 
 /// An element type of a target array.
+///
+/// ```
+/// use kerust::models::IntoTargets;
+/// // u8, i64, usize … as labels; f32 as values.
+/// assert!(ndarray::array![3i64].to_targets()?.is_sparse());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 pub trait TargetElement: Copy {
     /// Converts an array of these into targets.
     ///

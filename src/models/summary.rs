@@ -8,6 +8,13 @@ const WIDTHS: [usize; 3] = [33, 24, 15];
 
 impl Sequential {
     /// Prints [`summary_string`](Sequential::summary_string).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    /// model.summary(); // prints the table; summary_string() returns it
+    /// assert!(model.summary_string().contains(" Total params: 7,850 (30.66 KB)"));
+    /// ```
     pub fn summary(&self) {
         print!("{}", self.summary_string());
     }

@@ -25,6 +25,13 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 ///
 /// The names are Keras' (`"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
 /// `"softmax"`); softmax is taken over the last axis.
+///
+/// ```
+/// use kerust::ops::Activation;
+/// assert_eq!(kerust::activations::get("relu")?, Activation::Relu);
+/// assert_eq!(Activation::default(), Activation::Linear);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     /// Identity, `f(x) = x` (Keras' default, `activation=None`).

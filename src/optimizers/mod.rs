@@ -21,6 +21,13 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 /// Updates weights from their gradients.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut opt = RMSprop::new();
+/// opt.set_learning_rate(0.01); // what ReduceLROnPlateau does
+/// assert_eq!((opt.name(), Optimizer::learning_rate(&opt), opt.iterations()), ("RMSprop", 0.01, 0));
+/// ```
 pub trait Optimizer: Send + std::fmt::Debug {
     /// Keras' class name, e.g. `"RMSprop"`.
     fn name(&self) -> &'static str;
@@ -60,6 +67,12 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
 /// The step count and per-weight buffers (moments, velocities) an
 /// optimizer keeps between steps.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let adam = Adam::new();
+/// assert_eq!(adam.state().iterations, 0); // saved with the model, restored by load_model
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OptimizerState {
     /// Steps taken.
@@ -70,6 +83,13 @@ pub struct OptimizerState {
 
 impl OptimizerConfig {
     /// A fresh optimizer with these hyperparameters.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let config = Adam::new().learning_rate(0.01).config();
+    /// let rebuilt = config.build();
+    /// assert_eq!((rebuilt.name(), rebuilt.learning_rate()), ("Adam", 0.01));
+    /// ```
     pub fn build(&self) -> Box<dyn Optimizer> {
         match *self {
             OptimizerConfig::Sgd {
@@ -115,6 +135,12 @@ impl OptimizerConfig {
 }
 
 /// An optimizer's hyperparameters.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// use kerust::optimizers::OptimizerConfig;
+/// assert!(matches!(SGD::new().config(), OptimizerConfig::Sgd { .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum OptimizerConfig {
@@ -157,6 +183,13 @@ pub enum OptimizerConfig {
 
 /// Resolves Keras' optimizer strings (case-insensitive class names) to an
 /// optimizer with default arguments.
+///
+/// ```
+/// let rmsprop = kerust::optimizers::get("rmsprop")?;
+/// assert_eq!(rmsprop.learning_rate(), 0.001);
+/// assert!(kerust::optimizers::get("adagrad").is_err());
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an unknown name.

@@ -46,6 +46,18 @@ use crate::models::Sequential;
 impl Sequential {
     /// Saves the whole model to `path` (see [`crate::saving`]).
     ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let path = std::env::temp_dir().join("kerust-doc-save.kerust");
+    /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.save(&path)?;
+    /// let loaded = load_model(&path)?;
+    /// assert_eq!(loaded.get_weights()[0].to_vec(), model.get_weights()[0].to_vec());
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be written; the old file, if any,
     /// is then left untouched.
@@ -75,6 +87,20 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
 }
 
 /// Loads a model from the bytes of a saved file; `origin` names it in errors.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let path = std::env::temp_dir().join("kerust-doc-bytes.kerust");
+/// let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+/// model.compile("mse", &[] as &[Metric])?;
+/// model.save(&path)?;
+/// let bytes = std::fs::read(&path).expect("just written");
+/// let copy = kerust::saving::load_model_from_bytes(&bytes, "a download")?;
+/// assert_eq!(copy.count_params(), 8);
+/// assert!(kerust::saving::load_model_from_bytes(&bytes[..10], "a truncated file").is_err());
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// As [`load_model`], without the I/O errors.

@@ -71,6 +71,18 @@ impl Sequential {
     /// weight of the model is there with dtype `float32` and the right
     /// shape, and that the file holds nothing else.
     ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let path = std::env::temp_dir().join("kerust-doc.safetensors");
+    /// let a = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+    /// a.save_weights(&path)?;
+    /// let mut b = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+    /// b.load_weights(&path)?;
+    /// assert_eq!(a.get_weights()[0].to_vec(), b.get_weights()[0].to_vec());
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`]
     /// naming the first weight that is missing, of another dtype or shape,

@@ -59,6 +59,15 @@ pub fn gemm(
 /// least 1, at most the longer output side): for measuring where
 /// splitting starts to pay, as `cargo bench --bench gemm_threads` does.
 ///
+/// ```
+/// use ndarray::array;
+/// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+/// let mut c = ndarray::Array2::<f32>::zeros((2, 2));
+/// kerust::tensor::gemm_in_parts(2, 1.0, a.view(), a.t(), 0.0, c.view_mut())?; // a·aᵀ on two threads
+/// assert_eq!(c, array![[5.0, 11.0], [11.0, 25.0]]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`gemm`].
 pub fn gemm_in_parts(
@@ -253,6 +262,12 @@ fn split_inner(
 /// part to the second core costs more than it saves. Above it a product is
 /// split into one part per started multiple of it, up to the thread count
 /// (measured with `cargo bench --bench gemm_threads`).
+///
+/// ```
+/// // A batch-32 product through a 784→10 layer is split; a 32×100×10 one is not.
+/// assert!(32 * 784 * 10 >= kerust::tensor::PARALLEL_THRESHOLD);
+/// assert!(32 * 100 * 10 < kerust::tensor::PARALLEL_THRESHOLD);
+/// ```
 pub const PARALLEL_THRESHOLD: usize = 1 << 17;
 
 /// How many threads a product of these sizes uses.
@@ -281,6 +296,13 @@ struct Raw {
 unsafe impl Sync for Raw {}
 
 /// The matrix product `a·b` into a new array.
+///
+/// ```
+/// let a = ndarray::array![[1.0f32, 2.0]];
+/// let b = ndarray::array![[3.0f32], [4.0]];
+/// assert_eq!(kerust::tensor::matmul(a.view(), b.view())?, ndarray::array![[11.0]]);
+/// # Ok::<(), kerust::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] if the inner dimensions differ.

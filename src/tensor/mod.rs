@@ -34,6 +34,14 @@ use crate::error::{Error, Result, fmt_shape};
 /// gradients are all tensors. It wraps an `ndarray` [`ArcArray`], so it can
 /// hold any strides (a transpose is a view, not a copy) and converts to and
 /// from `ndarray` arrays without copying when it is the only owner.
+///
+/// ```
+/// use kerust::tensor::Tensor;
+/// let t = Tensor::from_array(ndarray::Array2::<f32>::ones((2, 3)));
+/// let shared = t.clone(); // no copy: both see one buffer
+/// assert_eq!(shared.shape(), &[2, 3]);
+/// assert_eq!(t.view().sum(), 6.0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor {
     data: ArcArray<f32, IxDyn>,

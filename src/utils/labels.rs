@@ -7,6 +7,12 @@ use crate::error::{Error, Result};
 
 /// An integer class label (`u8` as the datasets return them, or any other
 /// integer type). Negative values are not labels.
+///
+/// ```
+/// use kerust::utils::Label;
+/// assert_eq!(9u8.to_index(), Some(9));
+/// assert_eq!((-1i32).to_index(), None);
+/// ```
 pub trait Label: Copy {
     /// The label as an index, or `None` if it is negative or too large.
     fn to_index(self) -> Option<usize>;

@@ -19,6 +19,14 @@ const WIDTH: usize = 20;
 const INTERVAL: Duration = Duration::from_millis(50);
 
 /// Where a [`Progbar`] writes.
+///
+/// ```
+/// use kerust::utils::progbar::{Progbar, Sink};
+/// let mut bar = Progbar::new(10, 1, Sink::Buffer(Vec::new()));
+/// bar.finish(10, &[("loss", 0.25)]);
+/// let text = String::from_utf8_lossy(bar.buffer().unwrap()).into_owned();
+/// assert!(text.contains("10/10") && text.contains("loss: 0.2500"));
+/// ```
 pub enum Sink {
     /// Standard output.
     Stdout,
@@ -29,6 +37,15 @@ pub enum Sink {
 }
 
 /// A Keras-style progress bar over `target` units.
+///
+/// ```
+/// use kerust::utils::progbar::{Progbar, Sink};
+/// let mut bar = Progbar::new(3, 1, Sink::Buffer(Vec::new())).dynamic(false);
+/// for step in 1..=3 {
+///     bar.update(step, &[("accuracy", 0.5)]);
+/// }
+/// assert!(bar.buffer().is_some());
+/// ```
 pub struct Progbar {
     target: u64,
     verbose: u8,
@@ -46,6 +63,12 @@ impl Progbar {
     /// A bar over `target` units writing to `sink`. `verbose` 1 draws the bar,
     /// 2 writes one summary line when finished, 0 writes nothing. The line is
     /// redrawn in place only if `sink` is a terminal.
+    ///
+    /// ```
+    /// use kerust::utils::progbar::{Progbar, Sink};
+    /// let bar = Progbar::new(1500, 1, Sink::Stdout); // 1500 steps, a bar
+    /// # let _ = bar;
+    /// ```
     pub fn new(target: u64, verbose: u8, sink: Sink) -> Self {
         let dynamic = match sink {
             Sink::Stdout => std::io::stdout().is_terminal(),
@@ -67,6 +90,12 @@ impl Progbar {
     }
 
     /// Forces in-place redrawing on or off (by default: on for terminals).
+    ///
+    /// ```
+    /// use kerust::utils::progbar::{Progbar, Sink};
+    /// let bar = Progbar::new(10, 1, Sink::Buffer(Vec::new())).dynamic(false); // as into a log file
+    /// # let _ = bar;
+    /// ```
     pub fn dynamic(mut self, on: bool) -> Self {
         self.dynamic = on;
         self
@@ -75,6 +104,12 @@ impl Progbar {
     /// Records progress: `current` units done, with `values` to show (in
     /// the given order). On a terminal the line is redrawn (at most every
     /// 50 ms); elsewhere nothing is written until [`finish`](Progbar::finish).
+    ///
+    /// ```
+    /// use kerust::utils::progbar::{Progbar, Sink};
+    /// let mut bar = Progbar::new(2, 1, Sink::Buffer(Vec::new()));
+    /// bar.update(1, &[("loss", 0.5)]);
+    /// ```
     pub fn update(&mut self, current: u64, values: &[(&str, f64)]) {
         if self.finished || self.verbose == 0 {
             return;
@@ -93,6 +128,13 @@ impl Progbar {
 
     /// Writes the final line for `current` units with `values`, ending it
     /// with a newline. Later calls do nothing.
+    ///
+    /// ```
+    /// use kerust::utils::progbar::{Progbar, Sink};
+    /// let mut bar = Progbar::new(2, 2, Sink::Buffer(Vec::new())); // verbose 2: one line at the end
+    /// bar.finish(2, &[("loss", 0.5)]);
+    /// assert!(String::from_utf8_lossy(bar.buffer().unwrap()).contains("loss: 0.5000"));
+    /// ```
     pub fn finish(&mut self, current: u64, values: &[(&str, f64)]) {
         if self.finished || self.verbose == 0 {
             return;
@@ -112,6 +154,12 @@ impl Progbar {
     }
 
     /// The text written so far, for a [`Sink::Buffer`].
+    ///
+    /// ```
+    /// use kerust::utils::progbar::{Progbar, Sink};
+    /// assert!(Progbar::new(1, 1, Sink::Stdout).buffer().is_none());
+    /// assert!(Progbar::new(1, 1, Sink::Buffer(Vec::new())).buffer().is_some());
+    /// ```
     pub fn buffer(&self) -> Option<&[u8]> {
         match &self.sink {
             Sink::Buffer(b) => Some(b),
@@ -210,6 +258,11 @@ fn push_values(line: &mut String, values: &[(&str, f64)]) {
 }
 
 /// Keras' value format: 4 decimals, or scientific notation below 1e-3.
+///
+/// ```
+/// use kerust::utils::progbar::format_value;
+/// assert_eq!(format_value(0.43759), "0.4376"); // as Keras prints metrics
+/// ```
 pub fn format_value(v: f64) -> String {
     if v.abs() > 1e-3 {
         format!("{v:.4}")
@@ -220,6 +273,11 @@ pub fn format_value(v: f64) -> String {
 
 /// Python's `"%.{precision}e"`: mantissa, then a sign and at least two
 /// exponent digits (`1.2340e-04`).
+///
+/// ```
+/// use kerust::utils::progbar::format_scientific;
+/// assert_eq!(format_scientific(0.00012, 4), "1.2000e-04");
+/// ```
 pub fn format_scientific(v: f64, precision: usize) -> String {
     let s = format!("{v:.precision$e}");
     let (mantissa, exp) = s.split_once('e').expect("scientific format has an exponent");
