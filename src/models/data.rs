@@ -45,12 +45,9 @@ impl Dataset<'_> {
     /// The inputs of samples `rows`, as one batch tensor, gathered into
     /// `buffer` when it has the right shape and nothing else holds it.
     pub(crate) fn gather_x(&self, rows: &[usize], buffer: &mut Option<Tensor>) -> Tensor {
-        let (flat, width) = self.rows();
-        let batch = self.batch_buffer(rows.len(), buffer);
-        for (dst, &r) in batch.as_slice_mut().chunks_exact_mut(width).zip(rows) {
-            dst.copy_from_slice(&flat[r * width..(r + 1) * width]);
-        }
-        batch.clone()
+        let copy = self.row_copier(rows, buffer);
+        (0..rows.len()).for_each(copy);
+        buffer.clone().expect("made by row_copier")
     }
 
     /// Prepares `buffer` for the inputs of samples `rows` (as
