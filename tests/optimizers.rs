@@ -124,3 +124,60 @@ fn bad_hyperparameters_and_mismatched_weights() {
         .unwrap_err();
     assert!(err.to_string().contains("a gradient of 2 elements"), "{err}");
 }
+
+#[test]
+fn decaying_state_is_flushed_to_zero_never_subnormal() {
+    // One tiny gradient, then zeros: the moments decay geometrically. Keras
+    // on TensorFlow computes in flush-to-zero mode, so they reach exactly 0
+    // instead of passing through subnormal numbers. 5,000 weights take the
+    // two-thread path, 3 the one-thread path.
+    let optimizers = [
+        ("Adam", Adam::new().config()),
+        ("Adam amsgrad", Adam::new().amsgrad(true).config()),
+        ("RMSprop", RMSprop::new().config()),
+        (
+            "RMSprop centered momentum",
+            RMSprop::new().centered(true).momentum(0.9).config(),
+        ),
+        (
+            "SGD momentum",
+            SGD::new().learning_rate(0.01).momentum(0.9).config(),
+        ),
+    ];
+    for (name, config) in optimizers {
+        for n in [3usize, 5_000] {
+            let mut opt = config.build();
+            let mut w = Tensor::full(&[n], 0.5);
+            // g² = 1e-34: every first moment and average starts normal.
+            let mut grad = Tensor::full(&[n], 1e-17);
+            for step in 0..3_000 {
+                opt.apply(&mut [&mut w], &[Some(grad.clone())]).unwrap();
+                grad = Tensor::zeros(&[n]);
+                let state = opt.state();
+                let values = state.slots.iter().flatten().flatten();
+                if let Some(bad) = values.clone().find(|x| !(**x == 0.0 || x.is_normal())) {
+                    panic!("{name}, {n} weights, step {step}: state value {bad:e} is subnormal");
+                }
+                if step == 0 {
+                    assert!(
+                        values.clone().any(|x| *x != 0.0),
+                        "{name}: the first step sets state"
+                    );
+                }
+            }
+            let state = opt.state();
+            let v_hat_kept = name == "Adam amsgrad";
+            for (k, slot) in state.slots[0].iter().enumerate() {
+                // AMSGrad's running maximum of v does not decay.
+                if v_hat_kept && k == 2 {
+                    continue;
+                }
+                assert!(
+                    slot.iter().all(|x| *x == 0.0),
+                    "{name}, {n} weights: slot {k} decayed to 0"
+                );
+            }
+            assert!(w.to_vec().iter().all(|x| x.is_finite()));
+        }
+    }
+}

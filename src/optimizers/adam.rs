@@ -174,8 +174,8 @@ impl Optimizer for Adam {
                         .zip(v.iter_mut())
                         .zip(v_hat.iter_mut())
                     {
-                        *m += (g - *m) * (1.0 - b1);
-                        *v += (g * g - *v) * (1.0 - b2);
+                        *m = kernels::flush(*m + (g - *m) * (1.0 - b1));
+                        *v = kernels::flush(*v + (g * g - *v) * (1.0 - b2));
                         *vh = vh.max(*v);
                         *w -= alpha * *m / (vh.sqrt() + eps);
                     }

@@ -5,6 +5,14 @@
 //! enabled, so the compiler vectorises the square roots and divisions
 //! eight lanes wide. No fused multiply-add is enabled, so both versions
 //! round identically. Long weights are split over the gemm threads.
+//!
+//! Optimizer state that decays (momenta, squared-gradient averages) is
+//! flushed to zero when it falls below the smallest normal `f32`, as
+//! TensorFlow's flush-to-zero mode does in Keras: the moments of a weight
+//! whose gradient stays zero (a pixel that is blank in every image, a dead
+//! ReLU unit) would otherwise decay into subnormal numbers, which this
+//! machine's vector units process several times slower (Adam on the `mlp`
+//! benchmark: 40 µs per step with them, 23 µs without).
 
 use crate::tensor::threads::{SharedMut, for_each_chunk};
 
@@ -13,6 +21,13 @@ use crate::tensor::threads::{SharedMut, for_each_chunk};
 /// the split gemm (row-major halves on both sides), so neither core reads
 /// what the other just wrote.
 const PARALLEL_MIN: usize = 1 << 12;
+
+/// `x`, or zero when `x` is subnormal (what flush-to-zero hardware mode
+/// gives). A compare and a mask in vector code.
+#[inline(always)]
+pub(crate) fn flush(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE { 0.0 } else { x }
+}
 
 /// Defines `$name(args…)`: the loop body `$body` run over aligned chunks of
 /// the slices, on the AVX2 build when available.
@@ -60,7 +75,7 @@ kernel! {
         let n = w.len();
         let (g, m) = (&g[..n], &mut m[..n]);
         for i in 0..n {
-            let mi = mu * m[i] - lr * g[i];
+            let mi = flush(mu * m[i] - lr * g[i]);
             m[i] = mi;
             w[i] += if nesterov { mu * mi - lr * g[i] } else { mi };
         }
@@ -73,7 +88,7 @@ kernel! {
         let n = w.len();
         let (g, v) = (&g[..n], &mut v[..n]);
         for i in 0..n {
-            let vi = rho * v[i] + (1.0 - rho) * g[i] * g[i];
+            let vi = flush(rho * v[i] + (1.0 - rho) * g[i] * g[i]);
             v[i] = vi;
             w[i] -= lr * g[i] / (vi + eps).sqrt();
         }
@@ -97,8 +112,8 @@ kernel! {
         let n = w.len();
         let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
         for i in 0..n {
-            let mi = m[i] + (g[i] - m[i]) * (1.0 - b1);
-            let vi = v[i] + (g[i] * g[i] - v[i]) * (1.0 - b2);
+            let mi = flush(m[i] + (g[i] - m[i]) * (1.0 - b1));
+            let vi = flush(v[i] + (g[i] * g[i] - v[i]) * (1.0 - b2));
             m[i] = mi;
             v[i] = vi;
             w[i] -= alpha * mi / (vi.sqrt() + eps);

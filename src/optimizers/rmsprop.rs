@@ -180,16 +180,16 @@ impl Optimizer for RMSprop {
             let mut momentum = rest.first_mut();
             for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
                 let v = &mut velocity[k];
-                *v = rho * *v + (1.0 - rho) * g * g;
+                *v = kernels::flush(rho * *v + (1.0 - rho) * g * g);
                 let mut denominator = *v;
                 if let Some(a) = average.as_deref_mut() {
-                    a[k] = rho * a[k] + (1.0 - rho) * g;
+                    a[k] = kernels::flush(rho * a[k] + (1.0 - rho) * g);
                     denominator -= a[k] * a[k];
                 }
                 let increment = lr * g / (denominator + eps).sqrt();
                 match momentum.as_deref_mut() {
                     Some(m) => {
-                        m[k] = mu * m[k] + increment;
+                        m[k] = kernels::flush(mu * m[k] + increment);
                         *w -= m[k];
                     }
                     None => *w -= increment,
