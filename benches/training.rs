@@ -44,7 +44,8 @@ struct Workload {
     net: Net,
     batch: usize,
     adam: bool,
-    /// Timed epochs (after one warm-up).
+    /// Timed epochs (after one warm-up): more for the short workloads,
+    /// whose medians a shared machine otherwise moves by tens of percent.
     runs: usize,
 }
 
@@ -54,14 +55,14 @@ const WORKLOADS: [Workload; 4] = [
         net: Net::Dense(&[]),
         batch: 32,
         adam: false,
-        runs: 7,
+        runs: 15,
     },
     Workload {
         name: "mlp",
         net: Net::Dense(&[100]),
         batch: 32,
         adam: true,
-        runs: 7,
+        runs: 15,
     },
     Workload {
         name: "wide",
