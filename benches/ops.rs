@@ -22,6 +22,9 @@ use ndarray::Array2;
 
 const BATCH: usize = 32;
 
+/// A weight's shape.
+type Shape<'a> = &'a [usize];
+
 /// A dense layer's step on the tape (forward, fused softmax cross-entropy,
 /// backward) and the two products it cannot avoid (`x·W`, `xᵀ·dZ`).
 fn dense_step(c: &mut Criterion) {
@@ -85,7 +88,7 @@ fn optimizer(c: &mut Criterion) {
     let mut group = c.benchmark_group("optimizer");
     let mlp: [&[usize]; 4] = [&[784, 100], &[100], &[100, 10], &[10]];
     let seed: [&[usize]; 2] = [&[784, 10], &[10]];
-    let cases: [(&str, &[&[usize]], Box<dyn Optimizer>); 2] = [
+    let cases: [(&str, &[Shape], Box<dyn Optimizer>); 2] = [
         ("Adam mlp", &mlp, Box::new(Adam::new())),
         ("RMSprop seed", &seed, Box::new(RMSprop::new())),
     ];
