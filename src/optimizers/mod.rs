@@ -5,6 +5,14 @@
 //! its elements, from the weight's gradient and the per-weight state it
 //! keeps (momentum, moving averages). The state is created on the first
 //! step, sized like the weights.
+//!
+//! State that decays is set to zero once it falls below the smallest normal
+//! `f32` (about 1.2e-38) instead of becoming a subnormal number: Keras on
+//! TensorFlow runs its kernels in the processor's flush-to-zero mode, which
+//! gives the same values, and subnormal arithmetic is several times slower
+//! on common CPUs. The weights of a pixel that is blank in every image, or
+//! of a ReLU unit that never fires, get zero gradients, and their moments
+//! would otherwise decay into that range within a few hundred steps.
 
 mod adam;
 mod kernels;
