@@ -1,6 +1,6 @@
 //! Recycled buffers: the tape hands out `f32` buffers for op outputs and
 //! gradients and takes them back when a step is cleared, so a training
-//! loop allocates nothing in its steady state.
+//! loop allocates no tensor buffer in its steady state.
 
 use ndarray::{ArrayD, IxDyn};
 
