@@ -12,7 +12,8 @@
 //! made bare on preallocated buffers, with one gemm thread and with two,
 //! keeping the faster; for the `cnn` workload the convolutions count as
 //! their im2col products. The table gives medians and the ratio
-//! kerust/floor.
+//! kerust/floor, and the quartiles of the ratios of the epochs to the
+//! floors measured right after them (how much the machine moved).
 //! Then `predict` throughput and `fashion_mnist::load_data()` time.
 
 use std::hint::black_box;
@@ -269,8 +270,8 @@ fn floor(w: &Workload, threads: usize) -> f64 {
 fn main() {
     let (x, y) = data();
     println!(
-        "{:<6} {:>10} {:>12} {:>10} {:>8} {:>8}",
-        "", "epoch s", "samples/s", "floor s", "threads", "ratio"
+        "{:<6} {:>10} {:>12} {:>10} {:>8} {:>8} {:>13}",
+        "", "epoch s", "samples/s", "floor s", "threads", "ratio", "pairs p25–p75"
     );
     // KERUST_BENCH_ONLY=seed (or mlp, wide) runs one workload, for profiling.
     let only = std::env::var("KERUST_BENCH_ONLY").ok();
@@ -304,17 +305,29 @@ fn main() {
                 floors[1].push(floor(w, 2));
             }
         }
-        let epoch = median(timer.seconds[1..].to_vec());
-        let [one, two] = floors.map(median);
+        let epochs = &timer.seconds[1..];
+        let epoch = median(epochs.to_vec());
+        let [one, two] = floors.clone().map(median);
         let (floor_s, threads) = if two < one { (two, 2) } else { (one, 1) };
+        // The spread of the ratio over the epoch/floor pairs measured side
+        // by side: how much the machine moved during this workload.
+        let mut pairs: Vec<f64> = epochs
+            .iter()
+            .zip(&floors[threads - 1])
+            .map(|(e, f)| e / f)
+            .collect();
+        pairs.sort_by(f64::total_cmp);
+        let quartile = |q: usize| pairs[(pairs.len() - 1) * q / 4];
         println!(
-            "{:<6} {:>10.4} {:>12.0} {:>10.4} {:>8} {:>8.2}",
+            "{:<6} {:>10.4} {:>12.0} {:>10.4} {:>8} {:>8.2} {:>8.2}–{:.2}",
             w.name,
             epoch,
             SAMPLES as f64 / epoch,
             floor_s,
             threads,
-            epoch / floor_s
+            epoch / floor_s,
+            quartile(1),
+            quartile(3)
         );
     }
 
