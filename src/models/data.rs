@@ -2,13 +2,12 @@
 //! inputs are `f32` arrays with samples along axis 0; targets are integer
 //! class labels (any integer type) or `f32` arrays.
 
-use std::marker::PhantomData;
-
 use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, CowArray, Data, Dimension, IxDyn};
 
 use crate::error::{Error, Result, fmt_shape};
 use crate::losses::Targets;
 use crate::tensor::Tensor;
+use crate::tensor::threads::SharedMut;
 use crate::utils::Label;
 
 /// Validated inputs and targets.
@@ -60,10 +59,7 @@ impl Dataset<'_> {
         buffer: &'s mut Option<Tensor>,
     ) -> impl Fn(usize) + Sync + 's {
         let (flat, width) = self.rows();
-        let out = RowsOut {
-            start: self.batch_buffer(rows.len(), buffer).as_slice_mut().as_mut_ptr(),
-            _buffer: PhantomData,
-        };
+        let out = SharedMut(self.batch_buffer(rows.len(), buffer).as_slice_mut().as_mut_ptr());
         move |i| {
             // Rows are scattered over memory: ask for one a few ahead now, so
             // that its first and last cache lines (and its page's address
@@ -75,7 +71,7 @@ impl Dataset<'_> {
             // SAFETY: the buffer holds `rows.len()` rows of `width` (made so
             // just above) and stays borrowed while this closure lives; each
             // `i` is a different row.
-            unsafe { out.row(i, width) }.copy_from_slice(src);
+            unsafe { out.slice(i * width, width) }.copy_from_slice(src);
         }
     }
 }
@@ -97,27 +93,6 @@ fn prefetch(row: &[f32]) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = row;
 }
-
-/// The rows of a batch buffer, written by several threads, one row each.
-struct RowsOut<'a> {
-    start: *mut f32,
-    _buffer: PhantomData<&'a mut [f32]>,
-}
-
-impl RowsOut<'_> {
-    /// Row `i`, `width` wide.
-    ///
-    /// # Safety
-    /// The row must lie within the buffer, and no one else may use it.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn row(&self, i: usize, width: usize) -> &mut [f32] {
-        // SAFETY: as the caller promises.
-        unsafe { std::slice::from_raw_parts_mut(self.start.add(i * width), width) }
-    }
-}
-
-// SAFETY: threads write disjoint rows only (see `Dataset::row_copier`).
-unsafe impl Sync for RowsOut<'_> {}
 
 /// Targets, converted and owned.
 ///

@@ -138,12 +138,8 @@ where
         // SAFETY: `for_each_chunk` hands out disjoint ranges of 0..n, and
         // every slice here has n elements and outlives the call.
         unsafe {
-            let w = std::slice::from_raw_parts_mut(raw_w.at(lo), hi - lo);
-            let mut parts: Vec<&mut [f32]> = raw_s
-                .iter()
-                .map(|p| std::slice::from_raw_parts_mut(p.at(lo), hi - lo))
-                .collect();
-            update(w, &g[lo..hi], &mut parts);
+            let mut parts: Vec<&mut [f32]> = raw_s.iter().map(|p| p.slice(lo, hi - lo)).collect();
+            update(raw_w.slice(lo, hi - lo), &g[lo..hi], &mut parts);
         }
     });
 }

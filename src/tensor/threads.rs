@@ -276,7 +276,7 @@ pub(crate) fn for_each_items_mut(data: &mut [f32], per_item: usize, f: &(dyn Fn(
         let (lo, hi) = (bound(p), bound(p + 1));
         // SAFETY: parts cover disjoint item ranges of `data`, which stays
         // borrowed mutably until every part has finished.
-        let chunk = unsafe { std::slice::from_raw_parts_mut(start.at(lo * per_item), (hi - lo) * per_item) };
+        let chunk = unsafe { start.slice(lo * per_item, (hi - lo) * per_item) };
         f(lo, chunk);
     };
     run_parts(parts, &job);
@@ -287,13 +287,15 @@ pub(crate) fn for_each_items_mut(data: &mut [f32], per_item: usize, f: &(dyn Fn(
 pub(crate) struct SharedMut(pub(crate) *mut f32);
 
 impl SharedMut {
-    /// The element `i` places further.
+    /// The `len` elements from element `start` on.
     ///
     /// # Safety
-    /// `i` must be within the slice the pointer came from.
-    pub(crate) unsafe fn at(&self, i: usize) -> *mut f32 {
-        // SAFETY: the caller keeps `i` in bounds.
-        unsafe { self.0.add(i) }
+    /// They must lie within the slice the pointer came from, that slice
+    /// must outlive the result, and no other thread may use them meanwhile.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
+        // SAFETY: as the caller promises.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
     }
 }
 
