@@ -26,6 +26,10 @@ use ndarray::{Array1, Array2};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+/// The walk-through's CNN, the same model the CNN tests train.
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 const SAMPLES: usize = 48_000;
 
 /// What a workload trains.
@@ -129,19 +133,7 @@ fn model(w: &Workload) -> Sequential {
             model.add(if first { out.input_shape(784) } else { out }).unwrap();
             model
         }
-        Net::Cnn => sequential![
-            Conv2D::new(32, 3)
-                .activation(Relu)
-                .padding(Padding::Same)
-                .input_shape((28, 28, 1)),
-            MaxPooling2D::new(2),
-            Conv2D::new(64, 3).activation(Relu).padding(Padding::Same),
-            MaxPooling2D::new(2),
-            Flatten::new(),
-            Dense::new(100).activation(Relu),
-            Dropout::new(0.4),
-            Dense::new(10).activation(Softmax),
-        ],
+        Net::Cnn => support::book_cnn(),
     };
     if w.adam {
         model
