@@ -251,21 +251,21 @@ impl Callback for EarlyStopping {
     }
 
     fn on_train_end(&mut self, model: &mut Sequential, _logs: &Logs) -> Result<()> {
-        if let Some(epoch) = self.stopped_epoch.filter(|&e| e > 0) {
-            if self.verbose > 0 {
-                println!("Epoch {}: early stopping", epoch + 1);
-            }
+        if let Some(epoch) = self.stopped_epoch.filter(|&e| e > 0)
+            && self.verbose > 0
+        {
+            println!("Epoch {}: early stopping", epoch + 1);
         }
-        if self.restore_best_weights {
-            if let Some(weights) = self.best_weights.take() {
-                if self.verbose > 0 {
-                    println!(
-                        "Restoring model weights from the end of the best epoch: {}.",
-                        self.best_epoch + 1
-                    );
-                }
-                model.set_weights(weights)?;
+        if self.restore_best_weights
+            && let Some(weights) = self.best_weights.take()
+        {
+            if self.verbose > 0 {
+                println!(
+                    "Restoring model weights from the end of the best epoch: {}.",
+                    self.best_epoch + 1
+                );
             }
+            model.set_weights(weights)?;
         }
         Ok(())
     }

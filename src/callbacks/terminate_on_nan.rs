@@ -46,12 +46,12 @@ impl TerminateOnNaN {
 
 impl Callback for TerminateOnNaN {
     fn on_train_batch_end(&mut self, model: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
-        if let Some(loss) = logs.get("loss") {
-            if !loss.is_finite() {
-                println!("Batch {batch}: Invalid loss, terminating training");
-                self.terminated_at = Some(batch);
-                model.stop_training();
-            }
+        if let Some(loss) = logs.get("loss")
+            && !loss.is_finite()
+        {
+            println!("Batch {batch}: Invalid loss, terminating training");
+            self.terminated_at = Some(batch);
+            model.stop_training();
         }
         Ok(())
     }

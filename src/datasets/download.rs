@@ -93,10 +93,10 @@ fn download_to(url: &str, temp: &Path, options: &Options) -> Result<()> {
             return Err(fail(format!("more than the {MAX_BYTES} bytes allowed")));
         }
         out.write_all(&buf[..n]).map_err(|e| Error::io(temp, e))?;
-        if let Some(bar) = &mut bar {
-            if length.is_some() {
-                bar.update(total, &[]);
-            }
+        if let Some(bar) = &mut bar
+            && length.is_some()
+        {
+            bar.update(total, &[]);
         }
     }
     if let Some(bar) = &mut bar {

@@ -254,16 +254,15 @@ impl Dataset {
                 is_cache: false,
             });
         }
-        if lookup.use_env {
-            if let Some(var) = &self.env_var {
-                if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-                    places.push(Place {
-                        what: format!("${var}"),
-                        dir: dir.into(),
-                        is_cache: false,
-                    });
-                }
-            }
+        if lookup.use_env
+            && let Some(var) = &self.env_var
+            && let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty())
+        {
+            places.push(Place {
+                what: format!("${var}"),
+                dir: dir.into(),
+                is_cache: false,
+            });
         }
         if lookup.dir.is_none() {
             places.push(Place {
@@ -272,14 +271,14 @@ impl Dataset {
                 is_cache: true,
             });
         }
-        if lookup.use_system {
-            if let Some(dir) = &self.system_dir {
-                places.push(Place {
-                    what: "the system copy".into(),
-                    dir: dir.clone(),
-                    is_cache: false,
-                });
-            }
+        if lookup.use_system
+            && let Some(dir) = &self.system_dir
+        {
+            places.push(Place {
+                what: "the system copy".into(),
+                dir: dir.clone(),
+                is_cache: false,
+            });
         }
         self.files
             .iter()

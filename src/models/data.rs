@@ -294,18 +294,18 @@ pub(crate) fn check_inputs<'a>(
             format!("an empty x of shape {}", fmt_shape(x.shape())),
         ));
     }
-    if let Some(sample) = expected_sample {
-        if &x.shape()[1..] != sample {
-            return Err(Error::shape(
-                op,
-                format!(
-                    "input samples of shape {} (the model's input, {} per sample)",
-                    fmt_shape(sample),
-                    sample.iter().product::<usize>()
-                ),
-                format!("x of shape {}", fmt_shape(x.shape())),
-            ));
-        }
+    if let Some(sample) = expected_sample
+        && &x.shape()[1..] != sample
+    {
+        return Err(Error::shape(
+            op,
+            format!(
+                "input samples of shape {} (the model's input, {} per sample)",
+                fmt_shape(sample),
+                sample.iter().product::<usize>()
+            ),
+            format!("x of shape {}", fmt_shape(x.shape())),
+        ));
     }
     let x: ndarray::CowArray<'a, f32, ndarray::IxDyn> = if x.is_standard_layout() {
         x.into()

@@ -125,10 +125,9 @@ impl Sequential {
             .first()
             .and_then(|l| l.declared_input_shape())
             .map(<[usize]>::to_vec)
+            && let Err(e) = model.build(&shape)
         {
-            if let Err(e) = model.build(&shape) {
-                model.build_error = Some(e.to_string());
-            }
+            model.build_error = Some(e.to_string());
         }
         model
     }
@@ -159,10 +158,10 @@ impl Sequential {
             let layer = self.layers.last_mut().expect("just pushed");
             let out = layer.build(&input, &mut self.rng)?;
             self.output_shapes.push(out);
-        } else if self.layers.len() == 1 {
-            if let Some(shape) = self.layers[0].declared_input_shape().map(<[usize]>::to_vec) {
-                self.build(&shape)?;
-            }
+        } else if self.layers.len() == 1
+            && let Some(shape) = self.layers[0].declared_input_shape().map(<[usize]>::to_vec)
+        {
+            self.build(&shape)?;
         }
         Ok(())
     }

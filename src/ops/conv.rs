@@ -238,14 +238,14 @@ impl Tape {
                 format!("kernel {}", fmt_shape(kt.shape())),
             ));
         }
-        if let Some(bt) = &bt {
-            if bt.shape() != [f] {
-                return Err(Error::shape(
-                    OP,
-                    format!("bias shape {}", fmt_shape(&[f])),
-                    format!("bias shape {}", fmt_shape(bt.shape())),
-                ));
-            }
+        if let Some(bt) = &bt
+            && bt.shape() != [f]
+        {
+            return Err(Error::shape(
+                OP,
+                format!("bias shape {}", fmt_shape(&[f])),
+                format!("bias shape {}", fmt_shape(bt.shape())),
+            ));
         }
         let (oh, ph) = conv_output(OP, h, kh, strides.0, padding)?;
         let (ow, pw) = conv_output(OP, w, kw, strides.1, padding)?;

@@ -67,14 +67,14 @@ impl Tape {
                 format!("input shape {}", fmt_shape(xt.shape())),
             ));
         }
-        if let Some(bt) = &bt {
-            if bt.shape() != [units] {
-                return Err(Error::shape(
-                    "dense",
-                    format!("bias shape {}", fmt_shape(&[units])),
-                    format!("bias shape {}", fmt_shape(bt.shape())),
-                ));
-            }
+        if let Some(bt) = &bt
+            && bt.shape() != [units]
+        {
+            return Err(Error::shape(
+                "dense",
+                format!("bias shape {}", fmt_shape(&[units])),
+                format!("bias shape {}", fmt_shape(bt.shape())),
+            ));
         }
         let rows = xt.len() / fan_in;
         let mut out_shape = xt.shape().to_vec();

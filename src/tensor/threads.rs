@@ -163,7 +163,7 @@ fn helper_loop(s: &Shared) {
             }
             std::hint::spin_loop();
             polls = polls.wrapping_add(1);
-            if polls % 64 == 0 && start.elapsed() >= SPIN {
+            if polls.is_multiple_of(64) && start.elapsed() >= SPIN {
                 break;
             }
         }
