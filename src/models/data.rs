@@ -313,7 +313,7 @@ pub(crate) fn check_inputs<'a>(
         x.as_standard_layout().into_owned().into()
     };
     let flat = x.as_slice().expect("standard layout");
-    if let Some(at) = flat.iter().position(|v| !v.is_finite()) {
+    if let Some(at) = first_non_finite(flat) {
         let per_row = flat.len() / x.shape()[0];
         return Err(Error::invalid(
             op,
@@ -322,6 +322,38 @@ pub(crate) fn check_inputs<'a>(
         ));
     }
     Ok(x)
+}
+
+/// The index of the first NaN or infinity in `values`.
+///
+/// Inputs are often hundreds of megabytes, read once per `fit`: blocks are
+/// scanned without branches (the largest magnitude's bits, a loop the
+/// compiler vectorises) on all gemm threads, and only a block that has a
+/// non-finite value is searched element by element.
+fn first_non_finite(values: &[f32]) -> Option<usize> {
+    const BLOCK: usize = 1 << 14;
+    // An f32 is NaN or infinite exactly when its bits without the sign are
+    // at least those of infinity.
+    let clean = |block: &[f32]| {
+        block
+            .iter()
+            .fold(0u32, |most, v| most.max(v.to_bits() & 0x7fff_ffff))
+            < f32::INFINITY.to_bits()
+    };
+    let first = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    let blocks = values.len().div_ceil(BLOCK);
+    crate::tensor::threads::for_each_chunk(blocks, &|lo, hi| {
+        for b in lo..hi {
+            let start = b * BLOCK;
+            let block = &values[start..values.len().min(start + BLOCK)];
+            if !clean(block) {
+                let at = start + block.iter().position(|v| !v.is_finite()).expect("one is there");
+                first.fetch_min(at, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+        }
+    });
+    Some(first.into_inner()).filter(|&at| at != usize::MAX)
 }
 
 /// Checks targets against the model's outputs and the inputs' count.
@@ -377,4 +409,30 @@ pub(crate) fn check_targets(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_non_finite;
+
+    #[test]
+    fn the_first_non_finite_value_is_found_in_any_block() {
+        // Several blocks, so that each gemm thread scans some.
+        let mut values = vec![0.5f32; 5 * (1 << 14) + 7];
+        assert_eq!(first_non_finite(&values), None);
+        let last = values.len() - 1;
+        for (at, bad) in [
+            (last, f32::NAN),
+            (70_000, f32::NEG_INFINITY),
+            (20_000, f32::INFINITY),
+            (3, f32::NAN),
+        ] {
+            values[at] = bad;
+            assert_eq!(first_non_finite(&values), Some(at), "{bad} at {at}");
+        }
+        // The largest finite magnitudes and subnormals are finite.
+        let edge = [f32::MAX, f32::MIN, f32::MIN_POSITIVE / 2.0, -0.0];
+        assert_eq!(first_non_finite(&edge), None);
+        assert_eq!(first_non_finite(&[]), None);
+    }
 }
