@@ -76,6 +76,22 @@ fn dense_on_rank_3_input_contracts_the_last_axis() {
 }
 
 #[test]
+fn dense_adds_to_gradients_that_are_already_there() {
+    // x and w each feed two ops, so when the inner dense runs its backward,
+    // both of its gradients already hold the outer ops' share: the two
+    // products (computed side by side for a layer this small) must add to
+    // them, not overwrite them.
+    let mut rng = rng(24);
+    let x = uniform(&mut rng, &[3, 4], -1.0, 1.0);
+    let w = uniform(&mut rng, &[4, 4], -1.0, 1.0);
+    assert_grads("dense reusing x and w", &[&x, &w], |t, v| {
+        let h = t.dense(v[0], v[1], None, Activation::Tanh)?;
+        let h = t.add(h, v[0])?;
+        t.dense(h, v[1], None, Activation::Linear)
+    });
+}
+
+#[test]
 fn dense_matches_its_composition_from_primitives() {
     let mut rng = rng(23);
     let x = uniform(&mut rng, &[5, 4], -1.0, 1.0);
