@@ -160,26 +160,18 @@ impl Optimizer for Adam {
             let slots = self.slots.of(i);
             let (m, rest) = slots.split_first_mut().expect("m slot");
             let (v, rest) = rest.split_first_mut().expect("v slot");
+            let step = kernels::AdamStep { alpha, b1, b2, eps };
             match rest.first_mut() {
                 None => kernels::split(w, g, &mut [m, v], |w, g, state| {
                     if let [m, v] = state {
-                        kernels::adam_plain(w, g, m, v, kernels::AdamStep { alpha, b1, b2, eps });
+                        kernels::adam_plain(w, g, m, v, step);
                     }
                 }),
-                Some(v_hat) => {
-                    for ((((w, &g), m), v), vh) in w
-                        .iter_mut()
-                        .zip(g)
-                        .zip(m.iter_mut())
-                        .zip(v.iter_mut())
-                        .zip(v_hat.iter_mut())
-                    {
-                        *m = kernels::flush(*m + (g - *m) * (1.0 - b1));
-                        *v = kernels::flush(*v + (g * g - *v) * (1.0 - b2));
-                        *vh = vh.max(*v);
-                        *w -= alpha * *m / (vh.sqrt() + eps);
+                Some(v_hat) => kernels::split(w, g, &mut [m, v, v_hat], |w, g, state| {
+                    if let [m, v, v_hat] = state {
+                        kernels::adam_amsgrad(w, g, m, v, v_hat, step);
                     }
-                }
+                }),
             }
         }
         self.iterations += 1;

@@ -102,13 +102,20 @@ kernel! {
     }
 }
 
+/// RMSprop's average of squared gradients after gradient `g`: `ρv + (1−ρ)g²`,
+/// flushed.
+#[inline(always)]
+pub(crate) fn rms_average(v: f32, g: f32, rho: f32) -> f32 {
+    flush(rho * v + (1.0 - rho) * g * g)
+}
+
 kernel! {
     /// `v = ρv + (1−ρ)g²`; `w −= lr·g/√(v + ε)`.
     rmsprop_plain(w: &mut [f32], g: &[f32], v: &mut [f32]; lr: f32, rho: f32, eps: f32) {
         let n = w.len();
         let (g, v) = (&g[..n], &mut v[..n]);
         for i in 0..n {
-            let vi = flush(rho * v[i] + (1.0 - rho) * g[i] * g[i]);
+            let vi = rms_average(v[i], g[i], rho);
             v[i] = vi;
             w[i] -= lr * g[i] / (vi + eps).sqrt();
         }
@@ -125,6 +132,16 @@ pub(crate) struct AdamStep {
     pub eps: f32,
 }
 
+/// Adam's moments after gradient `g`: `m + (g − m)(1 − β₁)` and
+/// `v + (g² − v)(1 − β₂)`, flushed.
+#[inline(always)]
+fn adam_moments(m: f32, v: f32, g: f32, b1: f32, b2: f32) -> (f32, f32) {
+    (
+        flush(m + (g - m) * (1.0 - b1)),
+        flush(v + (g * g - v) * (1.0 - b2)),
+    )
+}
+
 kernel! {
     /// `m += (g − m)(1 − β₁)`; `v += (g² − v)(1 − β₂)`; `w −= α·m/(√v + ε)`.
     adam_plain(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]; step: AdamStep) {
@@ -132,11 +149,27 @@ kernel! {
         let n = w.len();
         let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
         for i in 0..n {
-            let mi = flush(m[i] + (g[i] - m[i]) * (1.0 - b1));
-            let vi = flush(v[i] + (g[i] * g[i] - v[i]) * (1.0 - b2));
+            let (mi, vi) = adam_moments(m[i], v[i], g[i], b1, b2);
             m[i] = mi;
             v[i] = vi;
             w[i] -= alpha * mi / (vi.sqrt() + eps);
+        }
+    }
+}
+
+kernel! {
+    /// As [`adam_plain`], dividing by the running maximum `v̂ = max(v̂, v)`
+    /// (AMSGrad).
+    adam_amsgrad(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], v_hat: &mut [f32]; step: AdamStep) {
+        let AdamStep { alpha, b1, b2, eps } = step;
+        let n = w.len();
+        let (g, m, v, v_hat) = (&g[..n], &mut m[..n], &mut v[..n], &mut v_hat[..n]);
+        for i in 0..n {
+            let (mi, vi) = adam_moments(m[i], v[i], g[i], b1, b2);
+            m[i] = mi;
+            v[i] = vi;
+            v_hat[i] = v_hat[i].max(vi);
+            w[i] -= alpha * mi / (v_hat[i].sqrt() + eps);
         }
     }
 }
@@ -186,32 +219,32 @@ mod tests {
         v.iter().map(|x| x.to_bits()).collect()
     }
 
-    /// Runs `build` on copies of the same weight and state (state kept
-    /// non-negative, as second moments are) and returns the results' bits.
-    fn run(build: impl Fn(&mut [f32], &[f32], &mut [f32], &mut [f32])) -> Vec<u32> {
+    /// Runs `build` three steps on the same weight, gradient and three
+    /// state slices (the last two kept non-negative, as second moments and
+    /// their running maximum are) and returns the bits of everything it
+    /// may write.
+    fn run(build: Build<'_>) -> Vec<u32> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         // 1,037 elements: whole vectors of every width plus a remainder.
         let n = 1037;
         let (mut w, g) = (values(&mut rng, n), values(&mut rng, n));
-        let mut m = values(&mut rng, n);
-        let mut v: Vec<f32> = values(&mut rng, n).iter().map(|x| x.abs()).collect();
+        let mut a = values(&mut rng, n);
+        let mut b: Vec<f32> = values(&mut rng, n).iter().map(|x| x.abs()).collect();
+        let mut c: Vec<f32> = values(&mut rng, n).iter().map(|x| x.abs()).collect();
         for _ in 0..3 {
-            build(&mut w, &g, &mut m, &mut v);
+            build(&mut w, &g, &mut a, &mut b, &mut c);
         }
-        [w, m, v].iter().flat_map(|x| bits(x)).collect()
+        [w, a, b, c].iter().flat_map(|x| bits(x)).collect()
     }
 
-    /// One build of a loop, over a weight, its gradient and two state slices.
-    type Build<'a> = &'a dyn Fn(&mut [f32], &[f32], &mut [f32], &mut [f32]);
+    /// One build of a loop, over a weight, its gradient and up to three
+    /// state slices.
+    type Build<'a> = &'a dyn Fn(&mut [f32], &[f32], &mut [f32], &mut [f32], &mut [f32]);
 
     /// Asserts that the vector builds of one loop give the portable
     /// build's bits, for each build this CPU can run.
     #[cfg(target_arch = "x86_64")]
-    fn check(
-        name: &str,
-        portable: impl Fn(&mut [f32], &[f32], &mut [f32], &mut [f32]),
-        builds: [(&str, &str, Build<'_>); 2],
-    ) {
+    fn check(name: &str, portable: Build<'_>, builds: [(&str, &str, Build<'_>); 2]) {
         let expected = run(portable);
         for (feature, label, build) in builds {
             let available = match feature {
@@ -242,49 +275,61 @@ mod tests {
         };
         check(
             "sgd_plain",
-            |w, g, _, _| sgd_plain::portable(w, g, 0.01),
+            &|w, g, _, _, _| sgd_plain::portable(w, g, 0.01),
             [
-                ("avx2", "AVX2", &|w, g, _, _| unsafe {
+                ("avx2", "AVX2", &|w, g, _, _, _| unsafe {
                     sgd_plain::avx2(w, g, 0.01)
                 }),
-                ("avx512f", "AVX-512", &|w, g, _, _| unsafe {
+                ("avx512f", "AVX-512", &|w, g, _, _, _| unsafe {
                     sgd_plain::avx512(w, g, 0.01)
                 }),
             ],
         );
         check(
             "sgd_momentum",
-            |w, g, m, _| sgd_momentum::portable(w, g, m, 0.01, 0.9, true),
+            &|w, g, m, _, _| sgd_momentum::portable(w, g, m, 0.01, 0.9, true),
             [
-                ("avx2", "AVX2", &|w, g, m, _| unsafe {
+                ("avx2", "AVX2", &|w, g, m, _, _| unsafe {
                     sgd_momentum::avx2(w, g, m, 0.01, 0.9, true)
                 }),
-                ("avx512f", "AVX-512", &|w, g, m, _| unsafe {
+                ("avx512f", "AVX-512", &|w, g, m, _, _| unsafe {
                     sgd_momentum::avx512(w, g, m, 0.01, 0.9, true)
                 }),
             ],
         );
         check(
             "rmsprop_plain",
-            |w, g, _, v| rmsprop_plain::portable(w, g, v, 1e-3, 0.9, 1e-7),
+            &|w, g, _, v, _| rmsprop_plain::portable(w, g, v, 1e-3, 0.9, 1e-7),
             [
-                ("avx2", "AVX2", &|w, g, _, v| unsafe {
+                ("avx2", "AVX2", &|w, g, _, v, _| unsafe {
                     rmsprop_plain::avx2(w, g, v, 1e-3, 0.9, 1e-7)
                 }),
-                ("avx512f", "AVX-512", &|w, g, _, v| unsafe {
+                ("avx512f", "AVX-512", &|w, g, _, v, _| unsafe {
                     rmsprop_plain::avx512(w, g, v, 1e-3, 0.9, 1e-7)
                 }),
             ],
         );
         check(
             "adam_plain",
-            |w, g, m, v| adam_plain::portable(w, g, m, v, step),
+            &|w, g, m, v, _| adam_plain::portable(w, g, m, v, step),
             [
-                ("avx2", "AVX2", &|w, g, m, v| unsafe {
+                ("avx2", "AVX2", &|w, g, m, v, _| unsafe {
                     adam_plain::avx2(w, g, m, v, step)
                 }),
-                ("avx512f", "AVX-512", &|w, g, m, v| unsafe {
+                ("avx512f", "AVX-512", &|w, g, m, v, _| unsafe {
                     adam_plain::avx512(w, g, m, v, step)
+                }),
+            ],
+        );
+        check(
+            "adam_amsgrad",
+            &|w, g, m, v, h| adam_amsgrad::portable(w, g, m, v, h, step),
+            [
+                ("avx2", "AVX2", &|w, g, m, v, h| unsafe {
+                    adam_amsgrad::avx2(w, g, m, v, h, step)
+                }),
+                ("avx512f", "AVX-512", &|w, g, m, v, h| unsafe {
+                    adam_amsgrad::avx512(w, g, m, v, h, step)
                 }),
             ],
         );

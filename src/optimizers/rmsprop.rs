@@ -180,7 +180,7 @@ impl Optimizer for RMSprop {
             let mut momentum = rest.first_mut();
             for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
                 let v = &mut velocity[k];
-                *v = kernels::flush(rho * *v + (1.0 - rho) * g * g);
+                *v = kernels::rms_average(*v, g, rho);
                 let mut denominator = *v;
                 if let Some(a) = average.as_deref_mut() {
                     a[k] = kernels::flush(rho * a[k] + (1.0 - rho) * g);
