@@ -13,6 +13,7 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::activation::sigmoid;
+use super::exp::exp_in_place;
 use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
@@ -37,10 +38,19 @@ fn clip(x: f32) -> (f32, bool) {
     }
 }
 
+/// The largest value of a row, NaN ignored (as with `f32::max`, whose
+/// NaN handling costs a compare and a blend per element; this is one
+/// `maxss`).
+#[inline]
+fn row_max(row: &[f32]) -> f32 {
+    row.iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
 /// `(max, ln Σ exp(z − max))` of a row.
 #[inline]
 fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let max = row_max(row);
     let sum: f32 = row.iter().map(|&v| (v - max).exp()).sum();
     max + sum.ln()
 }
@@ -103,38 +113,47 @@ impl Tape {
         let n = rows as f32;
 
         if from_logits {
-            // Fused: keep softmax probabilities for the backward.
+            // Fused: keep softmax probabilities for the backward. First
+            // z − max for every row, then one vectorised pass of
+            // exponentials e, then p = e/Σe and lse = max + ln Σe.
             let mut probs = vec![0.0f32; z.len()];
+            for (row, prob) in z.chunks_exact(classes).zip(probs.chunks_exact_mut(classes)) {
+                let max = row_max(row);
+                prob.iter_mut().zip(row).for_each(|(p, &v)| *p = v - max);
+            }
+            exp_in_place(&mut probs);
             let mut total = 0.0f64;
             for ((row, prob), &label) in z
                 .chunks_exact(classes)
                 .zip(probs.chunks_exact_mut(classes))
                 .zip(&labels)
             {
-                // One exponential per element: e = exp(z − max), p = e/Σe, lse = max + ln Σe.
-                let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
                 let mut sum = 0.0;
-                for (p, &v) in prob.iter_mut().zip(row) {
-                    *p = (v - max).exp();
-                    sum += *p;
+                for &p in prob.iter() {
+                    sum += p;
                 }
                 let inv = 1.0 / sum;
                 prob.iter_mut().for_each(|p| *p *= inv);
-                total += f64::from(max + sum.ln() - row[label]);
+                total += f64::from(row_max(row) + sum.ln() - row[label]);
             }
             let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
                 let g = grad.iter().next().copied().unwrap_or(0.0) / n;
-                let mut dz = probs.clone();
-                for (row, &label) in dz.chunks_exact_mut(classes).zip(&labels) {
-                    row[label] -= 1.0;
-                    row.iter_mut().for_each(|v| *v *= g);
-                }
                 let shape = ctx.value(y_pred).shape();
-                ctx.accumulate(
-                    y_pred,
-                    ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
-                );
+                let mut dz = ctx.buffer(shape);
+                let flat = dz.as_slice_mut().expect("a fresh row-major buffer");
+                for ((d, p), &label) in flat
+                    .chunks_exact_mut(classes)
+                    .zip(probs.chunks_exact(classes))
+                    .zip(&labels)
+                {
+                    // (p − one_hot)·g in one pass (no store to d[label]
+                    // just before reading it back).
+                    for (k, (d, &p)) in d.iter_mut().zip(p).enumerate() {
+                        *d = if k == label { (p - 1.0) * g } else { p * g };
+                    }
+                }
+                ctx.accumulate(y_pred, dz);
                 Ok(())
             }));
         }

@@ -18,6 +18,9 @@
 //! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
 //! | `regression.rs` | [`mean_squared_error`](crate::autograd::Tape::mean_squared_error), [`mean_absolute_error`](crate::autograd::Tape::mean_absolute_error) |
 //!
+//! `exp.rs` holds the vectorised exponential that softmax and the
+//! cross-entropy share.
+//!
 //! Every operation checks its operands before computing and returns an
 //! [`Error`](crate::Error) naming itself and the shapes involved. Every
 //! backward is verified against central finite differences in
@@ -30,6 +33,7 @@ mod conv;
 mod crossentropy;
 mod dense;
 mod dropout;
+mod exp;
 mod matmul;
 mod pool;
 mod reduce;
