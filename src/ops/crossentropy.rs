@@ -13,7 +13,8 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::activation::sigmoid;
-use super::exp::exp_in_place;
+use super::exp::{exp, exp_in_place};
+use super::softmax::lane_max;
 use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
@@ -38,20 +39,11 @@ fn clip(x: f32) -> (f32, bool) {
     }
 }
 
-/// The largest value of a row, NaN ignored (as with `f32::max`, whose
-/// NaN handling costs a compare and a blend per element; this is one
-/// `maxss`).
-#[inline]
-fn row_max(row: &[f32]) -> f32 {
-    row.iter()
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
-}
-
 /// `(max, ln Σ exp(z − max))` of a row.
 #[inline]
 fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row_max(row);
-    let sum: f32 = row.iter().map(|&v| (v - max).exp()).sum();
+    let max = lane_max(row);
+    let sum: f32 = row.iter().map(|&v| exp(v - max)).sum();
     max + sum.ln()
 }
 
@@ -118,7 +110,7 @@ impl Tape {
             // exponentials e, then p = e/Σe and lse = max + ln Σe.
             let mut probs = vec![0.0f32; z.len()];
             for (row, prob) in z.chunks_exact(classes).zip(probs.chunks_exact_mut(classes)) {
-                let max = row_max(row);
+                let max = lane_max(row);
                 prob.iter_mut().zip(row).for_each(|(p, &v)| *p = v - max);
             }
             exp_in_place(&mut probs);
@@ -134,7 +126,7 @@ impl Tape {
                 }
                 let inv = 1.0 / sum;
                 prob.iter_mut().for_each(|p| *p *= inv);
-                total += f64::from(row_max(row) + sum.ln() - row[label]);
+                total += f64::from(lane_max(row) + sum.ln() - row[label]);
             }
             let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
@@ -268,7 +260,7 @@ impl Tape {
                     let lse = log_sum_exp(row);
                     let t_sum: f32 = trow.iter().sum();
                     for ((dk, &v), &tk) in d.iter_mut().zip(row).zip(trow) {
-                        *dk = g * ((v - lse).exp() * t_sum - tk);
+                        *dk = g * (exp(v - lse) * t_sum - tk);
                     }
                 } else {
                     // dl/dp_j = −t_j/clip(p_j) where not clipped; through p = y/Σy:

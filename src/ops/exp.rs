@@ -1,5 +1,5 @@
-//! The single-precision exponential of softmax and the cross-entropy,
-//! computed several values at a time.
+//! The single-precision exponential of softmax, log-softmax and the
+//! categorical cross-entropies, computed several values at a time.
 //!
 //! The algorithm is the one of glibc's `expf` (from Arm's
 //! optimized-routines) on CPUs with fused multiply-add: in double
@@ -104,6 +104,11 @@ fn scalar(x: f32) -> f32 {
     } else {
         core(x)
     }
+}
+
+/// `eˣ`, one value at a time (the same bits as [`exp_in_place`]).
+pub(crate) fn exp(x: f32) -> f32 {
+    scalar(x)
 }
 
 /// The biased exponent and the top mantissa bit of `|x|`.

@@ -6,27 +6,40 @@
 
 use ndarray::{ArrayView1, ArrayViewMut1, Axis, Zip};
 
+use super::exp::{exp, exp_in_place};
 use crate::autograd::{Tape, Var};
 use crate::error::Result;
 use crate::tensor::{Tensor, normalize_axis};
 
+/// The largest of `values`, NaN ignored (as with `f32::max`, whose NaN
+/// handling costs a compare and a blend per element; this is one `maxss`).
+#[inline]
+pub(crate) fn lane_max<'a>(values: impl IntoIterator<Item = &'a f32>) -> f32 {
+    values
+        .into_iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
 /// Replaces a lane by its softmax.
 pub(crate) fn softmax_in_place(mut lane: ArrayViewMut1<'_, f32>) {
-    let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let max = lane_max(&lane);
+    lane.mapv_inplace(|v| v - max);
+    match lane.as_slice_mut() {
+        Some(values) => exp_in_place(values),
+        None => lane.mapv_inplace(exp),
+    }
     let mut sum = 0.0;
-    lane.mapv_inplace(|v| {
-        let e = (v - max).exp();
+    for &e in &lane {
         sum += e;
-        e
-    });
+    }
     let inv = 1.0 / sum;
     lane.mapv_inplace(|v| v * inv);
 }
 
 /// Replaces a lane by its log-softmax.
 pub(crate) fn log_softmax_in_place(mut lane: ArrayViewMut1<'_, f32>) {
-    let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let sum: f32 = lane.iter().map(|&v| (v - max).exp()).sum();
+    let max = lane_max(&lane);
+    let sum: f32 = lane.iter().map(|&v| exp(v - max)).sum();
     let shift = max + sum.ln();
     lane.mapv_inplace(|v| v - shift);
 }
@@ -98,7 +111,7 @@ impl Tape {
                     let total: f32 = g.sum();
                     Zip::from(&mut g)
                         .and(&logp)
-                        .for_each(|g, &lp| *g -= lp.exp() * total);
+                        .for_each(|g, &lp| *g -= exp(lp) * total);
                 });
             ctx.accumulate(x, dx);
             Ok(())
