@@ -86,6 +86,7 @@ fn core(x: f32) -> f32 {
 }
 
 /// `eˣ` for every `x`, special cases included.
+#[inline(always)]
 fn scalar(x: f32) -> f32 {
     if top12(x) < SPECIAL_TOP {
         return core(x);
@@ -108,6 +109,13 @@ fn scalar(x: f32) -> f32 {
 
 /// `eˣ`, one value at a time (the same bits as [`exp_in_place`]).
 pub(crate) fn exp(x: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports FMA, checked just above.
+        return unsafe { builds::one_fma(x) };
+    }
+    // Elsewhere `mul_add` is an instruction, or (x86-64 without FMA) a
+    // call to the C library's exact `fma`.
     scalar(x)
 }
 
@@ -147,6 +155,13 @@ mod builds {
                 block.iter_mut().for_each(|v| *v = scalar(*v));
             }
         }
+    }
+
+    /// One value, with fused multiply-add instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "fma")]
+    pub(super) fn one_fma(x: f32) -> f32 {
+        scalar(x)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -284,6 +299,7 @@ mod tests {
         let mut dispatched = xs.clone();
         exp_in_place(&mut dispatched);
         assert!(dispatched.iter().zip(&expected).all(|(g, e)| g.to_bits() == *e));
+        assert!(xs.iter().zip(&expected).all(|(&x, e)| exp(x).to_bits() == *e));
     }
 
     #[test]
