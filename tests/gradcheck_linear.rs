@@ -78,9 +78,8 @@ fn dense_on_rank_3_input_contracts_the_last_axis() {
 #[test]
 fn dense_adds_to_gradients_that_are_already_there() {
     // x and w each feed two ops, so when the inner dense runs its backward,
-    // both of its gradients already hold the outer ops' share: the two
-    // products (computed side by side for a layer this small) must add to
-    // them, not overwrite them.
+    // both of its gradients already hold the outer ops' share: its two
+    // products (gemms with beta = 1) must add to them, not overwrite them.
     let mut rng = rng(24);
     let x = uniform(&mut rng, &[3, 4], -1.0, 1.0);
     let w = uniform(&mut rng, &[4, 4], -1.0, 1.0);
