@@ -277,12 +277,21 @@ impl MetricState {
                     self.count += 1;
                 }
             }
-            (_, Targets::Classes(c)) => {
-                for (row, &t) in y_pred.outer_iter().zip(c) {
-                    self.correct += u64::from(argmax(row.iter().copied()) == t);
-                    self.count += 1;
+            (_, Targets::Classes(c)) => match y_pred.as_slice() {
+                // Row-major scores (what `fit` passes): rows as slices.
+                Some(flat) if y_pred.ncols() > 0 => {
+                    for (row, &t) in flat.chunks_exact(y_pred.ncols()).zip(c) {
+                        self.correct += u64::from(argmax(row.iter().copied()) == t);
+                        self.count += 1;
+                    }
                 }
-            }
+                _ => {
+                    for (row, &t) in y_pred.outer_iter().zip(c) {
+                        self.correct += u64::from(argmax(row.iter().copied()) == t);
+                        self.count += 1;
+                    }
+                }
+            },
             (Metric::SparseCategoricalAccuracy, Targets::Dense(t)) => {
                 // Float labels, one per row (Keras squeezes a trailing axis of 1).
                 for (row, &t) in y_pred.outer_iter().zip(t.view().iter()) {
@@ -370,5 +379,28 @@ mod tests {
         assert_eq!(b.result(), 0.75);
         // Ties go to the first maximum, as NumPy's argmax.
         assert_eq!(argmax([0.5, 0.5, 0.1].into_iter()), 0);
+    }
+
+    #[test]
+    fn row_major_and_strided_scores_count_alike() {
+        // Scores with many ties (first maximum wins), row-major: rows are slices.
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
+        let scores = ndarray::Array2::from_shape_fn((500, 7), |_| {
+            rand::RngExt::random_range(&mut rng, 0..5) as f32 / 4.0
+        });
+        let labels: Vec<usize> = (0..500).map(|i| i % 7).collect();
+        let mut fast = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+        fast.update(Targets::Classes(&labels), scores.view());
+        let expected = scores
+            .outer_iter()
+            .zip(&labels)
+            .filter(|(row, t)| argmax(row.iter().copied()) == **t)
+            .count();
+        assert_eq!(fast.correct, expected as u64);
+        // A column-major view takes the general path and agrees too.
+        let mut strided = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
+        let transposed = scores.t().to_owned();
+        strided.update(Targets::Classes(&labels), transposed.t());
+        assert_eq!(strided.correct, expected as u64);
     }
 }
