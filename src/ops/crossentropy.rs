@@ -108,10 +108,10 @@ impl Tape {
             // Fused: keep softmax probabilities for the backward. First
             // z − max for every row, then one vectorised pass of
             // exponentials e, then p = e/Σe and lse = max + ln Σe.
-            let mut probs = vec![0.0f32; z.len()];
-            for (row, prob) in z.chunks_exact(classes).zip(probs.chunks_exact_mut(classes)) {
+            let mut probs = Vec::with_capacity(z.len());
+            for row in z.chunks_exact(classes) {
                 let max = lane_max(row);
-                prob.iter_mut().zip(row).for_each(|(p, &v)| *p = v - max);
+                probs.extend(row.iter().map(|&v| v - max));
             }
             exp_in_place(&mut probs);
             let mut total = 0.0f64;
