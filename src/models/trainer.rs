@@ -442,8 +442,10 @@ impl Sequential {
         tape.clear();
         let mut h = tape.constant(x);
         let mut vars = Vec::new();
-        let mut ranges = Vec::with_capacity(layers.len());
-        for layer in layers.iter() {
+        let last = layers.len() - 1;
+        let mut skipped = None;
+        for (i, layer) in layers.iter_mut().enumerate() {
+            // Each layer's weights enter the tape just before its op.
             let start = vars.len();
             for p in layer.params() {
                 let value = p.value.clone();
@@ -453,14 +455,9 @@ impl Sequential {
                     tape.constant(value)
                 });
             }
-            ranges.push(start..vars.len());
-        }
-        let last = layers.len() - 1;
-        let mut skipped = None;
-        for (i, (layer, range)) in layers.iter_mut().zip(ranges).enumerate() {
             let mut f = Forward {
                 tape,
-                params: &vars[range],
+                params: &vars[start..],
                 training,
                 rng,
             };
