@@ -280,17 +280,9 @@ impl MetricState {
             (_, Targets::Classes(c)) => match y_pred.as_slice() {
                 // Row-major scores (what `fit` passes): rows as slices.
                 Some(flat) if y_pred.ncols() > 0 => {
-                    for (row, &t) in flat.chunks_exact(y_pred.ncols()).zip(c) {
-                        self.correct += u64::from(argmax(row.iter().copied()) == t);
-                        self.count += 1;
-                    }
+                    self.count_arg_max(flat.chunks_exact(y_pred.ncols()).map(|r| r.iter().copied()), c);
                 }
-                _ => {
-                    for (row, &t) in y_pred.outer_iter().zip(c) {
-                        self.correct += u64::from(argmax(row.iter().copied()) == t);
-                        self.count += 1;
-                    }
-                }
+                _ => self.count_arg_max(y_pred.outer_iter().map(|r| r.into_iter().copied()), c),
             },
             (Metric::SparseCategoricalAccuracy, Targets::Dense(t)) => {
                 // Float labels, one per row (Keras squeezes a trailing axis of 1).
@@ -310,6 +302,14 @@ impl MetricState {
                     self.count += 1;
                 }
             }
+        }
+    }
+
+    /// Counts the rows of scores whose arg-max is their class label.
+    fn count_arg_max<R: Iterator<Item = f32>>(&mut self, rows: impl Iterator<Item = R>, labels: &[usize]) {
+        for (row, &t) in rows.zip(labels) {
+            self.correct += u64::from(argmax(row) == t);
+            self.count += 1;
         }
     }
 }
