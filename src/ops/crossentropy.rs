@@ -13,8 +13,8 @@
 use ndarray::{ArrayD, IxDyn};
 
 use super::activation::sigmoid;
-use super::exp::{exp, exp_in_place};
-use super::softmax::lane_max;
+use super::exp::exp;
+use super::softmax::{lane_max, log_sum_exp, softmax_rows};
 use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
@@ -37,14 +37,6 @@ fn clip(x: f32) -> (f32, bool) {
     } else {
         (x, true)
     }
-}
-
-/// `(max, ln Σ exp(z − max))` of a row.
-#[inline]
-fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = lane_max(row);
-    let sum: f32 = row.iter().map(|&v| exp(v - max)).sum();
-    max + sum.ln()
 }
 
 impl Tape {
@@ -105,29 +97,14 @@ impl Tape {
         let n = rows as f32;
 
         if from_logits {
-            // Fused: keep softmax probabilities for the backward. First
-            // z − max for every row, then one vectorised pass of
-            // exponentials e, then p = e/Σe and lse = max + ln Σe.
-            let mut probs = Vec::with_capacity(z.len());
-            for row in z.chunks_exact(classes) {
-                let max = lane_max(row);
-                probs.extend(row.iter().map(|&v| v - max));
-            }
-            exp_in_place(&mut probs);
+            // Fused: keep the softmax probabilities for the backward; the
+            // loss of a row is ln Σ exp(z) − z[label] = max + ln Σ exp(z − max) − z[label].
+            let mut probs = z.to_vec();
             let mut total = 0.0f64;
-            for ((row, prob), &label) in z
-                .chunks_exact(classes)
-                .zip(probs.chunks_exact_mut(classes))
-                .zip(&labels)
-            {
-                let mut sum = 0.0;
-                for &p in prob.iter() {
-                    sum += p;
-                }
-                let inv = 1.0 / sum;
-                prob.iter_mut().for_each(|p| *p *= inv);
-                total += f64::from(lane_max(row) + sum.ln() - row[label]);
-            }
+            softmax_rows(&mut probs, classes, |i, sum| {
+                let row = &z[i * classes..(i + 1) * classes];
+                total += f64::from(lane_max(row) + sum.ln() - row[labels[i]]);
+            });
             let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
                 let g = grad.iter().next().copied().unwrap_or(0.0) / n;

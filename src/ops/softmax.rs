@@ -20,14 +20,49 @@ pub(crate) fn lane_max<'a>(values: impl IntoIterator<Item = &'a f32>) -> f32 {
         .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
 }
 
+/// `ln Σ exp(v)` over `values`, as `max + ln Σ exp(v − max)` so that it is
+/// finite for values of any magnitude.
+#[inline]
+pub(crate) fn log_sum_exp<'a, I>(values: I) -> f32
+where
+    I: IntoIterator<Item = &'a f32> + Copy,
+{
+    let max = lane_max(values);
+    let sum: f32 = values.into_iter().map(|&v| exp(v - max)).sum();
+    max + sum.ln()
+}
+
+/// Replaces each `width`-long row of `values` by its softmax, the
+/// exponentials of all rows in one vectorised pass, and hands
+/// `row_sum(i, Σ exp(zᵢ − max))` each row's sum before it divides by it.
+pub(crate) fn softmax_rows(values: &mut [f32], width: usize, mut row_sum: impl FnMut(usize, f32)) {
+    if width == 0 {
+        return;
+    }
+    for row in values.chunks_exact_mut(width) {
+        let max = lane_max(&*row);
+        row.iter_mut().for_each(|v| *v -= max);
+    }
+    exp_in_place(values);
+    for (i, row) in values.chunks_exact_mut(width).enumerate() {
+        let mut sum = 0.0;
+        for &e in row.iter() {
+            sum += e;
+        }
+        row_sum(i, sum);
+        let inv = 1.0 / sum;
+        row.iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
 /// Replaces a lane by its softmax.
 pub(crate) fn softmax_in_place(mut lane: ArrayViewMut1<'_, f32>) {
-    let max = lane_max(&lane);
-    lane.mapv_inplace(|v| v - max);
-    match lane.as_slice_mut() {
-        Some(values) => exp_in_place(values),
-        None => lane.mapv_inplace(exp),
+    if let Some(values) = lane.as_slice_mut() {
+        let width = values.len();
+        return softmax_rows(values, width, |_, _| {});
     }
+    let max = lane_max(&lane);
+    lane.mapv_inplace(|v| exp(v - max));
     let mut sum = 0.0;
     for &e in &lane {
         sum += e;
@@ -38,9 +73,7 @@ pub(crate) fn softmax_in_place(mut lane: ArrayViewMut1<'_, f32>) {
 
 /// Replaces a lane by its log-softmax.
 pub(crate) fn log_softmax_in_place(mut lane: ArrayViewMut1<'_, f32>) {
-    let max = lane_max(&lane);
-    let sum: f32 = lane.iter().map(|&v| exp(v - max)).sum();
-    let shift = max + sum.ln();
+    let shift = log_sum_exp(&lane);
     lane.mapv_inplace(|v| v - shift);
 }
 
@@ -116,5 +149,45 @@ impl Tape {
             ctx.accumulate(x, dx);
             Ok(())
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn rows_at_once_match_strided_lanes_bit_for_bit() {
+        // 7 rows of 10 logits, some large enough to need the max shift.
+        let z = Array2::from_shape_fn((7, 10), |(i, j)| (i as f32 - 3.0) * 20.0 + (j * j) as f32 * 0.37);
+        let mut rows = z.as_slice().expect("row-major").to_vec();
+        let mut sums = Vec::new();
+        softmax_rows(&mut rows, 10, |i, sum| sums.push((i, sum)));
+        // The same rows as lanes of the transposed copy: strided, so they
+        // take the other path.
+        let mut columns = Array2::from_shape_fn((10, 7), |(j, i)| z[[i, j]]);
+        for lane in columns.lanes_mut(Axis(0)) {
+            assert!(lane.as_slice().is_none());
+            softmax_in_place(lane);
+        }
+        let strided: Vec<u32> = columns.t().iter().map(|v| v.to_bits()).collect();
+        let at_once: Vec<u32> = rows.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(at_once, strided);
+        // Each row's sum of exponentials is handed over once, in order, and
+        // the row sums to one.
+        assert_eq!(
+            sums.iter().map(|&(i, _)| i).collect::<Vec<_>>(),
+            (0..7).collect::<Vec<_>>()
+        );
+        for (row, &(_, sum)) in rows.chunks(10).zip(&sums) {
+            assert!(sum >= 1.0, "the largest term is exp(0)");
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        }
+        // And ln Σ exp matches the shifted log-softmax.
+        let mut lane = z.row(2).to_owned();
+        let lse = log_sum_exp(&lane);
+        log_softmax_in_place(lane.view_mut());
+        assert_eq!(lane[0], z[[2, 0]] - lse);
     }
 }
