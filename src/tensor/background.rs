@@ -10,6 +10,18 @@
 //!
 //! One job runs at a time; while it does, [`Background::start`] from
 //! another thread runs its job at `finish` instead.
+//!
+//! **Invariant: a unit is run once, and `finish` returns only after it has
+//! run.** A unit is claimed only by a compare-and-swap that moves `state`
+//! from `(generation, i)` to `(generation, i + 1)` with `i < units`. The
+//! owner changes `state` in `start` in two stores: first to `(g + 1,
+//! CLOSED)`, before `job`, `units` and `done` are rewritten, then to
+//! `(g + 1, 0)` to publish them. So every swap against an older state
+//! fails (its generation is gone), no swap succeeds while the slot is
+//! closed (`CLOSED` ≥ any `units`), and a swap that succeeds reads the
+//! `job` and `units` published with its generation. Each claimed unit adds
+//! one to `done` after it ran, so `done == units` means every unit of the
+//! job has run, each once.
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
@@ -18,6 +30,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// One unit of a job.
 type Unit = dyn Fn(usize) + Sync;
+
+/// The next-unit field of a slot being refilled: no job has this many
+/// units (`start` posts fewer than 2^32 − 1), so nothing can be claimed.
+const CLOSED: u64 = u32::MAX as u64;
 
 /// The one job slot the helpers look at.
 struct Slot {
@@ -72,22 +88,30 @@ impl<'a> Background<'a> {
             units,
             _borrows: PhantomData,
         };
-        if units == 0 || units >= 1 << 32 || super::threads::num_threads() < 2 {
+        if units == 0 || units as u64 >= CLOSED || super::threads::num_threads() < 2 {
             return me;
         }
         let Ok(owner) = SLOT.owner.try_lock() else {
             return me;
         };
+        // Close the slot first: a helper may have read the previous state
+        // (every unit claimed) and be about to read `units`. Once `units`
+        // grows, its compare-and-swap against that old state would claim a
+        // unit of the new job before `state` publishes it, a unit that would
+        // then be claimed again. With the generation bumped here, that swap
+        // fails; and the closed state's next unit (u32::MAX) is at least any
+        // count of units, so nothing can be claimed until the job is posted.
+        let generation = (SLOT.state.load(Ordering::Relaxed) >> 32).wrapping_add(1);
+        SLOT.state.store(generation << 32 | CLOSED, Ordering::SeqCst);
         // SAFETY: the lifetime is erased for the helpers; `finish` (also
         // run on drop) waits for every claimed unit before `'a` can end.
         let ptr: *const Unit =
             unsafe { std::mem::transmute::<&'a (dyn Fn(usize) + Sync + 'a), &'static Unit>(job) };
-        // SAFETY: we own the slot and the previous job is finished, so no
-        // other thread reads `job` now.
+        // SAFETY: we own the slot, the previous job is finished and the slot
+        // is closed, so no other thread reads `job` now.
         unsafe { *SLOT.job.get() = Some(ptr) };
         SLOT.units.store(units, Ordering::Relaxed);
         SLOT.done.store(0, Ordering::Relaxed);
-        let generation = (SLOT.state.load(Ordering::Relaxed) >> 32).wrapping_add(1);
         SLOT.state.store(generation << 32, Ordering::Release);
         me.posted = Some(owner);
         super::threads::wake_helpers();
@@ -235,5 +259,25 @@ mod tests {
         };
         drop(Background::start(50, &job));
         assert!(counts.iter().all(|c| c.load(Ordering::SeqCst) == 1));
+    }
+
+    /// Many short jobs back to back, so that helpers still polling the
+    /// previous job meet the next one being posted: each unit must run once.
+    #[test]
+    fn many_short_jobs_run_each_unit_once() {
+        super::super::threads::set_num_threads(2);
+        super::super::threads::run_parts(2, &|_| {});
+        for round in 0..200_000u32 {
+            let units = 1 + (round % 3) as usize;
+            let counts: Vec<AtomicU32> = (0..units).map(|_| AtomicU32::new(0)).collect();
+            let job = |i: usize| {
+                counts[i].fetch_add(1, Ordering::SeqCst);
+            };
+            Background::start(units, &job).finish();
+            for (i, c) in counts.iter().enumerate() {
+                assert_eq!(c.load(Ordering::SeqCst), 1, "round {round}, unit {i} of {units}");
+            }
+        }
+        super::super::threads::set_num_threads(0);
     }
 }
