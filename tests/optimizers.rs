@@ -181,3 +181,79 @@ fn decaying_state_is_flushed_to_zero_never_subnormal() {
         }
     }
 }
+
+#[test]
+fn learning_rates_that_are_not_finite_or_negative_are_errors_not_nan_weights() {
+    for bad in [f32::NAN, f32::INFINITY, -0.01] {
+        let mut opts: [Box<dyn Optimizer>; 3] = [
+            Box::new(SGD::new().learning_rate(bad)),
+            Box::new(RMSprop::new().learning_rate(bad)),
+            Box::new(Adam::new().learning_rate(bad)),
+        ];
+        for opt in &mut opts {
+            let err = opt.validate().unwrap_err().to_string();
+            assert!(err.contains("expected a finite learning_rate >= 0"), "{err}");
+            // Changed after compile (as a callback may): the step refuses too,
+            // and the weight is left as it was.
+            let mut param = Tensor::from_vec(&[4], W.to_vec()).unwrap();
+            let grad = Tensor::from_vec(&[4], G.to_vec()).unwrap();
+            assert!(opt.apply(&mut [&mut param], &[Some(grad)]).is_err());
+            assert_eq!(param.to_vec(), W.to_vec());
+        }
+    }
+    // Through fit: a schedule that returns NaN stops training with an error.
+    use kerust::prelude::*;
+    let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+    model.compile("mse", &[] as &[Metric]).unwrap();
+    let x = ndarray::Array2::<f32>::ones((8, 3));
+    let y = ndarray::Array2::<f32>::zeros((8, 2));
+    let before = model.get_weights();
+    let mut schedule = kerust::callbacks::LearningRateScheduler::new(|_, _| f32::NAN);
+    let options = FitOptions::default().epochs(1).verbose(0).callback(&mut schedule);
+    let err = model.fit(&x, &y, options).unwrap_err().to_string();
+    assert!(err.contains("learning_rate=NaN"), "{err}");
+    assert_eq!(model.get_weights(), before);
+}
+
+#[test]
+fn a_restored_state_must_fit_the_optimizer() {
+    use kerust::optimizers::OptimizerState;
+    let mut adam = Adam::new();
+    step(&mut adam, &W, &G);
+    let good = adam.state();
+    assert_eq!(good.slots[0].len(), 2);
+    // AMSGrad's third buffer, given to a plain Adam.
+    let mut third = good.clone();
+    third.slots[0].push(vec![0.0; 4]);
+    let err = adam.set_state(third).unwrap_err().to_string();
+    assert!(
+        err.contains("expected 2 Adam buffers [m, v] for weight 0, found 3 buffers"),
+        "{err}"
+    );
+    // Buffers of another length than the weight: refused at the next step.
+    let short = OptimizerState {
+        iterations: 1,
+        slots: vec![vec![vec![0.0; 2], vec![0.0; 2]]],
+    };
+    adam.set_state(short).unwrap();
+    let mut param = Tensor::from_vec(&[4], W.to_vec()).unwrap();
+    let grad = Tensor::from_vec(&[4], G.to_vec()).unwrap();
+    let err = adam
+        .apply(&mut [&mut param], &[Some(grad)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "expected the weights of earlier steps (weight 0 of 2 values), found weight 0 of 4 values"
+        ),
+        "{err}"
+    );
+    // A step count that cannot grow.
+    let mut sgd = SGD::new();
+    let last = OptimizerState {
+        iterations: u64::MAX,
+        slots: vec![],
+    };
+    assert!(sgd.set_state(last).is_err());
+    assert_eq!(sgd.iterations(), 0);
+}

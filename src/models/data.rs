@@ -59,7 +59,7 @@ impl Dataset<'_> {
         buffer: &'s mut Option<Tensor>,
     ) -> impl Fn(usize) + Sync + 's {
         let (flat, width) = self.rows();
-        let out = SharedMut(self.batch_buffer(rows.len(), buffer).as_slice_mut().as_mut_ptr());
+        let out = SharedMut::new(self.batch_buffer(rows.len(), buffer).as_slice_mut());
         move |i| {
             // Rows are scattered over memory: ask for one a few ahead now, so
             // that its first and last cache lines (and its page's address

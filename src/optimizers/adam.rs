@@ -1,6 +1,9 @@
 //! Adam, with Keras' placement of epsilon.
 
-use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
+use super::{
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_epsilon, check_grads,
+    check_learning_rate, kernels, next_iteration, pair,
+};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -137,6 +140,8 @@ impl Optimizer for Adam {
     }
 
     fn validate(&self) -> Result<()> {
+        check_learning_rate("Adam", self.learning_rate)?;
+        check_epsilon("Adam", self.epsilon)?;
         for (name, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             if !(0.0..1.0).contains(&beta) {
                 return Err(Error::invalid(
@@ -150,31 +155,34 @@ impl Optimizer for Adam {
     }
 
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        self.validate()?;
+        check_grads("Adam", params, grads)?;
+        let next = next_iteration("Adam", self.iterations)?;
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
-        let t = (self.iterations + 1) as f32;
+        let t = next as f32;
         let alpha = self.learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-        self.slots.prepare(params, 2 + usize::from(self.amsgrad), 0.0)?;
+        self.slots
+            .prepare("Adam", params, 2 + usize::from(self.amsgrad), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
             let (w, g) = pair("Adam", param, grad, &mut self.scratch)?;
-            let slots = self.slots.of(i);
-            let (m, rest) = slots.split_first_mut().expect("m slot");
-            let (v, rest) = rest.split_first_mut().expect("v slot");
             let step = kernels::AdamStep { alpha, b1, b2, eps };
-            match rest.first_mut() {
-                None => kernels::split(w, g, &mut [m, v], |w, g, state| {
+            match self.slots.of(i) {
+                [m, v] => kernels::split(w, g, &mut [m, v], |w, g, state| {
                     if let [m, v] = state {
                         kernels::adam_plain(w, g, m, v, step);
                     }
-                }),
-                Some(v_hat) => kernels::split(w, g, &mut [m, v, v_hat], |w, g, state| {
+                })?,
+                [m, v, v_hat] => kernels::split(w, g, &mut [m, v, v_hat], |w, g, state| {
                     if let [m, v, v_hat] = state {
                         kernels::adam_amsgrad(w, g, m, v, v_hat, step);
                     }
-                }),
+                })?,
+                // `prepare` checked two buffers (three with AMSGrad).
+                _ => {}
             }
         }
-        self.iterations += 1;
+        self.iterations = next;
         Ok(())
     }
 
@@ -185,9 +193,19 @@ impl Optimizer for Adam {
         }
     }
 
-    fn set_state(&mut self, state: OptimizerState) {
+    fn slot_specs(&self) -> Vec<SlotSpec> {
+        let mut specs = vec![SlotSpec::signed("m"), SlotSpec::squares("v")];
+        if self.amsgrad {
+            specs.push(SlotSpec::squares("v_hat"));
+        }
+        specs
+    }
+
+    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        state.check("Adam", &self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
+        Ok(())
     }
 
     fn config(&self) -> OptimizerConfig {

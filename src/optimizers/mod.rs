@@ -18,10 +18,13 @@ mod adam;
 mod kernels;
 mod rmsprop;
 mod sgd;
+mod state;
 
 pub use adam::Adam;
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
+pub use state::{OptimizerState, SlotSpec};
+pub(crate) use state::{Slots, check_epsilon, check_learning_rate, next_iteration};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +52,10 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// Steps taken so far (Keras' `iterations`).
     fn iterations(&self) -> u64;
 
-    /// Checks the hyperparameters (called by `compile`).
+    /// Checks the hyperparameters (called by `compile`, by `load_model`,
+    /// and at every step, since callbacks may change the learning rate):
+    /// a finite, non-negative learning rate and fuzz factor, decay rates
+    /// within their ranges.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming the bad hyperparameter.
@@ -60,33 +66,31 @@ pub trait Optimizer: Send + std::fmt::Debug {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if a gradient's size differs from its
-    /// weight's, or the weights differ from those of earlier steps.
+    /// weight's, or the weights differ from those of earlier steps (or of
+    /// a restored state); [`Error::InvalidArgument`] if a hyperparameter is
+    /// out of range (a NaN learning rate, say) or the step count cannot
+    /// grow. The weights are then unchanged.
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()>;
 
     /// The configuration, for saving.
     fn config(&self) -> OptimizerConfig;
 
+    /// The buffers kept for each weight, in the order of
+    /// [`OptimizerState::slots`].
+    fn slot_specs(&self) -> Vec<SlotSpec>;
+
     /// What the optimizer carries from step to step (for saving).
     fn state(&self) -> OptimizerState;
 
-    /// Restores a [`state`](Optimizer::state) saved earlier.
-    fn set_state(&mut self, state: OptimizerState);
-}
-
-/// The step count and per-weight buffers (moments, velocities) an
-/// optimizer keeps between steps.
-///
-/// ```
-/// # use kerust::prelude::*;
-/// let adam = Adam::new();
-/// assert_eq!(adam.state().iterations, 0); // saved with the model, restored by load_model
-/// ```
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OptimizerState {
-    /// Steps taken.
-    pub iterations: u64,
-    /// For each weight, its buffers (empty before the first step).
-    pub slots: Vec<Vec<Vec<f32>>>,
+    /// Restores a [`state`](Optimizer::state) saved earlier, after checking
+    /// it with [`OptimizerState::check`] against this optimizer's
+    /// [`slot_specs`](Optimizer::slot_specs) (the weights' sizes are
+    /// checked at the next step).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the state does not fit; the optimizer
+    /// is then unchanged.
+    fn set_state(&mut self, state: OptimizerState) -> Result<()>;
 }
 
 impl OptimizerConfig {
@@ -214,50 +218,32 @@ pub fn get(name: &str) -> Result<Box<dyn Optimizer>> {
     }
 }
 
-/// Per-weight state slots: `n` buffers per weight, created at the first step.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Slots {
-    buffers: Vec<Vec<Vec<f32>>>,
-}
-
-impl Slots {
-    /// The buffers of weight `i`, created (zero, or `init`) on first use;
-    /// checks that the weights are those of earlier steps.
-    pub(crate) fn prepare(&mut self, params: &[&mut Tensor], per_weight: usize, init: f32) -> Result<()> {
-        if self.buffers.is_empty() {
-            self.buffers = params
-                .iter()
-                .map(|p| vec![vec![init; p.len()]; per_weight])
-                .collect();
-            return Ok(());
-        }
-        let same = self.buffers.len() == params.len()
-            && self
-                .buffers
-                .iter()
-                .zip(params)
-                .all(|(b, p)| b.first().is_none_or(|s| s.len() == p.len()));
-        if !same {
+/// Checks every gradient against its weight before any weight moves, so a
+/// failed step leaves all of them unchanged.
+pub(crate) fn check_grads(
+    name: &'static str,
+    params: &[&mut Tensor],
+    grads: &[Option<Tensor>],
+) -> Result<()> {
+    if params.len() != grads.len() {
+        return Err(Error::shape(
+            name,
+            format!("one gradient (or None) per weight ({})", params.len()),
+            format!("{} gradients", grads.len()),
+        ));
+    }
+    for (i, (p, g)) in params.iter().zip(grads).enumerate() {
+        if let Some(g) = g
+            && g.len() != p.len()
+        {
             return Err(Error::shape(
-                "Optimizer::apply",
-                format!("the {} weights of earlier steps", self.buffers.len()),
-                format!("{} weights of other sizes", params.len()),
+                name,
+                format!("a gradient of {} elements like weight {i}", p.len()),
+                format!("{} elements", g.len()),
             ));
         }
-        Ok(())
     }
-
-    pub(crate) fn of(&mut self, i: usize) -> &mut [Vec<f32>] {
-        &mut self.buffers[i]
-    }
-
-    pub(crate) fn snapshot(&self) -> Vec<Vec<Vec<f32>>> {
-        self.buffers.clone()
-    }
-
-    pub(crate) fn restore(&mut self, buffers: Vec<Vec<Vec<f32>>>) {
-        self.buffers = buffers;
-    }
+    Ok(())
 }
 
 /// The weight and gradient of entry `i` as flat slices, checked to match.

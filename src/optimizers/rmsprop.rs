@@ -1,6 +1,9 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
-use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
+use super::{
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_epsilon, check_grads,
+    check_learning_rate, kernels, next_iteration, pair,
+};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -136,6 +139,8 @@ impl Optimizer for RMSprop {
     }
 
     fn validate(&self) -> Result<()> {
+        check_learning_rate("RMSprop", self.learning_rate)?;
+        check_epsilon("RMSprop", self.epsilon)?;
         if !(0.0..=1.0).contains(&self.rho) {
             return Err(Error::invalid(
                 "RMSprop",
@@ -154,28 +159,32 @@ impl Optimizer for RMSprop {
     }
 
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        self.validate()?;
+        check_grads("RMSprop", params, grads)?;
+        let next = next_iteration("RMSprop", self.iterations)?;
         let (lr, rho, mu, eps) = (self.learning_rate, self.rho, self.momentum, self.epsilon);
-        let per_weight = 1 + usize::from(self.centered) + usize::from(mu > 0.0);
-        self.slots.prepare(params, per_weight, 0.0)?;
+        self.slots
+            .prepare("RMSprop", params, self.slot_specs().len(), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
             let (w, g) = pair("RMSprop", param, grad, &mut self.scratch)?;
-            let slots = self.slots.of(i);
-            let (velocity, rest) = slots.split_first_mut().expect("one slot at least");
+            // `prepare` checked one buffer, plus one when centered, plus one
+            // with momentum, each as long as the weight.
+            let Some((velocity, rest)) = self.slots.of(i).split_first_mut() else {
+                continue;
+            };
             if !self.centered && mu == 0.0 {
                 // The default path, in one pass.
                 kernels::split(w, g, &mut [velocity], |w, g, state| {
                     if let [v] = state {
                         kernels::rmsprop_plain(w, g, v, lr, rho, eps);
                     }
-                });
+                })?;
                 continue;
             }
-            let (mut average, rest) = if self.centered {
-                let (a, r) = rest.split_first_mut().expect("centered slot");
-                (Some(a), r)
-            } else {
-                (None, rest)
+            let (mut average, rest) = match rest {
+                [a, r @ ..] if self.centered => (Some(a), r),
+                r => (None, r),
             };
             let mut momentum = rest.first_mut();
             for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
@@ -196,7 +205,7 @@ impl Optimizer for RMSprop {
                 }
             }
         }
-        self.iterations += 1;
+        self.iterations = next;
         Ok(())
     }
 
@@ -207,9 +216,22 @@ impl Optimizer for RMSprop {
         }
     }
 
-    fn set_state(&mut self, state: OptimizerState) {
+    fn slot_specs(&self) -> Vec<SlotSpec> {
+        let mut specs = vec![SlotSpec::squares("velocity")];
+        if self.centered {
+            specs.push(SlotSpec::signed("average_gradient"));
+        }
+        if self.momentum > 0.0 {
+            specs.push(SlotSpec::signed("momentum"));
+        }
+        specs
+    }
+
+    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        state.check("RMSprop", &self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
+        Ok(())
     }
 
     fn config(&self) -> OptimizerConfig {

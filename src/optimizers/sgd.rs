@@ -1,6 +1,9 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
-use super::{Optimizer, OptimizerConfig, OptimizerState, Slots, kernels, pair};
+use super::{
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, check_learning_rate, kernels,
+    next_iteration, pair,
+};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -105,6 +108,7 @@ impl Optimizer for SGD {
     }
 
     fn validate(&self) -> Result<()> {
+        check_learning_rate("SGD", self.learning_rate)?;
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(Error::invalid(
                 "SGD",
@@ -116,8 +120,11 @@ impl Optimizer for SGD {
     }
 
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        self.validate()?;
+        check_grads("SGD", params, grads)?;
+        let next = next_iteration("SGD", self.iterations)?;
         let (lr, mu) = (self.learning_rate, self.momentum);
-        self.slots.prepare(params, usize::from(mu > 0.0), 0.0)?;
+        self.slots.prepare("SGD", params, usize::from(mu > 0.0), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
             let (w, g) = pair("SGD", param, grad, &mut self.scratch)?;
@@ -126,14 +133,16 @@ impl Optimizer for SGD {
                 continue;
             }
             let nesterov = self.nesterov;
-            let m = &mut self.slots.of(i)[0];
-            kernels::split(w, g, &mut [m], |w, g, state| {
-                if let [m] = state {
-                    kernels::sgd_momentum(w, g, m, lr, mu, nesterov);
-                }
-            });
+            // `prepare` checked one buffer per weight when there is momentum.
+            if let [m] = self.slots.of(i) {
+                kernels::split(w, g, &mut [m], |w, g, state| {
+                    if let [m] = state {
+                        kernels::sgd_momentum(w, g, m, lr, mu, nesterov);
+                    }
+                })?;
+            }
         }
-        self.iterations += 1;
+        self.iterations = next;
         Ok(())
     }
 
@@ -144,9 +153,19 @@ impl Optimizer for SGD {
         }
     }
 
-    fn set_state(&mut self, state: OptimizerState) {
+    fn slot_specs(&self) -> Vec<SlotSpec> {
+        if self.momentum > 0.0 {
+            vec![SlotSpec::signed("momentum")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        state.check("SGD", &self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
+        Ok(())
     }
 
     fn config(&self) -> OptimizerConfig {

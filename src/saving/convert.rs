@@ -121,11 +121,24 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
             .map(|m| m.parse::<Metric>())
             .collect::<Result<Vec<_>>>()?;
         let mut optimizer = optimizer_from(&c.optimizer, &c.hyperparameters, origin)?.build();
-        optimizer.validate()?;
-        optimizer.set_state(OptimizerState {
+        let in_file = |e: Error| Error::data(origin, "a usable optimizer", e.to_string());
+        optimizer.validate().map_err(in_file)?;
+        // Every buffer against the weights it belongs to, before any step.
+        let trainable: Vec<usize> = model
+            .layers
+            .iter()
+            .flat_map(|l| l.params())
+            .filter(|p| p.trainable)
+            .map(|p| p.value.len())
+            .collect();
+        let state = OptimizerState {
             iterations: c.iterations,
             slots: c.slots,
-        });
+        };
+        state
+            .check(optimizer.name(), &optimizer.slot_specs(), Some(&trainable))
+            .map_err(in_file)?;
+        optimizer.set_state(state).map_err(in_file)?;
         model.compiled = Some(crate::models::sequential_compiled(
             LossFn {
                 loss,

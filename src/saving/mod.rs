@@ -168,6 +168,120 @@ mod tests {
         assert!(load(&file).unwrap_err().to_string().contains("found Conv7D"));
     }
 
+    /// A compiled model trained one step with `optimizer`, as file records:
+    /// a dense layer of `inputs` × 10 (+ 10), so that large inputs give a
+    /// kernel long enough for the update to be split over threads.
+    fn trained_file(optimizer: impl crate::optimizers::Optimizer + 'static, inputs: usize) -> FileModel {
+        let mut model = Sequential::new(vec![crate::layers::Dense::new(10).input_shape(inputs)]);
+        model
+            .compile_with(
+                optimizer,
+                crate::losses::Loss::MeanSquaredError,
+                &[] as &[crate::metrics::Metric],
+            )
+            .unwrap();
+        let x = ndarray::Array2::<f32>::ones((4, inputs));
+        let y = ndarray::Array2::<f32>::zeros((4, 10));
+        let options = crate::models::FitOptions::default().epochs(1).verbose(0);
+        model.fit(&x, &y, options).unwrap();
+        convert::to_file(&model).unwrap()
+    }
+
+    /// Loads `file` and, if that works, trains it one step.
+    fn load_and_fit(file: &FileModel, inputs: usize) -> Result<()> {
+        let mut model = load(file)?;
+        let x = ndarray::Array2::<f32>::ones((4, inputs));
+        let y = ndarray::Array2::<f32>::zeros((4, 10));
+        model.fit(&x, &y, crate::models::FitOptions::default().epochs(1).verbose(0))?;
+        Ok(())
+    }
+
+    #[test]
+    fn every_optimizer_buffer_is_checked_at_load() {
+        use crate::optimizers::{Adam, RMSprop, SGD};
+        // For a kernel of 64 and of 5,000 elements (the latter split over threads).
+        for inputs in [64, 500] {
+            let adam = trained_file(Adam::new(), inputs);
+            assert!(load_and_fit(&adam, inputs).is_ok());
+            // The second buffer (v) of the kernel cut short.
+            let mut short = adam.clone();
+            short.compile.as_mut().unwrap().slots[0][1].truncate(7);
+            let err = load_and_fit(&short, inputs).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "expected {} values in buffer v of weight 0, found 7 values",
+                    inputs * 10
+                )),
+                "{err}"
+            );
+            // A third buffer would silently have made this Adam AMSGrad.
+            let mut third = adam.clone();
+            let extra = third.compile.as_ref().unwrap().slots[0][0].clone();
+            third.compile.as_mut().unwrap().slots[0].push(extra);
+            let err = load_and_fit(&third, inputs).unwrap_err().to_string();
+            assert!(
+                err.contains("expected 2 Adam buffers [m, v] for weight 0, found 3 buffers"),
+                "{err}"
+            );
+            // A buffer for a weight the model does not have.
+            let mut more = adam.clone();
+            more.compile
+                .as_mut()
+                .unwrap()
+                .slots
+                .push(vec![vec![0.0; 3], vec![0.0; 3]]);
+            let err = load_and_fit(&more, inputs).unwrap_err().to_string();
+            assert!(
+                err.contains("expected Adam buffers for 2 weights, found buffers for 3"),
+                "{err}"
+            );
+            // A negative second moment (its square root would be NaN).
+            let mut negative = adam.clone();
+            negative.compile.as_mut().unwrap().slots[1][1][0] = -1.0;
+            let err = load_and_fit(&negative, inputs).unwrap_err().to_string();
+            assert!(
+                err.contains("non-negative values in buffer v of weight 1"),
+                "{err}"
+            );
+        }
+        let sgd = trained_file(SGD::new().momentum(0.9), 8);
+        let mut none = sgd.clone();
+        none.compile.as_mut().unwrap().slots[0].clear();
+        let err = load_and_fit(&none, 8).unwrap_err().to_string();
+        assert!(
+            err.contains("expected 1 SGD buffers [momentum] for weight 0, found 0 buffers"),
+            "{err}"
+        );
+        let rms = trained_file(RMSprop::new().centered(true), 8);
+        let mut infinite = rms.clone();
+        infinite.compile.as_mut().unwrap().slots[0][1][3] = f32::INFINITY;
+        let err = load_and_fit(&infinite, 8).unwrap_err().to_string();
+        assert!(
+            err.contains("finite values in buffer average_gradient of weight 0, found inf at index 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn step_counts_and_hyperparameters_are_checked_at_load() {
+        use crate::optimizers::Adam;
+        let file = trained_file(Adam::new(), 8);
+        let mut endless = file.clone();
+        endless.compile.as_mut().unwrap().iterations = u64::MAX;
+        let err = load_and_fit(&endless, 8).unwrap_err().to_string();
+        assert!(err.contains("iterations = 18446744073709551615"), "{err}");
+        for bad in [f64::NAN, f64::INFINITY, -0.001] {
+            let mut rate = file.clone();
+            let hyper = &mut rate.compile.as_mut().unwrap().hyperparameters;
+            hyper.iter_mut().find(|(k, _)| k == "learning_rate").unwrap().1 = bad;
+            let err = load_and_fit(&rate, 8).unwrap_err().to_string();
+            assert!(
+                err.contains("expected a finite learning_rate >= 0"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
     #[test]
     fn the_payload_round_trips() {
         let file = dense_file(3, "2", vec![3, 2], vec![1.5; 6]);

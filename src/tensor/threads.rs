@@ -259,15 +259,20 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
 /// Calls `f(lo, hi)` on disjoint ranges covering `0..len`, one per thread
 /// (as many as [`num_threads`] allows), and returns when all are done.
 pub(crate) fn for_each_chunk(len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    let ranges = chunk_ranges(len);
+    run_parts(ranges.len(), &|p| f(ranges[p].start, ranges[p].end));
+}
+
+/// The ranges [`for_each_chunk`] splits `0..len` into: one per thread,
+/// consecutive, disjoint, covering it exactly (empty ones possible when
+/// `len` is small).
+pub(crate) fn chunk_ranges(len: usize) -> Vec<std::ops::Range<usize>> {
     let parts = num_threads().clamp(1, len.max(1));
     // Chunk boundaries on multiples of 16 elements keep vector loops aligned.
     let bound = |p: usize| (len * p / parts) / 16 * 16;
-    let job = |p: usize| {
-        let lo = bound(p);
-        let hi = if p + 1 == parts { len } else { bound(p + 1) };
-        f(lo, hi);
-    };
-    run_parts(parts, &job);
+    (0..parts)
+        .map(|p| bound(p)..if p + 1 == parts { len } else { bound(p + 1) })
+        .collect()
 }
 
 /// Calls `f(first, items)` on consecutive runs of the `per_item`-long items
@@ -277,7 +282,7 @@ pub(crate) fn for_each_chunk(len: usize, f: &(dyn Fn(usize, usize) + Sync)) {
 pub(crate) fn for_each_items_mut(data: &mut [f32], per_item: usize, f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
     let items = data.len().checked_div(per_item).unwrap_or(0);
     let parts = num_threads().clamp(1, items.max(1));
-    let start = SharedMut(data.as_mut_ptr());
+    let start = SharedMut::new(data);
     let bound = |p: usize| items * p / parts;
     let job = |p: usize| {
         let (lo, hi) = (bound(p), bound(p + 1));
@@ -291,18 +296,39 @@ pub(crate) fn for_each_items_mut(data: &mut [f32], per_item: usize, f: &(dyn Fn(
 
 /// The base pointer of a slice whose disjoint chunks the pool's threads
 /// write.
-pub(crate) struct SharedMut(pub(crate) *mut f32);
+pub(crate) struct SharedMut {
+    ptr: *mut f32,
+    len: usize,
+}
 
 impl SharedMut {
+    /// Shares `data` with the pool's threads for the duration of a call.
+    pub(crate) fn new(data: &mut [f32]) -> SharedMut {
+        SharedMut {
+            ptr: data.as_mut_ptr(),
+            len: data.len(),
+        }
+    }
+
     /// The `len` elements from element `start` on.
     ///
+    /// # Panics
+    /// If they do not lie within the slice given to [`SharedMut::new`]:
+    /// the bounds are checked here, never trusted.
+    ///
     /// # Safety
-    /// They must lie within the slice the pointer came from, that slice
-    /// must outlive the result, and no other thread may use them meanwhile.
+    /// That slice must outlive the result, and no other thread may use
+    /// these elements meanwhile.
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
-        // SAFETY: as the caller promises.
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
+        assert!(
+            start.checked_add(len).is_some_and(|end| end <= self.len),
+            "elements {start}..{start}+{len} of a shared slice of {}",
+            self.len
+        );
+        // SAFETY: in bounds (checked above); alive and unshared as the
+        // caller promises.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
     }
 }
 
