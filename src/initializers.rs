@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
 
 /// How a weight is filled when its layer is built.
@@ -79,20 +80,36 @@ impl Initializer {
     /// use kerust::initializers::Initializer;
     /// use rand::SeedableRng;
     /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    /// let w = Initializer::GlorotUniform.initialize(&[784, 10], &mut rng);
+    /// let w = Initializer::GlorotUniform.initialize(&[784, 10], &mut rng)?;
     /// let limit = (6.0f32 / (784.0 + 10.0)).sqrt();
     /// assert!(w.to_vec().iter().all(|v| v.abs() <= limit));
+    /// // A weight larger than MAX_WEIGHT_ELEMENTS is an error, not an abort.
+    /// assert!(Initializer::Zeros.initialize(&[1 << 20, 1 << 20], &mut rng).is_err());
+    /// # Ok::<(), kerust::Error>(())
     /// ```
-    pub fn initialize(self, shape: &[usize], rng: &mut StdRng) -> Tensor {
-        let n: usize = shape.iter().product();
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the shape holds more than
+    /// [`MAX_WEIGHT_ELEMENTS`] elements, or the initializer's own arguments
+    /// are not finite (or `min > max`).
+    pub fn initialize(self, shape: &[usize], rng: &mut StdRng) -> Result<Tensor> {
+        let n = weight_elements(shape)?;
+        self.check()?;
         let (fan_in, fan_out) = fans(shape);
-        let uniform = |rng: &mut StdRng, limit: f32| -> Vec<f32> {
-            let d = Uniform::new_inclusive(-limit, limit).expect("finite limit");
-            (0..n).map(|_| d.sample(rng)).collect()
+        let bad = |e: &dyn std::fmt::Display| {
+            Error::invalid(
+                "Initializer",
+                "a distribution with finite parameters",
+                e.to_string(),
+            )
         };
-        let truncated = |rng: &mut StdRng, stddev: f32| -> Vec<f32> {
-            let d = Normal::new(0.0f32, stddev).expect("finite deviation");
-            (0..n)
+        let uniform = |rng: &mut StdRng, limit: f32| -> Result<Vec<f32>> {
+            let d = Uniform::new_inclusive(-limit, limit).map_err(|e| bad(&e))?;
+            Ok((0..n).map(|_| d.sample(rng)).collect())
+        };
+        let truncated = |rng: &mut StdRng, stddev: f32| -> Result<Vec<f32>> {
+            let d = Normal::new(0.0f32, stddev).map_err(|e| bad(&e))?;
+            Ok((0..n)
                 .map(|_| {
                     loop {
                         let v = d.sample(rng);
@@ -101,27 +118,84 @@ impl Initializer {
                         }
                     }
                 })
-                .collect()
+                .collect())
         };
         let data = match self {
-            Initializer::GlorotUniform => uniform(rng, (6.0 / (fan_in + fan_out).max(1.0)).sqrt()),
-            Initializer::HeUniform => uniform(rng, (6.0 / fan_in.max(1.0)).sqrt()),
+            Initializer::GlorotUniform => uniform(rng, (6.0 / (fan_in + fan_out).max(1.0)).sqrt())?,
+            Initializer::HeUniform => uniform(rng, (6.0 / fan_in.max(1.0)).sqrt())?,
             // Keras divides by the standard deviation of N(0,1) truncated at ±2.
             Initializer::GlorotNormal => {
-                truncated(rng, (2.0 / (fan_in + fan_out).max(1.0)).sqrt() / 0.879_625_7)
+                truncated(rng, (2.0 / (fan_in + fan_out).max(1.0)).sqrt() / 0.879_625_7)?
             }
-            Initializer::HeNormal => truncated(rng, (2.0 / fan_in.max(1.0)).sqrt() / 0.879_625_7),
+            Initializer::HeNormal => truncated(rng, (2.0 / fan_in.max(1.0)).sqrt() / 0.879_625_7)?,
             Initializer::Zeros => vec![0.0; n],
             Initializer::Ones => vec![1.0; n],
             Initializer::Constant(v) => vec![v; n],
+            // `check` made sure that min <= max, both finite.
             Initializer::RandomUniform { min, max } => (0..n).map(|_| rng.random_range(min..=max)).collect(),
             Initializer::RandomNormal { mean, stddev } => {
-                let d = Normal::new(mean, stddev.abs()).expect("finite deviation");
+                let d = Normal::new(mean, stddev.abs()).map_err(|e| bad(&e))?;
                 (0..n).map(|_| d.sample(rng)).collect()
             }
         };
-        Tensor::from_vec(shape, data).expect("data has the shape's size")
+        Tensor::from_vec(shape, data)
     }
+
+    /// Checks the initializer's own arguments: finite numbers, and
+    /// `min <= max`.
+    ///
+    /// ```
+    /// use kerust::initializers::Initializer;
+    /// assert!(Initializer::RandomUniform { min: -0.1, max: 0.1 }.check().is_ok());
+    /// assert!(Initializer::RandomUniform { min: 1.0, max: 0.0 }.check().is_err());
+    /// assert!(Initializer::Constant(f32::NAN).check().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the argument.
+    pub fn check(self) -> Result<()> {
+        let bad = |expected: &str, found: String| Err(Error::invalid(self.name(), expected, found));
+        match self {
+            Initializer::Constant(v) if !v.is_finite() => bad("a finite value", format!("value={v}")),
+            Initializer::RandomUniform { min, max }
+                if !(min.is_finite() && max.is_finite() && min <= max) =>
+            {
+                bad("finite bounds with min <= max", format!("min={min}, max={max}"))
+            }
+            Initializer::RandomNormal { mean, stddev } if !(mean.is_finite() && stddev.is_finite()) => bad(
+                "a finite mean and stddev",
+                format!("mean={mean}, stddev={stddev}"),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The most elements one weight may have: 2^31 (8 GiB of `f32`). Layers
+/// check their weights' shapes against it when they are built, so a huge
+/// unit count (from code or from a file) is an error, not an abort.
+///
+/// ```
+/// assert_eq!(kerust::initializers::MAX_WEIGHT_ELEMENTS, 1 << 31);
+/// ```
+pub const MAX_WEIGHT_ELEMENTS: usize = 1 << 31;
+
+/// The element count of a weight of `shape`.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] above [`MAX_WEIGHT_ELEMENTS`].
+pub(crate) fn weight_elements(shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
+        .ok_or_else(|| {
+            Error::invalid(
+                "build",
+                format!("a weight of at most {MAX_WEIGHT_ELEMENTS} elements"),
+                format!("a weight of shape {}", fmt_shape(shape)),
+            )
+        })
 }
 
 /// Keras' `compute_fans`.
@@ -131,8 +205,9 @@ fn fans(shape: &[usize]) -> (f32, f32) {
         [n] => (*n as f32, *n as f32),
         [i, o] => (*i as f32, *o as f32),
         [lead @ .., i, o] => {
-            let receptive: usize = lead.iter().product();
-            ((receptive * i) as f32, (receptive * o) as f32)
+            // In f32: the shape is bounded, but a product of sizes need not fit usize.
+            let receptive: f32 = lead.iter().map(|&d| d as f32).product();
+            (receptive * *i as f32, receptive * *o as f32)
         }
     }
 }
@@ -147,6 +222,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(0);
         let w = Initializer::GlorotUniform
             .initialize(&[784, 10], &mut rng)
+            .unwrap()
             .to_vec();
         let limit = (6.0f32 / 794.0).sqrt(); // 0.08693
         assert!(w.iter().all(|v| v.abs() <= limit));

@@ -226,3 +226,45 @@ fn unknown_names_and_bad_layers() {
             .contains("at least one layer")
     );
 }
+
+#[test]
+fn layers_too_large_to_build_are_errors_not_aborts() {
+    let x = Array2::<f32>::zeros((2, 8));
+    let y = Array1::from_vec(vec![0u8, 1]);
+    for layer in [
+        Box::new(Dense::new(usize::MAX)) as Box<dyn kerust::layers::Layer>,
+        Box::new(Dense::new(1 << 40)),
+        Box::new(Dense::new(1 << 30)),
+    ] {
+        let mut model = Sequential::new(vec![layer]);
+        model
+            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .unwrap();
+        let err = model.fit(&x, &y, quiet()).unwrap_err().to_string();
+        assert!(
+            err.contains("expected a weight of at most 2147483648 elements"),
+            "{err}"
+        );
+    }
+    let images = Array3::<f32>::zeros((2, 4, 4))
+        .into_shape_with_order((2, 4, 4, 1))
+        .unwrap();
+    let mut conv = sequential![Conv2D::new(1 << 40, 3), Flatten::new(), Dense::new(2)];
+    conv.compile("sparse_categorical_crossentropy", &[] as &[Metric])
+        .unwrap();
+    let err = conv.fit(&images, &y, quiet()).unwrap_err().to_string();
+    assert!(
+        err.contains("found a weight of shape (3, 3, 1, 1099511627776)"),
+        "{err}"
+    );
+    let mut init = Sequential::new(vec![
+        Dense::new(2)
+            .kernel_initializer(Initializer::RandomUniform { min: 1.0, max: -1.0 })
+            .input_shape(8),
+    ]);
+    let err = init.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    assert!(
+        err.contains("finite bounds with min <= max, found min=1, max=-1"),
+        "{err}"
+    );
+}

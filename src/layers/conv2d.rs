@@ -246,13 +246,13 @@ impl Layer for Conv2D {
             name: "kernel",
             value: self
                 .kernel_initializer
-                .initialize(&[kh, kw, c, self.filters], rng),
+                .initialize(&[kh, kw, c, self.filters], rng)?,
             trainable: true,
         }];
         if self.use_bias {
             params.push(Param {
                 name: "bias",
-                value: self.bias_initializer.initialize(&[self.filters], rng),
+                value: self.bias_initializer.initialize(&[self.filters], rng)?,
                 trainable: true,
             });
         }

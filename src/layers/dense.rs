@@ -176,13 +176,13 @@ impl Layer for Dense {
         };
         let mut params = vec![Param {
             name: "kernel",
-            value: self.kernel_initializer.initialize(&[fan_in, self.units], rng),
+            value: self.kernel_initializer.initialize(&[fan_in, self.units], rng)?,
             trainable: true,
         }];
         if self.use_bias {
             params.push(Param {
                 name: "bias",
-                value: self.bias_initializer.initialize(&[self.units], rng),
+                value: self.bias_initializer.initialize(&[self.units], rng)?,
                 trainable: true,
             });
         }

@@ -83,8 +83,9 @@ impl Layer for Flatten {
     }
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+        let size = super::sample_size("Flatten", input_shape)?;
         self.built_for = Some(input_shape.to_vec());
-        Ok(vec![input_shape.iter().product()])
+        Ok(vec![size])
     }
 
     fn is_built(&self) -> bool {

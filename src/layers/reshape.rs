@@ -88,8 +88,8 @@ impl Layer for Reshape {
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
         let (have, want) = (
-            input_shape.iter().product::<usize>(),
-            self.target.iter().product::<usize>(),
+            super::sample_size("Reshape", input_shape)?,
+            super::sample_size("Reshape", &self.target)?,
         );
         if have != want {
             return Err(Error::shape(

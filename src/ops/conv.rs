@@ -70,7 +70,7 @@ pub fn conv_output(
         )),
         Padding::Same => {
             let out = input.div_ceil(stride);
-            let total = ((out - 1) * stride + window).saturating_sub(input);
+            let total = ((out - 1) * stride).saturating_add(window).saturating_sub(input);
             Ok((out, total / 2))
         }
     }

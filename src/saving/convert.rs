@@ -358,18 +358,44 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
         l.option(key)
             .ok_or_else(|| Error::data(origin, format!("option {key} of layer \"{}\"", l.name), "none"))
     };
-    let number = |key: &str| -> Result<f64> {
-        get(key)?.parse::<f64>().map_err(|_| {
-            Error::data(
-                origin,
-                format!("a number for {key} of layer \"{}\"", l.name),
-                get(key).unwrap_or(""),
-            )
-        })
+    // Every value is bounded here, whether or not the file has an input
+    // shape (without one, nothing is built until `fit`).
+    let number = |key: &str, range: std::ops::RangeInclusive<f64>| -> Result<f32> {
+        let text = get(key)?;
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| range.contains(v))
+            .map(|v| v as f32)
+            .ok_or_else(|| {
+                Error::data(
+                    origin,
+                    format!(
+                        "a number in [{}, {}] for {key} of layer \"{}\"",
+                        range.start(),
+                        range.end(),
+                        l.name
+                    ),
+                    text.to_string(),
+                )
+            })
+    };
+    let count = |key: &str| -> Result<usize> {
+        count_parse(get(key)?, &format!("{key} of layer \"{}\"", l.name), origin)
+    };
+    let rate = || -> Result<f32> {
+        let rate = number("rate", 0.0..=1.0)?;
+        if rate < 1.0 {
+            return Ok(rate);
+        }
+        Err(Error::data(
+            origin,
+            format!("a rate in [0, 1) for layer \"{}\"", l.name),
+            "1",
+        ))
     };
     Ok(match l.class_name.as_str() {
         "Dense" => Box::new(
-            Dense::new(number("units")? as usize)
+            Dense::new(count("units")?)
                 .activation(activations::get(get("activation")?)?)
                 .use_bias(get("use_bias")? == "true")
                 .kernel_initializer(initializer_parse(get("kernel_initializer")?, origin)?)
@@ -379,23 +405,20 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
         "Reshape" => Box::new(Reshape::new(dims_parse(get("target_shape")?, origin)?)),
         "BatchNormalization" => Box::new(
             BatchNormalization::new()
-                .momentum(number("momentum")? as f32)
-                .epsilon(number("epsilon")? as f32)
+                .momentum(number("momentum", 0.0..=1.0)?)
+                .epsilon(number("epsilon", 0.0..=f64::from(f32::MAX))?)
                 .center(get("center")? == "true")
                 .scale(get("scale")? == "true"),
         ),
-        "Dropout" => Box::new(Dropout::new(number("rate")? as f32)),
+        "Dropout" => Box::new(Dropout::new(rate()?)),
         "Conv2D" => Box::new(
-            Conv2D::new(
-                number("filters")? as usize,
-                pair_parse(get("kernel_size")?, origin)?,
-            )
-            .strides(pair_parse(get("strides")?, origin)?)
-            .padding(padding_parse(get("padding")?, origin)?)
-            .activation(activations::get(get("activation")?)?)
-            .use_bias(get("use_bias")? == "true")
-            .kernel_initializer(initializer_parse(get("kernel_initializer")?, origin)?)
-            .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
+            Conv2D::new(count("filters")?, pair_parse(get("kernel_size")?, origin)?)
+                .strides(pair_parse(get("strides")?, origin)?)
+                .padding(padding_parse(get("padding")?, origin)?)
+                .activation(activations::get(get("activation")?)?)
+                .use_bias(get("use_bias")? == "true")
+                .kernel_initializer(initializer_parse(get("kernel_initializer")?, origin)?)
+                .bias_initializer(initializer_parse(get("bias_initializer")?, origin)?),
         ),
         "MaxPooling2D" => Box::new(
             MaxPooling2D::new(pair_parse(get("pool_size")?, origin)?)
@@ -418,13 +441,33 @@ fn layer_from(l: &FileLayer, origin: &str) -> Result<Box<dyn Layer>> {
     })
 }
 
-fn dims_parse(text: &str, origin: &str) -> Result<Vec<usize>> {
-    text.split(',')
-        .map(|d| {
-            d.parse::<usize>()
-                .map_err(|_| Error::data(origin, "dimensions like \"28,28,1\"", text.to_string()))
+/// A count in a layer's configuration (units, filters, a window side, a
+/// stride, a dimension): a plain integer from 1 to
+/// [`MAX_WEIGHT_ELEMENTS`](crate::initializers::MAX_WEIGHT_ELEMENTS), the
+/// most any weight or sample may hold. Anything a layer can be built with
+/// is within it, so every model that saves also loads.
+fn count_parse(text: &str, what: &str, origin: &str) -> Result<usize> {
+    const MAX: usize = crate::initializers::MAX_WEIGHT_ELEMENTS;
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX).contains(n))
+        .ok_or_else(|| {
+            Error::data(
+                origin,
+                format!("an integer from 1 to {MAX} for {what}"),
+                text.to_string(),
+            )
         })
-        .collect()
+}
+
+fn dims_parse(text: &str, origin: &str) -> Result<Vec<usize>> {
+    let dims = text
+        .split(',')
+        .map(|d| count_parse(d, "a dimension (dimensions like \"28,28,1\")", origin))
+        .collect::<Result<Vec<_>>>()?;
+    crate::layers::sample_size("load_model", &dims)
+        .map_err(|e| Error::data(origin, "a target shape that fits in memory", e.to_string()))?;
+    Ok(dims)
 }
 
 fn pair_text((a, b): (usize, usize)) -> String {
@@ -434,10 +477,8 @@ fn pair_text((a, b): (usize, usize)) -> String {
 fn pair_parse(text: &str, origin: &str) -> Result<Window> {
     let bad = || Error::data(origin, "a pair of sizes like \"3,3\"", text.to_string());
     let (a, b) = text.split_once(',').ok_or_else(bad)?;
-    Ok(Window(
-        a.parse().map_err(|_| bad())?,
-        b.parse().map_err(|_| bad())?,
-    ))
+    let side = |v: &str| count_parse(v, "a window side or stride", origin);
+    Ok(Window(side(a)?, side(b)?))
 }
 
 fn padding_text(p: Padding) -> &'static str {
@@ -479,15 +520,18 @@ fn initializer_parse(text: &str, origin: &str) -> Result<Initializer> {
     if let Some(inner) = text.strip_suffix(')') {
         let (name, inner) = inner.split_once('(').ok_or_else(bad)?;
         let a = args(inner)?;
-        return match (name, a.as_slice()) {
-            ("constant", [v]) => Ok(Initializer::Constant(*v)),
-            ("random_uniform", [min, max]) => Ok(Initializer::RandomUniform { min: *min, max: *max }),
-            ("random_normal", [mean, stddev]) => Ok(Initializer::RandomNormal {
+        let init = match (name, a.as_slice()) {
+            ("constant", [v]) => Initializer::Constant(*v),
+            ("random_uniform", [min, max]) => Initializer::RandomUniform { min: *min, max: *max },
+            ("random_normal", [mean, stddev]) => Initializer::RandomNormal {
                 mean: *mean,
                 stddev: *stddev,
-            }),
-            _ => Err(bad()),
+            },
+            _ => return Err(bad()),
         };
+        init.check()
+            .map_err(|e| Error::data(origin, "an initializer with usable arguments", e.to_string()))?;
+        return Ok(init);
     }
     [
         Initializer::GlorotUniform,

@@ -160,8 +160,14 @@ mod tests {
                 .contains("layers whose weights fit the 6 values in the file"),
             "{err}"
         );
-        let err = load(&dense_file(3, "1099511627776", vec![3, 2], vec![0.0; 6])).unwrap_err();
+        let err = load(&dense_file(3, "1000000", vec![3, 2], vec![0.0; 6])).unwrap_err();
         assert!(err.to_string().contains("layers whose weights fit"), "{err}");
+        let err = load(&dense_file(3, "1099511627776", vec![3, 2], vec![0.0; 6])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("an integer from 1 to 2147483648 for units"),
+            "{err}"
+        );
         // Unknown kinds are named.
         let mut file = dense_file(3, "2", vec![3, 2], vec![0.0; 6]);
         file.layers[0].class_name = "Conv7D".into();
@@ -280,6 +286,92 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn configurations_are_bounded_without_an_input_shape() {
+        // No input shape: no weights to compare sizes with, nothing built
+        // until fit. Each value is still bounded at load.
+        let unbuilt = |units: &str| {
+            let mut file = dense_file(3, units, vec![], vec![]);
+            file.input_shape = None;
+            file.layers[0].weights.clear();
+            file
+        };
+        assert!(load(&unbuilt("10")).is_ok());
+        for units in [
+            "1e30",
+            "1000000000000000000000000000000",
+            "4294967296",
+            "0",
+            "-3",
+            "2.5",
+        ] {
+            let err = load(&unbuilt(units)).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "expected an integer from 1 to 2147483648 for units of layer \"dense\", found {units}"
+                )),
+                "{units}: {err}"
+            );
+        }
+        // The largest count loads; building it for real inputs is then an
+        // error naming the weight, not an abort.
+        let mut model = load(&unbuilt("2147483648")).unwrap();
+        model.compile("mse", &[] as &[crate::metrics::Metric]).unwrap();
+        let x = ndarray::Array2::<f32>::ones((2, 3));
+        let y = ndarray::Array2::<f32>::zeros((2, 1));
+        let err = model
+            .fit(&x, &y, crate::models::FitOptions::default().verbose(0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a weight of at most 2147483648 elements, found a weight of shape (3, 2147483648)"),
+            "{err}"
+        );
+        // Other kinds of values.
+        let edit = |key: &str, value: &str| {
+            let mut file = unbuilt("4");
+            file.layers[0]
+                .options
+                .iter_mut()
+                .find(|(k, _)| k == key)
+                .unwrap()
+                .1 = value.into();
+            load(&file).map(|_| ()).unwrap_err().to_string()
+        };
+        assert!(edit("kernel_initializer", "random_uniform(1,0)").contains("min <= max"));
+        assert!(edit("bias_initializer", "constant(NaN)").contains("a finite value"));
+        let layer = |class: &str, options: &[(&str, &str)]| {
+            let mut file = unbuilt("4");
+            file.layers[0].class_name = class.into();
+            file.layers[0].options = options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            load(&file).map(|_| ()).unwrap_err().to_string()
+        };
+        assert!(layer("Dropout", &[("rate", "1")]).contains("a rate in [0, 1)"));
+        assert!(layer("Dropout", &[("rate", "NaN")]).contains("a number in [0, 1] for rate"));
+        assert!(layer("Reshape", &[("target_shape", "65536,65536,2")]).contains("a target shape that fits"));
+        assert!(
+            layer(
+                "MaxPooling2D",
+                &[
+                    ("pool_size", "99999999999,2"),
+                    ("strides", "1,1"),
+                    ("padding", "same")
+                ]
+            )
+            .contains("an integer from 1 to 2147483648 for a window side or stride")
+        );
+        let bn = [
+            ("momentum", "0.99"),
+            ("epsilon", "-1"),
+            ("center", "true"),
+            ("scale", "true"),
+        ];
+        assert!(layer("BatchNormalization", &bn).contains("for epsilon"));
     }
 
     #[test]
