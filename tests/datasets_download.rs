@@ -127,3 +127,66 @@ fn a_damaged_cache_file_is_replaced_by_a_download() {
     assert_eq!(files[3].array.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
     std::fs::remove_dir_all(&cache).unwrap();
 }
+
+#[test]
+fn a_server_that_drips_a_byte_a_second_is_abandoned_at_the_deadline() {
+    let server = Server::start();
+    let data = synthetic("dl-drip", None);
+    serve_all(&server, &data);
+    let body = gzip(&data.files[0].1);
+    server.route(
+        "/train-images-idx3-ubyte.gz",
+        Reply::Drip(body, Duration::from_millis(200)),
+    );
+    let cache = temp_dir("dl-drip");
+    // Each byte arrives well within the per-read timeout; only the
+    // deadline on the whole download can end it.
+    let lookup = downloading(&server, &cache)
+        .timeout(Duration::from_secs(5))
+        .deadline(Duration::from_secs(1));
+    let start = Instant::now();
+    let err = data.dataset.load(&lookup).unwrap_err().to_string();
+    let waited = start.elapsed();
+    assert!(err.contains("not finished within the 1.0 s deadline"), "{err}");
+    assert!(waited < Duration::from_secs(4), "gave up after {waited:?}");
+    // No partial file is left behind.
+    assert!(listing(&cache).is_empty(), "{:?}", listing(&cache));
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
+fn a_gzip_bomb_or_an_oversized_body_is_refused_without_inflating_it() {
+    let server = Server::start();
+    let data = synthetic("dl-bomb", None);
+    serve_all(&server, &data);
+    // The labels file (6 labels) served as a header claiming 64 MiB of
+    // labels, followed by them: a 65 kB gzip that inflates 1000-fold,
+    // far longer than the published file could be compressed to.
+    let mut bomb = idx_bytes(&[64 << 20], &[]);
+    bomb.resize(bomb.len() + (64 << 20), 0);
+    server.route("/train-labels-idx1-ubyte.gz", Reply::Body(gzip(&bomb)));
+    let cache = temp_dir("dl-bomb");
+    let err = data
+        .dataset
+        .load(&downloading(&server, &cache))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than the 1043 the file can be"), "{err}");
+    assert_eq!(listing(&cache), vec!["train-images-idx3-ubyte.gz"]);
+    // A small bomb that fits the size: refused by its header's dimensions
+    // before anything is inflated.
+    let small = gzip(&idx_bytes(&[1 << 30], &[]));
+    assert!(small.len() < 1043);
+    server.route("/train-labels-idx1-ubyte.gz", Reply::Body(small));
+    let err = data
+        .dataset
+        .load(&downloading(&server, &cache))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("expected dimensions [6], found dimensions [1073741824]"),
+        "{err}"
+    );
+    assert_eq!(listing(&cache), vec!["train-images-idx3-ubyte.gz"]);
+    std::fs::remove_dir_all(&cache).unwrap();
+}

@@ -1,24 +1,35 @@
 //! Downloading a dataset file into the cache: streamed to a temporary file
 //! beside the target, verified, then renamed into place, so the cache never
-//! holds a partial or unverified file.
+//! holds a partial or unverified file. The temporary is removed on every
+//! failure path; the body may not be longer than the file could honestly
+//! be compressed to; and the whole download has a deadline, so a server
+//! that drips a byte a second is abandoned too.
 
-use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::idx::{self, Idx};
 use super::lookup::{DataFile, verify};
 use crate::error::{Error, Result};
 use crate::utils::progbar::{Progbar, Sink};
+use crate::utils::temp_file::TempFile;
 
-/// Refuse bodies larger than this: no dataset file served here comes near it.
-const MAX_BYTES: u64 = 512 << 20;
-
+/// Options of one download.
 pub(super) struct Options {
+    /// Gives up on a connection or a read that stalls this long.
     pub timeout: Duration,
+    /// Gives up on the whole download after this long, however it goes.
+    pub deadline: Duration,
     pub progress: bool,
+}
+
+/// The most a gzip file of `file` can honestly be: deflate never grows
+/// data by more than 5 bytes per 16 KiB block, plus the gzip header,
+/// trailer and a file name.
+fn max_compressed(file: &DataFile) -> u64 {
+    let len = file.len();
+    len.saturating_add(len / 16_384 * 5 + 5).saturating_add(1 << 10)
 }
 
 /// Downloads `url` (a gzip-compressed IDX file) into `cache` as
@@ -26,37 +37,30 @@ pub(super) struct Options {
 pub(super) fn fetch(url: &str, cache: &Path, file: &DataFile, options: &Options) -> Result<Idx> {
     std::fs::create_dir_all(cache).map_err(|e| Error::io(cache, e))?;
     let target = cache.join(format!("{}.gz", file.name));
-    let temp = temp_path(cache, &file.name);
-    let result = download_to(url, &temp, options)
-        .and_then(|()| idx::read(&temp))
-        .and_then(|idx| verify(file, idx, url))
-        .and_then(|idx| {
-            std::fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))?;
-            // Make the rename itself durable (best effort: not every system can sync a folder).
-            if let Ok(dir) = File::open(cache) {
-                let _ = dir.sync_all();
-            }
-            Ok(idx)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    // Removed on every failure path (when dropped), renamed on success.
+    let mut temp = TempFile::create(cache, &format!("{}.gz", file.name), "part", None)
+        .map_err(|e| Error::io(cache, e))?;
+    download_to(url, &mut temp, max_compressed(file), options)?;
+    let idx = idx::read_as(temp.path(), &file.shape)?;
+    let idx = verify(file, idx, url)?;
+    temp.persist(&target).map_err(|e| Error::io(&target, e))?;
+    Ok(idx)
 }
 
-/// A fresh temporary name in `dir`, unique within and across processes.
-fn temp_path(dir: &Path, name: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".{name}.gz.{}-{n}.part", std::process::id()))
-}
-
-fn download_to(url: &str, temp: &Path, options: &Options) -> Result<()> {
+fn download_to(url: &str, temp: &mut TempFile, max_bytes: u64, options: &Options) -> Result<()> {
+    let started = Instant::now();
     let fail = |reason: String| Error::Download {
         url: url.to_string(),
         reason,
     };
+    let late = || {
+        fail(format!(
+            "not finished within the {:.1} s deadline",
+            options.deadline.as_secs_f64()
+        ))
+    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(options.deadline))
         .timeout_connect(Some(options.timeout))
         .timeout_per_read(Some(options.timeout))
         .timeout_send_request(Some(options.timeout))
@@ -66,33 +70,45 @@ fn download_to(url: &str, temp: &Path, options: &Options) -> Result<()> {
     if options.progress {
         eprintln!("Downloading data from {url}");
     }
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|e| fail(describe(&e, options.timeout)))?;
+    let mut response = agent.get(url).call().map_err(|e| {
+        if started.elapsed() >= options.deadline {
+            late()
+        } else {
+            fail(describe(&e, options.timeout))
+        }
+    })?;
     let length = response.body().content_length();
-    if let Some(len) = length.filter(|&l| l > MAX_BYTES) {
+    if let Some(len) = length.filter(|&l| l > max_bytes) {
         return Err(fail(format!(
-            "the server announced {len} bytes, more than the {MAX_BYTES} allowed"
+            "the server announced {len} bytes, more than the {max_bytes} the file can be"
         )));
     }
-    let mut out = File::create(temp).map_err(|e| Error::io(temp, e))?;
-    let mut reader = response.body_mut().as_reader();
+    let path = temp.path().to_path_buf();
+    let out = temp.file().map_err(|e| Error::io(&path, e))?;
+    let mut reader = response
+        .body_mut()
+        .with_config()
+        .limit(max_bytes.saturating_add(1))
+        .reader();
     let mut bar = (options.progress).then(|| Progbar::new(length.unwrap_or(0), 1, Sink::Stderr));
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
     loop {
+        if started.elapsed() >= options.deadline {
+            return Err(late());
+        }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) if started.elapsed() >= options.deadline => return Err(late()),
             Err(e) => return Err(fail(describe_io(&e, options.timeout))),
         };
         total += n as u64;
-        if total > MAX_BYTES {
-            return Err(fail(format!("more than the {MAX_BYTES} bytes allowed")));
+        if total > max_bytes {
+            return Err(fail(format!("more than the {max_bytes} bytes the file can be")));
         }
-        out.write_all(&buf[..n]).map_err(|e| Error::io(temp, e))?;
+        out.write_all(&buf[..n]).map_err(|e| Error::io(&path, e))?;
         if let Some(bar) = &mut bar
             && length.is_some()
         {
@@ -105,7 +121,7 @@ fn download_to(url: &str, temp: &Path, options: &Options) -> Result<()> {
     if let Some(len) = length.filter(|&l| l != total) {
         return Err(fail(format!("expected {len} bytes, received {total}")));
     }
-    out.sync_all().map_err(|e| Error::io(temp, e))
+    Ok(())
 }
 
 fn describe(e: &ureq::Error, timeout: Duration) -> String {

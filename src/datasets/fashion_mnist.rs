@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
+use super::{Dataset, Lookup, TrainTest, into_train_test, lookup::mnist_style_files};
 use crate::error::Result;
 
 /// The ten classes, indexed by label.
@@ -59,31 +59,19 @@ pub const ENV_VAR: &str = "KERUST_FASHION_MNIST_DIR";
 /// # let _ = dataset;
 /// ```
 pub fn dataset() -> Dataset {
-    let file = |name: &str, sha256: &str| DataFile {
-        name: name.into(),
-        sha256: sha256.into(),
-    };
     Dataset {
         name: "fashion-mnist".into(),
         title: "Fashion-MNIST".into(),
-        files: vec![
-            file(
-                "train-images-idx3-ubyte",
+        files: mnist_style_files(
+            60_000,
+            10_000,
+            [
                 "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-            ),
-            file(
-                "train-labels-idx1-ubyte",
                 "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-            ),
-            file(
-                "t10k-images-idx3-ubyte",
                 "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-            ),
-            file(
-                "t10k-labels-idx1-ubyte",
                 "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-            ),
-        ],
+            ],
+        ),
         mirrors: vec![
             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/".into(),
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/".into(),
@@ -169,38 +157,29 @@ pub fn load_data_with(lookup: &Lookup) -> Result<TrainTest> {
 /// # Errors
 /// None in practice: the embedded files are checked like any other.
 pub fn load_sample() -> Result<TrainTest> {
-    const FILES: [(&str, &[u8], &str); 4] = [
-        (
-            "train-images-idx3-ubyte",
-            include_bytes!("../../data/fashion-mnist-sample/train-images-idx3-ubyte.gz"),
-            "a724cd72799a6b1c3a81c4263865a75a73bb6473673b3394e34adf222930f19e",
-        ),
-        (
-            "train-labels-idx1-ubyte",
-            include_bytes!("../../data/fashion-mnist-sample/train-labels-idx1-ubyte.gz"),
-            "4738fd437c0f8d6498ae7f6f5c86f1cc3c878d4116ff169fc5635bd6847899cc",
-        ),
-        (
-            "t10k-images-idx3-ubyte",
-            include_bytes!("../../data/fashion-mnist-sample/t10k-images-idx3-ubyte.gz"),
-            "8fdf02ada67d92f4db5ba3c2f6c5b1cc6186ba6e0efd4914661e4389e103b81e",
-        ),
-        (
-            "t10k-labels-idx1-ubyte",
-            include_bytes!("../../data/fashion-mnist-sample/t10k-labels-idx1-ubyte.gz"),
-            "9c71808b3a0ebfc091442c0009a7aa35be2d9622bf6aaf6891ce9a0088e96c07",
-        ),
+    const BYTES: [&[u8]; 4] = [
+        include_bytes!("../../data/fashion-mnist-sample/train-images-idx3-ubyte.gz"),
+        include_bytes!("../../data/fashion-mnist-sample/train-labels-idx1-ubyte.gz"),
+        include_bytes!("../../data/fashion-mnist-sample/t10k-images-idx3-ubyte.gz"),
+        include_bytes!("../../data/fashion-mnist-sample/t10k-labels-idx1-ubyte.gz"),
     ];
-    let files = FILES
+    let expected = mnist_style_files(
+        2_000,
+        500,
+        [
+            "a724cd72799a6b1c3a81c4263865a75a73bb6473673b3394e34adf222930f19e",
+            "4738fd437c0f8d6498ae7f6f5c86f1cc3c878d4116ff169fc5635bd6847899cc",
+            "8fdf02ada67d92f4db5ba3c2f6c5b1cc6186ba6e0efd4914661e4389e103b81e",
+            "9c71808b3a0ebfc091442c0009a7aa35be2d9622bf6aaf6891ce9a0088e96c07",
+        ],
+    );
+    let files = expected
         .iter()
-        .map(|&(name, bytes, sha256)| {
-            let origin = format!("the embedded Fashion-MNIST sample {name}");
-            let idx = super::idx::parse(bytes, &origin)?;
-            let file = DataFile {
-                name: name.into(),
-                sha256: sha256.into(),
-            };
-            super::lookup::verify(&file, idx, &origin)
+        .zip(BYTES)
+        .map(|(file, bytes)| {
+            let origin = format!("the embedded Fashion-MNIST sample {}", file.name);
+            let idx = super::idx::parse_as(bytes, &origin, &file.shape)?;
+            super::lookup::verify(file, idx, &origin)
         })
         .collect::<Result<Vec<_>>>()?;
     into_train_test(files, "the Fashion-MNIST sample")

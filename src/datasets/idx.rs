@@ -16,6 +16,15 @@
 //! damaged or hostile header cannot make the reader allocate more than the
 //! file could possibly hold.
 //!
+//! A compressed file's size says little about what it inflates to (a
+//! 1 MiB gzip can inflate to 1 GiB). When the caller knows the dimensions
+//! the file must have ([`read_as`], [`parse_as`]; the dataset loaders
+//! always do), a header claiming anything else is refused before a byte of
+//! payload is read, so the reader never inflates more than the expected
+//! file plus one byte. Without them ([`read`], [`parse`]), the payload
+//! grows only as data actually arrives, up to deflate's largest ratio.
+//! Data after the payload is counted through a bounded reader.
+//!
 //! ```
 //! use kerust::datasets::idx;
 //!
@@ -92,6 +101,29 @@ pub struct Idx {
 /// code or dimension count, data shorter or longer than the header says,
 /// corrupt gzip stream).
 pub fn read(path: &Path) -> Result<Idx> {
+    read_inner(path, None)
+}
+
+/// Reads an IDX file that must have dimensions `shape`: a header that says
+/// otherwise fails before any payload is read or inflated.
+///
+/// ```
+/// let path = std::env::temp_dir().join("kerust-doc-idx-as");
+/// std::fs::write(&path, [0u8, 0, 8, 1, 0, 0, 0, 2, 5, 6])?;
+/// assert!(kerust::datasets::idx::read_as(&path, &[2]).is_ok());
+/// let err = kerust::datasets::idx::read_as(&path, &[3]).unwrap_err();
+/// assert!(err.to_string().contains("expected dimensions [3], found dimensions [2]"));
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`read`], and [`Error::InvalidData`] for other dimensions.
+pub fn read_as(path: &Path, shape: &[usize]) -> Result<Idx> {
+    read_inner(path, Some(shape))
+}
+
+fn read_inner(path: &Path, shape: Option<&[usize]>) -> Result<Idx> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let origin = path.display().to_string();
@@ -101,9 +133,9 @@ pub fn read(path: &Path) -> Result<Idx> {
     let head = std::io::Cursor::new(magic[..peeked].to_vec());
     if peeked == 2 && magic == [0x1f, 0x8b] {
         let bound = len.saturating_mul(MAX_GZIP_RATIO).saturating_add(1 << 16);
-        parse_stream(GzDecoder::new(head.chain(reader)), &origin, bound)
+        parse_stream(GzDecoder::new(head.chain(reader)), &origin, bound, shape)
     } else {
-        parse_stream(head.chain(reader), &origin, len)
+        parse_stream(head.chain(reader), &origin, len, shape)
     }
 }
 
@@ -119,17 +151,38 @@ pub fn read(path: &Path) -> Result<Idx> {
 /// # Errors
 /// As [`read`], without the I/O errors.
 pub fn parse(bytes: &[u8], origin: &str) -> Result<Idx> {
+    parse_inner(bytes, origin, None)
+}
+
+/// Parses an IDX file held in memory that must have dimensions `shape`
+/// (see [`read_as`]).
+///
+/// ```
+/// use kerust::datasets::idx;
+/// let labels = [0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9];
+/// assert!(idx::parse_as(&labels, "labels", &[3]).is_ok());
+/// assert!(idx::parse_as(&labels, "labels", &[60000]).is_err());
+/// ```
+///
+/// # Errors
+/// As [`read_as`], without the I/O errors.
+pub fn parse_as(bytes: &[u8], origin: &str, shape: &[usize]) -> Result<Idx> {
+    parse_inner(bytes, origin, Some(shape))
+}
+
+fn parse_inner(bytes: &[u8], origin: &str, shape: Option<&[usize]>) -> Result<Idx> {
     let len = bytes.len() as u64;
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let bound = len.saturating_mul(MAX_GZIP_RATIO).saturating_add(1 << 16);
-        parse_stream(GzDecoder::new(bytes), origin, bound)
+        parse_stream(GzDecoder::new(bytes), origin, bound, shape)
     } else {
-        parse_stream(bytes, origin, len)
+        parse_stream(bytes, origin, len, shape)
     }
 }
 
-/// Parses a decompressed IDX stream of at most `bound` bytes.
-fn parse_stream<R: Read>(mut reader: R, origin: &str, bound: u64) -> Result<Idx> {
+/// Parses a decompressed IDX stream of at most `bound` bytes, whose
+/// dimensions must be `expected` when given.
+fn parse_stream<R: Read>(mut reader: R, origin: &str, bound: u64, expected: Option<&[usize]>) -> Result<Idx> {
     let read_err = |e: std::io::Error| read_error(origin, e);
     let mut hasher = Sha256::new();
 
@@ -181,6 +234,15 @@ fn parse_stream<R: Read>(mut reader: R, origin: &str, bound: u64) -> Result<Idx>
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
+    if let Some(expected) = expected
+        && shape != expected
+    {
+        return Err(Error::data(
+            origin,
+            format!("dimensions {expected:?}"),
+            format!("dimensions {shape:?}"),
+        ));
+    }
     let header_len = 4 + 4 * ndim as u64;
     let payload = shape
         .iter()
@@ -205,7 +267,14 @@ fn parse_stream<R: Read>(mut reader: R, origin: &str, bound: u64) -> Result<Idx>
             format!("{payload} bytes"),
         )
     })?;
-    let mut data = Vec::with_capacity(payload);
+    // With the dimensions known to be the expected ones, the payload is
+    // honest and allocated at once; otherwise it grows as data arrives, so
+    // a header that lies costs no more memory than the data behind it.
+    let mut data = Vec::with_capacity(if expected.is_some() {
+        payload
+    } else {
+        payload.min(1 << 20)
+    });
     let got = (&mut reader)
         .take(payload as u64)
         .read_to_end(&mut data)
@@ -217,23 +286,41 @@ fn parse_stream<R: Read>(mut reader: R, origin: &str, bound: u64) -> Result<Idx>
             format!("{got} bytes (the file is truncated)"),
         ));
     }
-    let mut extra = [0u8; 1];
-    if read_up_to(&mut reader, &mut extra).map_err(read_err)? > 0 {
-        let mut rest = Vec::new();
-        let more = reader.read_to_end(&mut rest).unwrap_or(0);
+    let trailing = count_trailing(&mut reader).map_err(read_err)?;
+    if trailing > 0 {
+        let count = if trailing > MAX_TRAILING_COUNT {
+            format!("more than {MAX_TRAILING_COUNT}")
+        } else {
+            trailing.to_string()
+        };
         return Err(Error::data(
             origin,
             format!("{payload} data bytes for dimensions {shape:?}"),
-            format!("{} trailing bytes after them", 1 + more),
+            format!("{count} trailing bytes after them"),
         ));
     }
     hasher.update(&data);
-    let array =
-        ArrayD::from_shape_vec(IxDyn(&shape), data).expect("payload length equals the shape's product");
+    let array = ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| {
+        Error::data(
+            origin,
+            format!("{payload} data bytes for dimensions {shape:?}"),
+            e.to_string(),
+        )
+    })?;
     Ok(Idx {
         array,
         sha256: hex(&hasher.finalize()),
     })
+}
+
+/// Trailing data is counted up to this many bytes (and reported as "more
+/// than" beyond): a stream that inflates without end is not read further.
+const MAX_TRAILING_COUNT: u64 = 1 << 20;
+
+/// Counts the bytes left in `reader`, reading at most one more than
+/// [`MAX_TRAILING_COUNT`]; a failed read is an error, not a short count.
+fn count_trailing<R: Read>(reader: &mut R) -> std::io::Result<u64> {
+    std::io::copy(&mut reader.take(MAX_TRAILING_COUNT + 1), &mut std::io::sink())
 }
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.

@@ -7,21 +7,85 @@ use std::time::Duration;
 use super::idx::{self, Idx};
 use crate::error::{Error, Result};
 
-/// One file of a dataset: its published name (without `.gz`) and the
-/// SHA-256 of its decompressed content.
+/// One file of a dataset: its published name (without `.gz`), the
+/// dimensions its header declares, and the SHA-256 of its decompressed
+/// content.
+///
+/// The dimensions bound everything read for the file: a copy whose header
+/// declares others fails before its payload is read or inflated, and a
+/// download may not be longer than the file could be compressed.
 ///
 /// ```
 /// let dataset = kerust::datasets::fashion_mnist::dataset();
 /// assert_eq!(dataset.files.len(), 4);
+/// assert_eq!(dataset.files[0].shape, [60000, 28, 28]);
 /// assert_eq!(dataset.files[0].sha256.len(), 64);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataFile {
     /// The file name without the `.gz` suffix, e.g. `train-images-idx3-ubyte`.
     pub name: String,
+    /// The dimensions in its IDX header, e.g. `[60000, 28, 28]`.
+    pub shape: Vec<usize>,
     /// Lowercase hex SHA-256 of the decompressed file.
     pub sha256: String,
 }
+
+impl DataFile {
+    /// The decompressed file's length: its header and its payload.
+    ///
+    /// ```
+    /// let labels = &kerust::datasets::fashion_mnist::dataset().files[1];
+    /// assert_eq!(labels.len(), 8 + 60_000);
+    /// ```
+    pub fn len(&self) -> u64 {
+        let payload = self
+            .shape
+            .iter()
+            .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+            .unwrap_or(u64::MAX);
+        payload.saturating_add(4 + 4 * self.shape.len() as u64)
+    }
+
+    /// Whether the file holds no data (a dimension of zero).
+    ///
+    /// ```
+    /// assert!(!kerust::datasets::fashion_mnist::dataset().files[0].is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+}
+
+/// The four files of an MNIST-style dataset (`train`/`t10k` images of
+/// 28×28 and labels), with `train` and `test` samples and these SHA-256s.
+pub(crate) fn mnist_style_files(train: usize, test: usize, sha256: [&str; 4]) -> Vec<DataFile> {
+    let shapes = [vec![train, 28, 28], vec![train], vec![test, 28, 28], vec![test]];
+    let names = [
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ];
+    names
+        .into_iter()
+        .zip(shapes)
+        .zip(sha256)
+        .map(|((name, shape), sha256)| DataFile {
+            name: name.into(),
+            shape,
+            sha256: sha256.into(),
+        })
+        .collect()
+}
+
+/// The default overall deadline of one file's download, in seconds (ten
+/// minutes: the largest Fashion-MNIST file, 26 MB, at 45 kB/s).
+///
+/// ```
+/// assert_eq!(kerust::datasets::DEFAULT_DEADLINE_SECS, 600);
+/// ```
+pub const DEFAULT_DEADLINE_SECS: u64 = 600;
 
 /// A published dataset made of IDX files, and where it can be found.
 ///
@@ -69,16 +133,21 @@ pub struct Lookup {
     use_system: bool,
     download: bool,
     timeout: Duration,
+    deadline: Duration,
     progress: bool,
 }
 
 impl Default for Lookup {
     fn default() -> Self {
-        let timeout = std::env::var("KERUST_DOWNLOAD_TIMEOUT")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        let seconds = |var: &str, default: u64| {
+            std::env::var(var)
+                .ok()
+                .and_then(|s| Duration::try_from_secs_f64(s.trim().parse::<f64>().ok()?).ok())
+                .filter(|d| !d.is_zero())
+                .unwrap_or(Duration::from_secs(default))
+        };
+        let timeout = seconds("KERUST_DOWNLOAD_TIMEOUT", 30);
+        let deadline = seconds("KERUST_DOWNLOAD_DEADLINE", DEFAULT_DEADLINE_SECS);
         Lookup {
             dir: None,
             cache_dir: None,
@@ -87,6 +156,7 @@ impl Default for Lookup {
             use_system: true,
             download: cfg!(feature = "download"),
             timeout,
+            deadline,
             progress: true,
         }
     }
@@ -185,6 +255,21 @@ impl Lookup {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Gives up on a download that has not finished after this long, however
+    /// steadily data arrives (default 600 s per file, or
+    /// `$KERUST_DOWNLOAD_DEADLINE` seconds). A server that sends a byte a
+    /// second never trips the per-read [`timeout`](Lookup::timeout); this
+    /// ends it, and the partial file is removed.
+    ///
+    /// ```
+    /// let lookup = kerust::datasets::Lookup::new().deadline(std::time::Duration::from_secs(120));
+    /// # let _ = lookup;
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -332,7 +417,7 @@ impl Dataset {
             if !candidate.is_file() {
                 continue;
             }
-            return idx::read(&candidate)
+            return idx::read_as(&candidate, &file.shape)
                 .and_then(|idx| verify(file, idx, &candidate.display().to_string()))
                 .map(Some)
                 .map_err(|e| (candidate, e));
@@ -353,6 +438,7 @@ impl Dataset {
             let url = format!("{mirror}{}.gz", file.name);
             let options = super::download::Options {
                 timeout: lookup.timeout,
+                deadline: lookup.deadline,
                 progress: lookup.progress,
             };
             match super::download::fetch(&url, cache, file, &options) {

@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{DataFile, Dataset, Lookup, TrainTest, into_train_test};
+use super::{Dataset, Lookup, TrainTest, into_train_test, lookup::mnist_style_files};
 use crate::error::Result;
 
 /// The environment variable that may name a folder holding the files.
@@ -32,31 +32,19 @@ pub const ENV_VAR: &str = "KERUST_MNIST_DIR";
 /// # let _ = dataset;
 /// ```
 pub fn dataset() -> Dataset {
-    let file = |name: &str, sha256: &str| DataFile {
-        name: name.into(),
-        sha256: sha256.into(),
-    };
     Dataset {
         name: "mnist".into(),
         title: "MNIST".into(),
-        files: vec![
-            file(
-                "train-images-idx3-ubyte",
+        files: mnist_style_files(
+            60_000,
+            10_000,
+            [
                 "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-            ),
-            file(
-                "train-labels-idx1-ubyte",
                 "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-            ),
-            file(
-                "t10k-images-idx3-ubyte",
                 "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-            ),
-            file(
-                "t10k-labels-idx1-ubyte",
                 "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-            ),
-        ],
+            ],
+        ),
         mirrors: vec![
             "https://storage.googleapis.com/cvdf-datasets/mnist/".into(),
             "https://ossci-datasets.s3.amazonaws.com/mnist/".into(),

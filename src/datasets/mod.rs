@@ -22,9 +22,13 @@
 //!    files in `/usr/share/datasets/fashion-mnist`;
 //! 4. a download from the upstream mirrors into the user cache (with the
 //!    default `download` feature): a progress bar on standard error, a
-//!    timeout on every connection and read, the SHA-256 of the
-//!    decompressed file checked, and the file written atomically (a
-//!    temporary file, renamed into place once verified).
+//!    timeout on every connection and read (30 s, `KERUST_DOWNLOAD_TIMEOUT`
+//!    or [`Lookup::timeout`]), a deadline on the whole download of each
+//!    file (600 s, `KERUST_DOWNLOAD_DEADLINE` or [`Lookup::deadline`]), a
+//!    body no longer than the file could be compressed to, the SHA-256 of
+//!    the decompressed file checked, and the file written atomically (a
+//!    temporary file, removed on any failure, renamed into place once
+//!    verified).
 //!
 //! [`load_data_from(dir)`](fashion_mnist::load_data_from) reads only `dir`.
 //! In every folder a file may be gzip-compressed (`….gz`, as published) or
@@ -33,6 +37,12 @@
 //! returned: a damaged file in the cache is deleted and downloaded again.
 //! When nothing works, the error lists every place tried and what went
 //! wrong there, and how to make the data available.
+//!
+//! Each file's header must declare the published dimensions
+//! ([`DataFile::shape`]) before anything else of it is read, so a hostile
+//! file (a gzip bomb, a header claiming gigabytes) fails at once: the
+//! reader never inflates more than the published file's length plus one
+//! byte.
 
 pub mod fashion_mnist;
 pub mod idx;
@@ -42,7 +52,7 @@ pub mod mnist;
 mod download;
 mod lookup;
 
-pub use lookup::{DataFile, Dataset, Lookup, default_cache_dir};
+pub use lookup::{DEFAULT_DEADLINE_SECS, DataFile, Dataset, Lookup, default_cache_dir};
 
 use ndarray::{Array1, Array3, Ix1, Ix3};
 

@@ -71,7 +71,7 @@ impl OptimizerState {
     /// negative ones where the spec says so).
     ///
     /// ```
-    /// use kerust::optimizers::{OptimizerState, SlotSpec};
+    /// use kerust::optimizers::OptimizerState;
     /// # use kerust::prelude::*;
     /// let specs = Adam::new().slot_specs();
     /// let state = OptimizerState { iterations: 3, slots: vec![vec![vec![0.1; 4], vec![0.2; 4]]] };

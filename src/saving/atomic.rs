@@ -1,16 +1,20 @@
 //! Writing a file so that a crash at any moment leaves either the old
 //! file or the new one, never a torn one.
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
+use crate::utils::temp_file::TempFile;
 
 /// Writes `bytes` to `path` atomically: into a temporary file in the same
 /// folder (created if missing), flushed and synced to disk, then renamed
 /// over `path`, and the folder synced so the rename itself is durable.
+///
+/// The temporary has an unpredictable name and is created only if no file
+/// or symlink has that name, so nothing planted beside `path` is written
+/// through. A file being replaced keeps its permissions. Temporaries left
+/// by a process killed while saving to `path` are removed by the next save.
 ///
 /// ```
 /// let path = std::env::temp_dir().join("kerust-doc-atomic.txt");
@@ -29,30 +33,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let temp = temp_name(&dir, path);
-    let result = (|| {
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Error::io(path, e));
-    }
-    // Best effort: not every system can sync a folder.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn temp_name(dir: &Path, path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let base = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".{base}.{}-{n}.tmp", std::process::id()))
+    // The temporary is removed on every failure path (when it is dropped).
+    let mut temp = TempFile::create(&dir, &base, "tmp", Some(path)).map_err(|e| Error::io(&dir, e))?;
+    temp.file()
+        .and_then(|f| f.write_all(bytes))
+        .map_err(|e| Error::io(path, e))?;
+    temp.persist(path).map_err(|e| Error::io(path, e))
 }

@@ -12,14 +12,21 @@
 //! The records hold only strings, numbers and lists — every kind (layer
 //! class, activation, loss, optimizer) is stored by its Keras name — so the
 //! format does not depend on the order of any enum in the crate. The header
-//! is checked (magic, version, that the payload is exactly as long as
-//! stated, its checksum) before the payload is decoded, and decoding is
-//! bounded, so a damaged or hostile file is an error, never a panic or a
-//! huge allocation.
+//! is checked (magic, version, a payload of at most 4 GiB, and, for a
+//! regular file, that the file is exactly as long as the header says)
+//! before any of the payload is read; the payload is then decoded as it
+//! streams in, at most the announced length, and its checksum compared.
+//! A checksum is no guarantee (anyone can recompute one): every value is
+//! validated again when the model is rebuilt from the records. So a
+//! damaged or hostile file is an error, never a panic, and never a read or
+//! an allocation beyond what the header announced.
+
+use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::source::Source;
 use crate::error::{Error, Result};
 
 pub(crate) const MAGIC: &[u8; 8] = b"KERUSTMD";
@@ -30,7 +37,8 @@ pub(crate) const MAGIC: &[u8; 8] = b"KERUSTMD";
 /// ```
 pub const FORMAT_VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8 + 32;
-/// Payloads larger than this are refused (4 GiB).
+/// Payloads larger than this are refused (4 GiB): the documented cap on
+/// what loading a model may read.
 const MAX_PAYLOAD: u64 = 1 << 32;
 
 /// A saved model.
@@ -95,26 +103,25 @@ pub(crate) fn encode(model: &FileModel) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The model in `bytes`, after checking the header and checksum.
-pub(crate) fn decode(bytes: &[u8], origin: &str) -> Result<FileModel> {
-    if bytes.len() < HEADER {
+/// Reads a model: the header first (magic, version, the payload's length
+/// against the cap and against the file's own length), then the payload,
+/// decoded as it streams in while its checksum is computed. Nothing beyond
+/// the header's claim is read, and a payload that is not exactly one model
+/// fails as soon as that shows.
+pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
+    let origin = src.origin.clone();
+    let header = src.read_exact(HEADER, "a kerust model file header")?;
+    if &header[..8] != MAGIC {
         return Err(Error::data(
-            origin,
-            format!("a kerust model file of at least {HEADER} bytes"),
-            format!("{} bytes", bytes.len()),
-        ));
-    }
-    if &bytes[..8] != MAGIC {
-        return Err(Error::data(
-            origin,
+            &origin,
             "a kerust model file (magic \"KERUSTMD\")",
-            format!("magic bytes {:02x?}", &bytes[..8]),
+            format!("magic bytes {:02x?}", &header[..8]),
         ));
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
     if version != FORMAT_VERSION {
         return Err(Error::data(
-            origin,
+            &origin,
             format!("format version {FORMAT_VERSION}, the one this kerust reads"),
             format!(
                 "version {version}{}",
@@ -126,32 +133,71 @@ pub(crate) fn decode(bytes: &[u8], origin: &str) -> Result<FileModel> {
             ),
         ));
     }
-    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-    let actual = (bytes.len() - HEADER) as u64;
-    if length != actual || length > MAX_PAYLOAD {
+    let mut length_bytes = [0u8; 8];
+    length_bytes.copy_from_slice(&header[12..20]);
+    let length = u64::from_le_bytes(length_bytes);
+    if length > MAX_PAYLOAD {
         return Err(Error::data(
-            origin,
-            format!("a payload of {length} bytes, as the header says"),
-            format!("{actual} bytes (the file is truncated or has trailing data)"),
+            &origin,
+            format!("a payload of at most {MAX_PAYLOAD} bytes"),
+            format!("a header announcing {length} bytes"),
         ));
     }
-    let payload = &bytes[HEADER..];
-    if Sha256::digest(payload).as_slice() != &bytes[20..52] {
-        return Err(Error::data(
-            origin,
-            "a payload matching its checksum",
-            "a corrupted payload",
-        ));
-    }
-    let config = bincode::config::standard().with_limit::<{ 1 << 32 }>();
-    let (model, used): (FileModel, usize) = bincode::serde::decode_from_slice(payload, config)
-        .map_err(|e| Error::data(origin, "a decodable model", e.to_string()))?;
-    if used != payload.len() {
-        return Err(Error::data(
-            origin,
+    src.expect_remaining(length, "a payload")?;
+    let mut payload = Hashing {
+        inner: src.take(length),
+        hasher: Sha256::new(),
+    };
+    let config = bincode::config::standard().with_limit::<{ MAX_PAYLOAD as usize }>();
+    let decoded: std::result::Result<FileModel, _> =
+        bincode::serde::decode_from_std_read(&mut payload, config);
+    let unused = payload.inner.limit();
+    let problem = match decoded {
+        Ok(model) if unused == 0 => {
+            if payload.hasher.finalize().as_slice() != &header[20..52] {
+                return Err(corrupted(&origin, None));
+            }
+            src.expect_end("the payload")?;
+            return Ok(model);
+        }
+        Ok(_) => Error::data(
+            &origin,
             "a payload that is exactly one model",
-            format!("{} unused bytes", payload.len() - used),
-        ));
+            format!("{unused} unused bytes"),
+        ),
+        Err(e) => Error::data(&origin, "a decodable model", e.to_string()),
+    };
+    // A payload that does not decode is most often a damaged one: say so
+    // when the rest is small enough to hash at once.
+    if unused <= 1 << 24
+        && std::io::copy(&mut payload, &mut std::io::sink()).is_ok()
+        && payload.inner.limit() == 0
+        && payload.hasher.finalize().as_slice() != &header[20..52]
+    {
+        return Err(corrupted(&origin, Some(&problem)));
     }
-    Ok(model)
+    Err(problem)
+}
+
+#[cold]
+fn corrupted(origin: &str, problem: Option<&Error>) -> Error {
+    let found = match problem {
+        Some(p) => format!("a corrupted payload ({p})"),
+        None => "a corrupted payload".to_string(),
+    };
+    Error::data(origin, "a payload matching its checksum", found)
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
 }

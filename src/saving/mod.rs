@@ -33,14 +33,16 @@
 mod atomic;
 mod convert;
 mod format;
+mod source;
 mod weights;
 
 pub use atomic::write_atomic;
 pub use format::FORMAT_VERSION;
+pub use weights::MAX_HEADER_BYTES;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::Sequential;
 
 impl Sequential {
@@ -76,14 +78,21 @@ impl Sequential {
 /// # Ok::<(), kerust::Error>(())
 /// ```
 ///
+/// The file is read header first: a file that is not a model file, or
+/// whose length differs from what its header announces, fails before its
+/// payload is read, and no more than the announced payload (at most
+/// 4 GiB) is ever read, whatever the file is (a device, a pipe, a sparse
+/// file). Every value in it is then validated as if hostile.
+///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`] if it
 /// is not a kerust model file, was written by a newer format version, is
-/// truncated or corrupted, or describes weights that do not fit its layers.
+/// truncated or corrupted, or describes weights, layers or optimizer state
+/// that do not fit together.
 pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    load_model_from_bytes(&bytes, &path.display().to_string())
+    let mut src = source::Source::open(path.as_ref())?;
+    let file = format::read(&mut src)?;
+    convert::from_file(file, &src.origin)
 }
 
 /// Loads a model from the bytes of a saved file; `origin` names it in errors.
@@ -105,12 +114,12 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
 /// # Errors
 /// As [`load_model`], without the I/O errors.
 pub fn load_model_from_bytes(bytes: &[u8], origin: &str) -> Result<Sequential> {
-    convert::from_file(format::decode(bytes, origin)?, origin)
+    convert::from_file(format::read(&mut source::Source::bytes(bytes, origin))?, origin)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::format::{FileLayer, FileModel, FileTensor, decode, encode};
+    use super::format::{FileLayer, FileModel, FileTensor, encode};
     use super::*;
 
     fn dense_file(input: u64, units: &str, shape: Vec<u64>, data: Vec<f32>) -> FileModel {
@@ -377,6 +386,10 @@ mod tests {
     #[test]
     fn the_payload_round_trips() {
         let file = dense_file(3, "2", vec![3, 2], vec![1.5; 6]);
-        assert_eq!(decode(&encode(&file).unwrap(), "x").unwrap(), file);
+        let bytes = encode(&file).unwrap();
+        assert_eq!(
+            format::read(&mut source::Source::bytes(&bytes, "x")).unwrap(),
+            file
+        );
     }
 }

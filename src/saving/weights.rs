@@ -6,10 +6,13 @@
 //! Keras' layout `(inputs, units)` (PyTorch's `Linear` stores the
 //! transpose).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::Deserialize;
 
+use super::source::Source;
 use super::write_atomic;
 use crate::error::{Error, Result, fmt_shape};
 use crate::models::Sequential;
@@ -71,6 +74,12 @@ impl Sequential {
     /// weight of the model is there with dtype `float32` and the right
     /// shape, and that the file holds nothing else.
     ///
+    /// The file is read header first: its header (at most
+    /// [`MAX_HEADER_BYTES`](crate::saving::MAX_HEADER_BYTES)) is checked
+    /// against the model before any weight is read, and then only the
+    /// weights' own bytes are read, so a hostile or mistaken file fails
+    /// without being read whole.
+    ///
     /// ```
     /// # use kerust::prelude::*;
     /// let path = std::env::temp_dir().join("kerust-doc.safetensors");
@@ -84,15 +93,12 @@ impl Sequential {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`]
-    /// naming the first weight that is missing, of another dtype or shape,
-    /// or left over — the model is then unchanged.
+    /// [`Error::InvalidArgument`] if the model is not built; [`Error::Io`]
+    /// if the file cannot be read; [`Error::InvalidData`] naming the first
+    /// weight that is missing, of another dtype or shape, or left over, or
+    /// a file that is not safetensors or not as long as its header says —
+    /// the model is then unchanged.
     pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let file = SafeTensors::deserialize(&bytes)
-            .map_err(|e| Error::data(&origin, "a safetensors file", format!("an unreadable one ({e})")))?;
         if !self.is_built() {
             return Err(Error::invalid(
                 "load_weights",
@@ -100,42 +106,113 @@ impl Sequential {
                 "a model with no weights yet",
             ));
         }
-        let mut loaded = Vec::new();
+        let mut src = Source::open(path.as_ref())?;
+        let origin = src.origin.clone();
+        let unreadable = |why: String| {
+            Error::data(
+                &origin,
+                "a safetensors file",
+                format!("an unreadable one ({why})"),
+            )
+        };
+        // The header: its length, then the header itself, both bounded.
+        let prefix = src.read_exact(8, "a safetensors header length")?;
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&prefix);
+        let n = u64::from_le_bytes(n);
+        if n > MAX_HEADER_BYTES as u64 {
+            return Err(unreadable(format!(
+                "a header of {n} bytes, more than the {MAX_HEADER_BYTES} allowed"
+            )));
+        }
+        let header_bytes = src.read_exact(n as usize, "a safetensors header")?;
+        let header: BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(&header_bytes).map_err(|e| unreadable(e.to_string()))?;
+        let mut entries = BTreeMap::new();
+        for (name, value) in header {
+            if name == "__metadata__" {
+                continue;
+            }
+            let entry: Entry =
+                serde_json::from_value(value).map_err(|e| unreadable(format!("{name}: {e}")))?;
+            entries.insert(name, entry);
+        }
+        // Every weight of the model, by name, dtype and shape, from the header alone.
         let mut expected_names = Vec::new();
         for layer in self.layers() {
             for p in layer.params() {
                 let name = format!("{}/{}", layer.name().unwrap_or_default(), p.name);
                 let want = format!("{name} of shape {} (float32)", fmt_shape(p.value.shape()));
-                let view = file
-                    .tensor(&name)
-                    .map_err(|_| Error::data(&origin, want.clone(), format!("no tensor named {name}")))?;
-                if view.dtype() != Dtype::F32 || view.shape() != p.value.shape() {
+                let entry = entries
+                    .get(&name)
+                    .ok_or_else(|| Error::data(&origin, want.clone(), format!("no tensor named {name}")))?;
+                if entry.dtype != "F32" || entry.shape != p.value.shape() {
                     return Err(Error::data(
                         &origin,
                         want,
-                        format!("{name} of shape {} ({:?})", fmt_shape(view.shape()), view.dtype()),
+                        format!("{name} of shape {} ({})", fmt_shape(&entry.shape), entry.dtype),
                     ));
                 }
-                let values: Vec<f32> = view
-                    .data()
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
-                loaded.push(Tensor::from_vec(view.shape(), values)?);
                 expected_names.push(name);
             }
         }
-        if let Some(extra) = file
-            .names()
-            .into_iter()
-            .find(|n| !expected_names.iter().any(|e| e == n))
-        {
+        if let Some(extra) = entries.keys().find(|n| !expected_names.contains(n)) {
             return Err(Error::data(
                 &origin,
                 format!("only the model's weights ({})", expected_names.join(", ")),
                 format!("a tensor named {extra} that no layer has"),
             ));
         }
+        // The data: exactly the model's weights, as the header lays them out.
+        let data_len: usize = self
+            .layers()
+            .iter()
+            .flat_map(|l| l.params())
+            .map(|p| 4 * p.value.len())
+            .sum();
+        let declared = entries.values().map(|e| e.data_offsets.1).max().unwrap_or(0);
+        if declared != data_len {
+            return Err(unreadable(format!(
+                "a header laying out {declared} data bytes for weights of {data_len}"
+            )));
+        }
+        src.expect_remaining(data_len as u64, "weights")?;
+        let data = src.read_exact(data_len, "weights")?;
+        src.expect_end("the weights")?;
+        let mut bytes = Vec::with_capacity(8 + header_bytes.len() + data.len());
+        bytes.extend_from_slice(&prefix);
+        bytes.extend_from_slice(&header_bytes);
+        bytes.extend_from_slice(&data);
+        drop(data);
+        // safetensors checks the layout itself (offsets in order, no gaps or overlaps).
+        let file = SafeTensors::deserialize(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        let mut loaded = Vec::with_capacity(expected_names.len());
+        for name in &expected_names {
+            let view = file.tensor(name).map_err(|e| unreadable(e.to_string()))?;
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            loaded.push(Tensor::from_vec(view.shape(), values)?);
+        }
         self.set_weights(loaded)
     }
+}
+
+/// The largest safetensors header [`Sequential::load_weights`] reads:
+/// 16 MiB, room for the names, shapes and offsets of some hundred
+/// thousand weights.
+///
+/// ```
+/// assert_eq!(kerust::saving::MAX_HEADER_BYTES, 16 << 20);
+/// ```
+pub const MAX_HEADER_BYTES: usize = 16 << 20;
+
+/// One tensor's entry in a safetensors header.
+#[derive(Deserialize)]
+struct Entry {
+    dtype: String,
+    shape: Vec<usize>,
+    data_offsets: (usize, usize),
 }

@@ -4,6 +4,7 @@
 mod labels;
 pub mod progbar;
 mod random;
+pub(crate) mod temp_file;
 
 pub use labels::{Label, to_categorical};
 pub(crate) use random::model_rng;

@@ -25,6 +25,14 @@ pub fn idx_bytes(shape: &[u32], data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The dimensions in an IDX file's header.
+pub fn idx_shape(bytes: &[u8]) -> Vec<usize> {
+    let ndim = usize::from(bytes[3]);
+    (0..ndim)
+        .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
+        .collect()
+}
+
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(bytes).unwrap();
@@ -69,6 +77,7 @@ pub fn synthetic(name: &str, env_var: Option<&str>) -> Synthetic {
             .iter()
             .map(|(n, bytes)| DataFile {
                 name: n.clone(),
+                shape: idx_shape(bytes),
                 sha256: sha256_hex(bytes),
             })
             .collect(),
@@ -99,6 +108,8 @@ pub enum Reply {
     Body(Vec<u8>),
     /// Accept, read the request, then say nothing for this long.
     Hang(Duration),
+    /// Announce the body, then send it one byte per interval.
+    Drip(Vec<u8>, Duration),
 }
 
 /// A one-thread-per-connection HTTP/1.1 server on 127.0.0.1.
@@ -160,6 +171,19 @@ fn serve(mut stream: TcpStream, requests: &AtomicUsize, routes: &Mutex<HashMap<S
             let _ = stream.write_all(&body);
         }
         Some(Reply::Hang(d)) => std::thread::sleep(d),
+        Some(Reply::Drip(body, every)) => {
+            let header = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/gzip\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(header.as_bytes());
+            for b in body {
+                std::thread::sleep(every);
+                if stream.write_all(&[b]).is_err() {
+                    return;
+                }
+            }
+        }
         None => {
             let _ =
                 stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
