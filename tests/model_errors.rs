@@ -268,3 +268,85 @@ fn layers_too_large_to_build_are_errors_not_aborts() {
         "{err}"
     );
 }
+
+#[test]
+fn nan_or_infinite_targets_name_the_row() {
+    let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+    model.compile("mse", &[] as &[Metric]).unwrap();
+    let x = Array2::<f32>::zeros((6, 3));
+    let mut y = Array2::<f32>::zeros((6, 2));
+    y[[4, 1]] = f32::NAN;
+    let err = model.fit(&x, &y, quiet()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "fit: expected finite values in y, found NaN at row 4, column 1"
+    );
+    y[[4, 1]] = f32::NEG_INFINITY;
+    let err = model
+        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "evaluate: expected finite values in y, found -inf at row 4, column 1"
+    );
+}
+
+#[test]
+fn binary_targets_outside_zero_one_are_refused() {
+    let mut model = Sequential::new(vec![Dense::new(1).activation(Sigmoid).input_shape(3)]);
+    model.compile("binary_crossentropy", &["accuracy"]).unwrap();
+    let x = Array2::<f32>::zeros((10, 3));
+    // Class ids 0..9 given to a binary loss: a negative loss, before.
+    let labels = Array1::from_shape_fn(10, |i| i as u8);
+    let err = model.fit(&x, &labels, quiet()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "fit: expected targets in [0, 1] for binary_crossentropy, found 2 at row 2"
+    );
+    let mut values = Array2::<f32>::zeros((10, 1));
+    values[[7, 0]] = 1.5;
+    let err = model.fit(&x, &values, quiet()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "fit: expected targets in [0, 1] for binary_crossentropy, found 1.5 at row 7, column 0"
+    );
+    // Probabilities (soft labels) are fine.
+    values[[7, 0]] = 0.25;
+    assert!(model.fit(&x, &values, quiet()).is_ok());
+    assert!(model.fit(&x, &labels.mapv(|l| l % 2), quiet()).is_ok());
+}
+
+#[test]
+fn float_class_ids_with_a_sparse_loss() {
+    let mut model = compiled();
+    let (x, labels) = data(8);
+    // Whole numbers as f32 are class ids, as in Keras: the same training.
+    let floats = labels.mapv(f32::from);
+    let history = model.fit(&x, &floats, quiet()).unwrap();
+    assert_eq!(history.history["loss"].len(), 1);
+    let as_labels = model
+        .evaluate_with(&x, &labels, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    let as_floats = model
+        .evaluate_with(&x, &floats, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    assert_eq!(as_labels, as_floats);
+    // A column of them too.
+    let column = floats.clone().into_shape_with_order((8, 1)).unwrap();
+    assert!(model.fit(&x, &column, quiet()).is_ok());
+    // Anything else says what is expected.
+    let mut fractional = floats.clone();
+    fractional[3] = 2.5;
+    let err = model.fit(&x, &fractional, quiet()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "fit: expected integer class labels for sparse_categorical_crossentropy, found 2.5 at row 3"
+    );
+    let one_hot = Array2::<f32>::zeros((8, 10));
+    let err = model.fit(&x, &one_hot, quiet()).unwrap_err().to_string();
+    assert!(
+        err.contains("one-hot targets go with categorical_crossentropy), found f32 targets of shape (8, 10)"),
+        "{err}"
+    );
+}

@@ -356,6 +356,52 @@ fn first_non_finite(values: &[f32]) -> Option<usize> {
     Some(first.into_inner()).filter(|&at| at != usize::MAX)
 }
 
+/// The targets as `loss` takes them: for a sparse loss, `f32` targets of
+/// shape `(samples,)` or `(samples, 1)` holding whole numbers become class
+/// labels, as Keras accepts them.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a sparse loss given `f32` targets that
+/// are not whole, non-negative numbers in one column, naming the first.
+pub(crate) fn targets_for(
+    op: &'static str,
+    targets: TargetData,
+    loss: crate::losses::Loss,
+) -> Result<TargetData> {
+    let TargetData::Dense(d) = &targets else {
+        return Ok(targets);
+    };
+    if !loss.is_sparse() {
+        return Ok(targets);
+    }
+    let one_column = d.ndim() == 1 || (d.ndim() == 2 && d.shape()[1] == 1);
+    if !one_column {
+        return Err(Error::invalid(
+            op,
+            format!(
+                "integer class labels of shape (samples,) for {} (one-hot targets go with categorical_crossentropy)",
+                loss.name()
+            ),
+            format!("f32 targets of shape {}", fmt_shape(d.shape())),
+        ));
+    }
+    d.iter()
+        .enumerate()
+        .map(|(row, &v)| {
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 2f32.powi(24) {
+                Ok(v as usize)
+            } else {
+                Err(Error::invalid(
+                    op,
+                    format!("integer class labels for {}", loss.name()),
+                    format!("{v} at row {row}"),
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(TargetData::Classes)
+}
+
 /// Checks targets against the model's outputs and the inputs' count.
 pub(crate) fn check_targets(
     op: &'static str,
@@ -383,8 +429,36 @@ pub(crate) fn check_targets(
                 });
             }
         }
-        TargetData::Classes(_) => {}
+        TargetData::Classes(c) => {
+            if loss == crate::losses::Loss::BinaryCrossentropy
+                && let Some((row, &label)) = c.iter().enumerate().find(|&(_, &l)| l > 1)
+            {
+                return Err(Error::invalid(
+                    op,
+                    "targets in [0, 1] for binary_crossentropy",
+                    format!("{label} at row {row}"),
+                ));
+            }
+        }
         TargetData::Dense(d) => {
+            let flat = d.as_slice().unwrap_or(&[]);
+            let per_row = flat.len().checked_div(d.shape()[0]).unwrap_or(1).max(1);
+            if let Some(at) = first_non_finite(flat) {
+                return Err(Error::invalid(
+                    op,
+                    "finite values in y",
+                    format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+                ));
+            }
+            if loss == crate::losses::Loss::BinaryCrossentropy
+                && let Some(at) = flat.iter().position(|v| !(0.0..=1.0).contains(v))
+            {
+                return Err(Error::invalid(
+                    op,
+                    "targets in [0, 1] for binary_crossentropy",
+                    format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+                ));
+            }
             let sample = &d.shape()[1..];
             let fits = sample == output
                 || (sample.is_empty() && output == [1])

@@ -6,7 +6,7 @@ use ndarray::{ArrayBase, ArrayD, ArrayViewD, CowArray, Data, Dimension, IxDyn};
 use rand::seq::SliceRandom;
 
 use super::Sequential;
-use super::data::{BatchTargets, Dataset, IntoTargets, TargetData, check_inputs, check_targets};
+use super::data::{BatchTargets, Dataset, IntoTargets, TargetData, check_inputs, check_targets, targets_for};
 use super::options::{EvaluateOptions, FitOptions};
 use crate::autograd::Var;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
@@ -352,6 +352,7 @@ impl Sequential {
     ) -> Result<Dataset<'x>> {
         let x = self.prepare_inputs(op, x)?;
         let output = self.output_shape().map(<[usize]>::to_vec).unwrap_or_default();
+        let y = targets_for(op, y, loss)?;
         check_targets(op, &y, x.shape()[0], &output, loss)?;
         Ok(Dataset { x, y })
     }
