@@ -385,3 +385,98 @@ fn a_kill_at_any_moment_leaves_a_loadable_checkpoint() {
     assert!(!versions_seen.is_empty(), "no checkpoint was ever written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The temporaries of saves to `dir/m.kerust` present in `dir`.
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".m.kerust."))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_beside_the_file_is_never_written_through() {
+    let dir = temp("planted");
+    std::fs::create_dir_all(&dir).unwrap();
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    // Symlinks at every name a pid-and-counter scheme would pick.
+    for n in 0..64 {
+        let name = format!(".m.kerust.{}-{n}.tmp", std::process::id());
+        std::os::unix::fs::symlink(&victim, dir.join(name)).unwrap();
+    }
+    let model = trained();
+    for _ in 0..3 {
+        model.save(dir.join("m.kerust")).unwrap();
+    }
+    assert!(
+        std::fs::read(&victim).unwrap() == b"precious",
+        "the file behind a planted symlink was overwritten"
+    );
+    assert!(load_model(dir.join("m.kerust")).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp("mode");
+    let path = dir.join("m.kerust");
+    let model = trained();
+    model.save(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    model.save(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    model.save_weights(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Run as a child process by `killed_saves_leave_no_temporaries_behind`:
+/// saves a 4 MB model over and over until killed.
+#[test]
+#[ignore = "a child process of killed_saves_leave_no_temporaries_behind"]
+fn save_until_killed() {
+    let dir = std::env::var_os("KERUST_TEST_SAVE_DIR").expect("run by its parent test");
+    let model = Sequential::new(vec![Dense::new(1000).input_shape(1000)]);
+    loop {
+        model.save(std::path::Path::new(&dir).join("m.kerust")).unwrap();
+    }
+}
+
+#[test]
+fn killed_saves_leave_no_temporaries_behind() {
+    let dir = temp("killed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    for kill in 0..25u64 {
+        let mut child = std::process::Command::new(&exe)
+            .args(["--ignored", "--exact", "save_until_killed", "--test-threads=1"])
+            .env("KERUST_TEST_SAVE_DIR", &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(40 + kill * 7 % 60));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let left = temporaries(&dir).len();
+    // An empty temporary may belong to a writer between creating and
+    // locking it, so those are left alone for two seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    trained().save(dir.join("m.kerust")).unwrap();
+    assert!(
+        temporaries(&dir).is_empty(),
+        "{left} after the kills, then {:?}",
+        temporaries(&dir)
+    );
+    assert!(load_model(dir.join("m.kerust")).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
