@@ -38,6 +38,10 @@
 
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+// Library code returns errors instead of panicking. An `expect` that
+// remains states an invariant that cannot fail, with an `allow` and a
+// comment saying why. (Tests may unwrap.)
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod activations;
 pub mod autograd;

@@ -26,6 +26,7 @@ use rand::{RngExt, SeedableRng};
 use super::{Tape, Var};
 use crate::error::Result;
 use crate::tensor::Tensor;
+use crate::tensor::layout::RowMajor;
 
 /// Settings of a gradient check.
 ///
@@ -220,7 +221,7 @@ impl GradCheck {
             .collect();
         for input in 0..inputs.len() {
             for element in 0..inputs[input].len() {
-                let original = flat(&values[input])[element];
+                let original = flat(&values[input])?[element];
                 let plus = original + self.epsilon;
                 let minus = original - self.epsilon;
                 set_flat(&mut values[input], element, plus);
@@ -254,16 +255,10 @@ impl GradCheck {
     }
 }
 
-fn flat(t: &Tensor) -> &[f32] {
-    t.as_array()
-        .as_slice()
-        .expect("gradient-check inputs are kept in standard layout")
+fn flat(t: &Tensor) -> Result<&[f32]> {
+    t.as_array().row_major()
 }
 
 fn set_flat(t: &mut Tensor, element: usize, value: f32) {
-    let mut view = t.view_mut();
-    let slice = view
-        .as_slice_mut()
-        .expect("gradient-check inputs are kept in standard layout");
-    slice[element] = value;
+    t.as_slice_mut()[element] = value;
 }

@@ -44,6 +44,8 @@ impl Pool {
     /// An array of `shape` with unspecified contents.
     pub(crate) fn array(&mut self, shape: &[usize]) -> ArrayD<f32> {
         let v = self.take(shape.iter().product());
+        // `take` returns exactly as many elements as the shape holds.
+        #[allow(clippy::expect_used)]
         ArrayD::from_shape_vec(IxDyn(shape), v).expect("buffer has the shape's size")
     }
 

@@ -455,6 +455,9 @@ impl Tape {
     }
 
     fn push(&mut self, value: Tensor, requires_grad: bool, backward: Option<BackwardFn>) -> Var {
+        // Four billion values on one tape would take hundreds of gigabytes
+        // of nodes first.
+        #[allow(clippy::expect_used)]
         let index = u32::try_from(self.nodes.len()).expect("a tape holds fewer than 2^32 values");
         self.nodes.push(Node {
             value,

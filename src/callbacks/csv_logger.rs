@@ -77,7 +77,13 @@ impl CsvLogger {
 
     fn write_line(&mut self, cells: &[String]) -> Result<()> {
         let line = cells.join(&self.separator.to_string());
-        let file = self.file.as_mut().expect("opened in on_train_begin");
+        let Some(file) = self.file.as_mut() else {
+            return Err(Error::invalid(
+                "CsvLogger",
+                "a log opened by on_train_begin",
+                "a row written before training began",
+            ));
+        };
         file.write_all(line.as_bytes())
             .and_then(|()| file.write_all(b"\r\n"))
             .and_then(|()| file.flush())

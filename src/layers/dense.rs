@@ -188,9 +188,12 @@ impl Layer for Dense {
         }
         self.params = params;
         self.built_for = Some(input_shape.to_vec());
-        let mut out = input_shape.to_vec();
-        *out.last_mut().expect("checked non-empty") = self.units;
-        Ok(out)
+        // The input's last axis (checked above) becomes `units` wide.
+        Ok(input_shape[..input_shape.len() - 1]
+            .iter()
+            .copied()
+            .chain([self.units])
+            .collect())
     }
 
     fn is_built(&self) -> bool {

@@ -23,8 +23,9 @@ impl Dataset<'_> {
     }
 
     fn rows(&self) -> (&[f32], usize) {
-        let flat = self.x.as_slice().expect("checked standard layout");
-        (flat, flat.len() / self.len())
+        // `check_inputs` made `x` row-major with at least one sample.
+        let flat = self.x.as_slice().unwrap_or(&[]);
+        (flat, flat.len() / self.len().max(1))
     }
 
     /// `buffer`, made a tensor of `samples` inputs unless it already is one
@@ -36,9 +37,9 @@ impl Dataset<'_> {
             .as_ref()
             .is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
         if !reusable {
-            *buffer = Some(Tensor::zeros(&shape));
+            *buffer = None;
         }
-        buffer.as_mut().expect("just ensured")
+        buffer.get_or_insert_with(|| Tensor::zeros(&shape))
     }
 
     /// The inputs of samples `rows`, as one batch tensor, gathered into
@@ -46,6 +47,8 @@ impl Dataset<'_> {
     pub(crate) fn gather_x(&self, rows: &[usize], buffer: &mut Option<Tensor>) -> Tensor {
         let copy = self.row_copier(rows, buffer);
         (0..rows.len()).for_each(copy);
+        // `row_copier` put the batch tensor there (`batch_buffer` inserts one).
+        #[allow(clippy::expect_used)]
         buffer.clone().expect("made by row_copier")
     }
 
@@ -312,7 +315,7 @@ pub(crate) fn check_inputs<'a>(
     } else {
         x.as_standard_layout().into_owned().into()
     };
-    let flat = x.as_slice().expect("standard layout");
+    let flat = x.as_slice().unwrap_or(&[]);
     if let Some(at) = first_non_finite(flat) {
         let per_row = flat.len() / x.shape()[0];
         return Err(Error::invalid(
@@ -347,8 +350,9 @@ fn first_non_finite(values: &[f32]) -> Option<usize> {
             let start = b * BLOCK;
             let block = &values[start..values.len().min(start + BLOCK)];
             if !clean(block) {
-                let at = start + block.iter().position(|v| !v.is_finite()).expect("one is there");
-                first.fetch_min(at, std::sync::atomic::Ordering::Relaxed);
+                if let Some(at) = block.iter().position(|v| !v.is_finite()) {
+                    first.fetch_min(start + at, std::sync::atomic::Ordering::Relaxed);
+                }
                 return;
             }
         }

@@ -155,9 +155,10 @@ impl Sequential {
                 .cloned()
                 .or_else(|| self.input_shape.clone())
                 .unwrap_or_default();
-            let layer = self.layers.last_mut().expect("just pushed");
-            let out = layer.build(&input, &mut self.rng)?;
-            self.output_shapes.push(out);
+            if let Some(layer) = self.layers.last_mut() {
+                let out = layer.build(&input, &mut self.rng)?;
+                self.output_shapes.push(out);
+            }
         } else if self.layers.len() == 1
             && let Some(shape) = self.layers[0].declared_input_shape().map(<[usize]>::to_vec)
         {
@@ -468,14 +469,17 @@ impl Sequential {
     }
 
     pub(crate) fn compiled(&self, op: &'static str) -> Result<&Compiled> {
-        self.compiled.as_ref().ok_or_else(|| {
-            Error::invalid(
-                op,
-                "a compiled model",
-                "You must call `compile()` before using the model.",
-            )
-        })
+        self.compiled.as_ref().ok_or_else(|| not_compiled(op))
     }
+}
+
+#[cold]
+fn not_compiled(op: &'static str) -> Error {
+    Error::invalid(
+        op,
+        "a compiled model",
+        "You must call `compile()` before using the model.",
+    )
 }
 
 /// `MaxPooling2D` → `max_pooling2d`, `Dense` → `dense`: Keras'

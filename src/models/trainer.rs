@@ -339,7 +339,7 @@ impl Sequential {
         }
         bar.finish(steps, &[]);
         let views: Vec<_> = outputs.iter().map(|o| o.view()).collect();
-        Ok(ndarray::concatenate(ndarray::Axis(0), &views).expect("batches share their sample shape"))
+        Ok(ndarray::concatenate(ndarray::Axis(0), &views)?)
     }
 
     /// Builds the model from the data if needed, then validates inputs and targets.
@@ -524,7 +524,13 @@ impl Sequential {
             }
             // Let go of the tape's handles so the update below is in place.
             self.tape.clear();
-            let compiled = self.compiled.as_mut().expect("checked above");
+            let Some(compiled) = self.compiled.as_mut() else {
+                return Err(Error::invalid(
+                    "fit",
+                    "a compiled model",
+                    "You must call `compile()` before using the model.",
+                ));
+            };
             let mut params: Vec<&mut Tensor> = self
                 .layers
                 .iter_mut()
@@ -553,10 +559,10 @@ fn update_metrics(
     let n = scores.shape().first().copied().unwrap_or(0);
     let width = scores.len() / n.max(1);
     let standard = scores.as_standard_layout();
-    let view = standard
-        .view()
-        .into_shape_with_order((n, width))
-        .expect("row-major scores");
+    // Row-major (just made so) with n·width elements: always one matrix.
+    let Ok(view) = standard.view().into_shape_with_order((n, width)) else {
+        return;
+    };
     for m in metrics {
         m.update_scores(targets.as_targets(), view, threshold);
     }

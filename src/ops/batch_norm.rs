@@ -11,6 +11,7 @@ use ndarray::{ArrayD, IxDyn};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
+use crate::tensor::layout::RowMajor;
 
 impl Tape {
     /// Normalises `x` per channel (last axis) with the batch's statistics;
@@ -53,7 +54,7 @@ impl Tape {
                 format!("input {}", fmt_shape(&shape)),
             ));
         }
-        let c = *shape.last().expect("rank >= 2");
+        let c = shape.last().copied().unwrap_or(0);
         for v in gamma.iter().chain(beta.iter()) {
             let s = self.get(*v).shape();
             if s != [c] {
@@ -67,7 +68,7 @@ impl Tape {
         let g: Vec<f32> = gamma.map_or_else(|| vec![1.0; c], |v| self.get(v).to_vec());
         let b: Vec<f32> = beta.map_or_else(|| vec![0.0; c], |v| self.get(v).to_vec());
         let input = xt.as_array().as_standard_layout();
-        let input = input.as_slice().expect("standard layout");
+        let input = input.row_major()?;
         let m = input.len() / c;
         let mut mean = vec![0.0f64; c];
         for row in input.chunks_exact(c) {
@@ -101,7 +102,7 @@ impl Tape {
         let inputs: Vec<Var> = std::iter::once(x).chain(gamma).chain(beta).collect();
         let out = self.record(y, &inputs, move |dy, ctx| {
             let dy = dy.as_standard_layout();
-            let dy = dy.as_slice().expect("standard layout");
+            let dy = dy.row_major()?;
             let mut sum_dy = vec![0.0f32; c];
             let mut sum_dy_hat = vec![0.0f32; c];
             for (row, hat) in dy.chunks_exact(c).zip(xhat.chunks_exact(c)) {
@@ -111,16 +112,10 @@ impl Tape {
                 }
             }
             if let Some(b) = beta {
-                ctx.accumulate(
-                    b,
-                    ArrayD::from_shape_vec(IxDyn(&[c]), sum_dy.clone()).expect("(C,)"),
-                );
+                ctx.accumulate(b, ArrayD::from_shape_vec(IxDyn(&[c]), sum_dy.clone())?);
             }
             if let Some(gv) = gamma {
-                ctx.accumulate(
-                    gv,
-                    ArrayD::from_shape_vec(IxDyn(&[c]), sum_dy_hat.clone()).expect("(C,)"),
-                );
+                ctx.accumulate(gv, ArrayD::from_shape_vec(IxDyn(&[c]), sum_dy_hat.clone())?);
             }
             if ctx.requires_grad(x) {
                 // With dx̂ = γ·dy: Σdx̂ = γ·Σdy and Σ(dx̂·x̂) = γ·Σ(dy·x̂).
@@ -137,7 +132,7 @@ impl Tape {
                             inv_std[k] / mf * (mf * dxhat - g[k] * sum_dy[k] - hat[k] * g[k] * sum_dy_hat[k]);
                     }
                 }
-                ctx.accumulate(x, ArrayD::from_shape_vec(IxDyn(&shape), dx).expect("input shape"));
+                ctx.accumulate(x, ArrayD::from_shape_vec(IxDyn(&shape), dx)?);
             }
             Ok(())
         });

@@ -15,6 +15,7 @@ use super::dense::{accumulate_bias, bias_activation};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::Activation;
+use crate::tensor::layout::{RowMajor, RowMajorMut};
 use crate::tensor::threads::for_each_items_mut;
 use crate::tensor::{Tensor, gemm};
 
@@ -268,64 +269,41 @@ impl Tape {
         // im2col into a recycled buffer, kept on the tape (which recycles it
         // again when cleared) for the kernel's gradient.
         let input = xt.as_array().as_standard_layout();
-        let mut cols = self
-            .buffer(&[g.rows(), g.patch()])
-            .into_dimensionality::<Ix2>()
-            .expect("rank 2");
-        g.im2col(
-            input.as_slice().expect("standard layout"),
-            cols.as_slice_mut().expect("a fresh row-major buffer"),
-        );
+        let mut cols = self.buffer(&[g.rows(), g.patch()]).into_dimensionality::<Ix2>()?;
+        g.im2col(input.row_major()?, cols.row_major_mut()?);
         drop(input);
-        let k2 = kernel_matrix(&kt, g.patch(), f);
-        let mut z = self
-            .buffer(&[g.rows(), f])
-            .into_dimensionality::<Ix2>()
-            .expect("rank 2");
+        let k2 = kernel_matrix(&kt, g.patch(), f)?;
+        let mut z = self.buffer(&[g.rows(), f]).into_dimensionality::<Ix2>()?;
         gemm(1.0, cols.view(), k2.view(), 0.0, z.view_mut())?;
         drop(k2);
         let cols = self.constant(Tensor::from(cols.into_dyn()));
-        bias_activation(
-            z.as_slice_mut().expect("a fresh row-major buffer"),
-            f,
-            bt.as_ref(),
-            activation,
-        );
-        let y = z
-            .into_shape_with_order(ndarray::IxDyn(&[n, oh, ow, f]))
-            .expect("same element count");
+        bias_activation(z.row_major_mut()?, f, bt.as_ref(), activation);
+        let y = z.into_shape_with_order(ndarray::IxDyn(&[n, oh, ow, f]))?;
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
         Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
             activation.backward_in_place(dz.view_mut(), ctx.output().view());
-            let dz = dz.into_shape_with_order((g.rows(), g.f)).expect("rows × filters");
+            let dz = dz.into_shape_with_order((g.rows(), g.f))?;
             if let Some(b) = bias {
                 accumulate_bias(ctx, b, dz.view())?;
             }
             // dK = colsᵀ·dZ, as (kh·kw·C, F) then back to the kernel's shape.
             let cols = ctx.value(cols).view();
-            let cols = cols
-                .into_shape_with_order((g.rows(), g.patch()))
-                .expect("rows × patch");
+            let cols = cols.into_shape_with_order((g.rows(), g.patch()))?;
             ctx.accumulate_into(kernel, |dk, beta| {
-                let dk = dk
-                    .into_shape_with_order((g.patch(), g.f))
-                    .expect("kernel elements");
+                let dk = dk.into_shape_with_order((g.patch(), g.f))?;
                 gemm(1.0, cols.t(), dz.view(), beta, dk)
             })?;
             if ctx.requires_grad(x) {
-                let k2 = kernel_matrix(ctx.value(kernel), g.patch(), g.f);
-                let mut dcols = ctx
-                    .buffer(&[g.rows(), g.patch()])
-                    .into_dimensionality::<Ix2>()
-                    .expect("rank 2");
+                let k2 = kernel_matrix(ctx.value(kernel), g.patch(), g.f)?;
+                let mut dcols = ctx.buffer(&[g.rows(), g.patch()]).into_dimensionality::<Ix2>()?;
                 gemm(1.0, dz.view(), k2.t(), 0.0, dcols.view_mut())?;
                 ctx.accumulate_into(x, |mut dx, beta| {
-                    let dx = dx.as_slice_mut().expect("row-major accumulator");
+                    let dx = dx.row_major_mut()?;
                     if beta == 0.0 {
                         dx.fill(0.0);
                     }
-                    g.col2im(dcols.as_slice().expect("row-major"), dx);
+                    g.col2im(dcols.row_major()?, dx);
                     Ok(())
                 })?;
                 ctx.recycle(dcols.into_dyn());
@@ -337,10 +315,9 @@ impl Tape {
 }
 
 /// The kernel `(kh, kw, C, F)` seen as a `(kh·kw·C, F)` matrix.
-fn kernel_matrix(kernel: &Tensor, patch: usize, filters: usize) -> ndarray::CowArray<'_, f32, Ix2> {
-    kernel
+fn kernel_matrix(kernel: &Tensor, patch: usize, filters: usize) -> Result<ndarray::CowArray<'_, f32, Ix2>> {
+    Ok(kernel
         .as_array()
         .as_standard_layout()
-        .into_shape_with_order((patch, filters))
-        .expect("kernel elements")
+        .into_shape_with_order((patch, filters))?)
 }

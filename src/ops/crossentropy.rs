@@ -19,6 +19,7 @@ use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
+use crate::tensor::layout::{RowMajor, RowMajorMut};
 
 /// Keras' fuzz factor, `keras.config.epsilon()`.
 ///
@@ -93,7 +94,7 @@ impl Tape {
         }
         let labels = y_true.to_vec();
         let z = pred.as_array().as_standard_layout();
-        let z = z.as_slice().expect("standard layout");
+        let z = z.row_major()?;
         let n = rows as f32;
 
         if from_logits {
@@ -110,7 +111,7 @@ impl Tape {
                 let g = grad.iter().next().copied().unwrap_or(0.0) / n;
                 let shape = ctx.value(y_pred).shape();
                 let mut dz = ctx.buffer(shape);
-                let flat = dz.as_slice_mut().expect("a fresh row-major buffer");
+                let flat = dz.row_major_mut()?;
                 for ((d, p), &label) in flat
                     .chunks_exact_mut(classes)
                     .zip(probs.chunks_exact(classes))
@@ -137,7 +138,7 @@ impl Tape {
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
             let g = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
-            let y = pred.as_slice().expect("standard layout");
+            let y = pred.row_major()?;
             let mut dy = vec![0.0f32; y.len()];
             for ((row, d), &label) in y
                 .chunks_exact(classes)
@@ -158,10 +159,7 @@ impl Tape {
                 }
             }
             let shape = ctx.value(y_pred).shape();
-            ctx.accumulate(
-                y_pred,
-                ArrayD::from_shape_vec(IxDyn(shape), dy).expect("same size"),
-            );
+            ctx.accumulate(y_pred, ArrayD::from_shape_vec(IxDyn(shape), dy)?);
             Ok(())
         }))
     }
@@ -198,8 +196,8 @@ impl Tape {
             .as_standard_layout()
             .into_owned();
         let z = pred.as_array().as_standard_layout();
-        let z = z.as_slice().expect("standard layout");
-        let t = target.as_slice().expect("standard layout");
+        let z = z.row_major()?;
+        let t = target.row_major()?;
         let n = rows as f32;
 
         let mut total = 0.0f64;
@@ -224,8 +222,8 @@ impl Tape {
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
             let g = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
-            let z = pred.as_slice().expect("standard layout");
-            let t = target.as_slice().expect("standard layout");
+            let z = pred.row_major()?;
+            let t = target.row_major()?;
             let mut dz = vec![0.0f32; z.len()];
             for ((row, trow), d) in z
                 .chunks_exact(classes)
@@ -254,10 +252,7 @@ impl Tape {
                 }
             }
             let shape = ctx.value(y_pred).shape();
-            ctx.accumulate(
-                y_pred,
-                ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
-            );
+            ctx.accumulate(y_pred, ArrayD::from_shape_vec(IxDyn(shape), dz)?);
             Ok(())
         }))
     }
@@ -290,8 +285,8 @@ impl Tape {
             .as_standard_layout()
             .into_owned();
         let z = pred.as_array().as_standard_layout();
-        let z = z.as_slice().expect("standard layout");
-        let t = target.as_slice().expect("standard layout");
+        let z = z.row_major()?;
+        let t = target.row_major()?;
         let n = z.len() as f32;
 
         let total: f64 = z
@@ -310,8 +305,8 @@ impl Tape {
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
             let g = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
-            let z = pred.as_slice().expect("standard layout");
-            let t = target.as_slice().expect("standard layout");
+            let z = pred.row_major()?;
+            let t = target.row_major()?;
             let dz: Vec<f32> = z
                 .iter()
                 .zip(t)
@@ -327,10 +322,7 @@ impl Tape {
                 })
                 .collect();
             let shape = ctx.value(y_pred).shape();
-            ctx.accumulate(
-                y_pred,
-                ArrayD::from_shape_vec(IxDyn(shape), dz).expect("same size"),
-            );
+            ctx.accumulate(y_pred, ArrayD::from_shape_vec(IxDyn(shape), dz)?);
             Ok(())
         }))
     }

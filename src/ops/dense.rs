@@ -14,6 +14,7 @@ use super::matmul::{as2, into2};
 use crate::autograd::{BackwardContext, Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::Activation;
+use crate::tensor::layout::RowMajorMut;
 use crate::tensor::{Tensor, gemm};
 
 impl Tape {
@@ -78,42 +79,30 @@ impl Tape {
         }
         let rows = xt.len() / fan_in;
         let mut out_shape = xt.shape().to_vec();
-        *out_shape.last_mut().expect("rank >= 2") = units;
+        if let Some(last) = out_shape.last_mut() {
+            *last = units;
+        }
 
-        let x2 = rows_view(xt, rows, fan_in);
+        let x2 = rows_view(xt, rows, fan_in)?;
         // The gemm overwrites every element (beta = 0): a recycled buffer will do.
-        let mut z = self
-            .buffer(&[rows, units])
-            .into_dimensionality::<Ix2>()
-            .expect("rank 2");
-        gemm(1.0, x2.view(), as2(wt), 0.0, z.view_mut())?;
-        bias_activation(
-            z.as_slice_mut().expect("a fresh row-major buffer"),
-            units,
-            bt.as_ref(),
-            activation,
-        );
-        let y = z
-            .into_shape_with_order(IxDyn(&out_shape))
-            .expect("same element count");
+        let mut z = self.buffer(&[rows, units]).into_dimensionality::<Ix2>()?;
+        gemm(1.0, x2.view(), as2(wt)?, 0.0, z.view_mut())?;
+        bias_activation(z.row_major_mut()?, units, bt.as_ref(), activation);
+        let y = z.into_shape_with_order(IxDyn(&out_shape))?;
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
         Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
             activation.backward_in_place(dz.view_mut(), ctx.output().view());
-            let dz = dz
-                .into_shape_with_order((rows, units))
-                .expect("output gradient has rows×units elements");
+            let dz = dz.into_shape_with_order((rows, units))?;
             if let Some(b) = bias {
                 accumulate_bias(ctx, b, dz.view())?;
             }
-            let x2 = rows_view(ctx.value(x), rows, fan_in);
-            ctx.accumulate_into(kernel, |dw, beta| gemm(1.0, x2.t(), dz.view(), beta, into2(dw)))?;
+            let x2 = rows_view(ctx.value(x), rows, fan_in)?;
+            ctx.accumulate_into(kernel, |dw, beta| gemm(1.0, x2.t(), dz.view(), beta, into2(dw)?))?;
             if ctx.requires_grad(x) {
-                let w = as2(ctx.value(kernel));
+                let w = as2(ctx.value(kernel))?;
                 ctx.accumulate_into(x, |dx, beta| {
-                    let dx = dx
-                        .into_shape_with_order((rows, fan_in))
-                        .expect("x has rows×in elements");
+                    let dx = dx.into_shape_with_order((rows, fan_in))?;
                     gemm(1.0, dz.view(), w.t(), beta, dx)
                 })?;
             }
@@ -140,7 +129,7 @@ pub(crate) fn bias_activation(z: &mut [f32], units: usize, bias: Option<&Tensor>
 /// gradient of the bias `b`.
 pub(crate) fn accumulate_bias(ctx: &mut BackwardContext<'_>, b: Var, dz: ArrayView2<'_, f32>) -> Result<()> {
     ctx.accumulate_into(b, |mut db, beta| {
-        let db = db.as_slice_mut().expect("row-major accumulator");
+        let db = db.row_major_mut()?;
         if beta == 0.0 {
             db.fill(0.0);
         }
@@ -163,9 +152,8 @@ pub(crate) fn accumulate_bias(ctx: &mut BackwardContext<'_>, b: Var, dz: ArrayVi
 
 /// `x` seen as a `(rows, in)` matrix; a copy only if `x` is rank > 2 and not
 /// contiguous.
-fn rows_view(x: &Tensor, rows: usize, fan_in: usize) -> ndarray::CowArray<'_, f32, Ix2> {
-    x.as_array()
+fn rows_view(x: &Tensor, rows: usize, fan_in: usize) -> Result<ndarray::CowArray<'_, f32, Ix2>> {
+    Ok(x.as_array()
         .as_standard_layout()
-        .into_shape_with_order((rows, fan_in))
-        .expect("checked element count")
+        .into_shape_with_order((rows, fan_in))?)
 }

@@ -51,15 +51,12 @@ impl Tape {
             ));
         }
         let mut c = Array2::<f32>::zeros((m, n));
-        gemm(1.0, as2(av), as2(bv), 0.0, c.view_mut())?;
+        gemm(1.0, as2(av)?, as2(bv)?, 0.0, c.view_mut())?;
         Ok(self.record(Tensor::from(c), &[a, b], move |grad, ctx| {
-            let g = grad
-                .view()
-                .into_dimensionality::<Ix2>()
-                .expect("gradient of a matrix product is rank 2");
-            let (av, bv) = (as2(ctx.value(a)), as2(ctx.value(b)));
-            ctx.accumulate_into(a, |da, beta| gemm(1.0, g, bv.t(), beta, into2(da)))?;
-            ctx.accumulate_into(b, |db, beta| gemm(1.0, av.t(), g, beta, into2(db)))?;
+            let g = grad.view().into_dimensionality::<Ix2>()?;
+            let (av, bv) = (as2(ctx.value(a))?, as2(ctx.value(b))?);
+            ctx.accumulate_into(a, |da, beta| gemm(1.0, g, bv.t(), beta, into2(da)?))?;
+            ctx.accumulate_into(b, |db, beta| gemm(1.0, av.t(), g, beta, into2(db)?))?;
             ctx.recycle(grad);
             Ok(())
         }))
@@ -67,13 +64,11 @@ impl Tape {
 }
 
 /// A rank-2 view of a tensor already checked to be rank 2.
-pub(crate) fn as2(t: &Tensor) -> ndarray::ArrayView2<'_, f32> {
-    t.view()
-        .into_dimensionality::<Ix2>()
-        .expect("checked to be rank 2")
+pub(crate) fn as2(t: &Tensor) -> Result<ndarray::ArrayView2<'_, f32>> {
+    Ok(t.view().into_dimensionality::<Ix2>()?)
 }
 
 /// A rank-2 mutable view of an accumulator already known to be rank 2.
-pub(crate) fn into2(v: ndarray::ArrayViewMutD<'_, f32>) -> ndarray::ArrayViewMut2<'_, f32> {
-    v.into_dimensionality::<Ix2>().expect("accumulator is rank 2")
+pub(crate) fn into2(v: ndarray::ArrayViewMutD<'_, f32>) -> Result<ndarray::ArrayViewMut2<'_, f32>> {
+    Ok(v.into_dimensionality::<Ix2>()?)
 }

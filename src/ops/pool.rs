@@ -7,6 +7,7 @@ use super::conv::{Padding, conv_output};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
+use crate::tensor::layout::{RowMajor, RowMajorMut};
 use crate::tensor::threads::for_each_items_mut;
 
 /// Max or average.
@@ -101,31 +102,27 @@ impl Tape {
             pad: (ph, pw),
         };
         let input = xt.as_array().as_standard_layout();
-        let input = input.as_slice().expect("standard layout");
+        let input = input.row_major()?;
         let mut y = self.buffer(&[n, oh, ow, c]);
         let (image_len, out_len) = (h * w * c, oh * ow * c);
-        for_each_items_mut(
-            y.as_slice_mut().expect("a fresh buffer"),
-            out_len,
-            &|first, out| {
-                for (i, out) in out.chunks_exact_mut(out_len).enumerate() {
-                    let image = &input[(first + i) * image_len..][..image_len];
-                    match kind {
-                        Kind::Max => g.max_forward(image, out),
-                        Kind::Average => g.average_forward(image, out),
-                    }
+        for_each_items_mut(y.row_major_mut()?, out_len, &|first, out| {
+            for (i, out) in out.chunks_exact_mut(out_len).enumerate() {
+                let image = &input[(first + i) * image_len..][..image_len];
+                match kind {
+                    Kind::Max => g.max_forward(image, out),
+                    Kind::Average => g.average_forward(image, out),
                 }
-            },
-        );
+            }
+        });
         Ok(self.record(Tensor::from(y), &[x], move |grad, ctx| {
             let grad = grad.as_standard_layout();
-            let grad = grad.as_slice().expect("standard layout");
+            let grad = grad.row_major()?;
             let input = ctx.value(x).as_array().as_standard_layout();
-            let input = input.as_slice().expect("standard layout");
+            let input = input.row_major()?;
             let output = ctx.output().as_array().as_standard_layout();
-            let output = output.as_slice().expect("standard layout");
+            let output = output.row_major()?;
             ctx.accumulate_into(x, |mut dx, beta| {
-                let dx = dx.as_slice_mut().expect("row-major accumulator");
+                let dx = dx.row_major_mut()?;
                 if beta == 0.0 {
                     dx.fill(0.0);
                 }

@@ -40,7 +40,7 @@ impl Tape {
                 format!("target shape {} with {count} elements", fmt_shape(shape)),
             ));
         }
-        let y = reshaped(xv, shape);
+        let y = reshaped(xv, shape)?;
         Ok(self.record(y, &[x], move |grad, ctx| {
             let shape = ctx.value(x).shape();
             let grad = if grad.is_standard_layout() {
@@ -48,8 +48,8 @@ impl Tape {
             } else {
                 grad.as_standard_layout().into_owned()
             };
-            let dx = grad.into_shape_with_order(IxDyn(shape));
-            ctx.accumulate(x, dx.expect("the gradient has as many elements as the input"));
+            let dx = grad.into_shape_with_order(IxDyn(shape))?;
+            ctx.accumulate(x, dx);
             Ok(())
         }))
     }
@@ -152,7 +152,7 @@ impl Tape {
 }
 
 /// `t` under `shape` (same element count), sharing storage when `t` is contiguous.
-fn reshaped(t: &Tensor, shape: &[usize]) -> Tensor {
+fn reshaped(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
     let array = t.as_array();
     let result = if array.is_standard_layout() {
         array.clone().into_shape_with_order(IxDyn(shape))
@@ -163,5 +163,5 @@ fn reshaped(t: &Tensor, shape: &[usize]) -> Tensor {
             .into_shared()
             .into_shape_with_order(IxDyn(shape))
     };
-    Tensor::from(result.expect("element count was checked"))
+    Ok(Tensor::from(result?))
 }

@@ -33,8 +33,7 @@ pub(crate) fn aligned<'a>(
     Ok(y_true
         .as_array()
         .as_standard_layout()
-        .into_shape_with_order(IxDyn(pred_shape))
-        .expect("same element count"))
+        .into_shape_with_order(IxDyn(pred_shape))?)
 }
 
 /// Splits a prediction shape `(..., classes)` into `(rows, classes)`.

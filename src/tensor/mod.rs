@@ -17,6 +17,7 @@
 
 pub(crate) mod background;
 mod gemm;
+pub(crate) mod layout;
 mod shape;
 pub(crate) mod threads;
 
@@ -82,9 +83,7 @@ impl Tensor {
                 format!("{} elements", data.len()),
             ));
         }
-        let array =
-            ArrayD::from_shape_vec(IxDyn(shape), data).expect("element count was checked against the shape");
-        Ok(Self::from_array(array))
+        Ok(Self::from_array(ArrayD::from_shape_vec(IxDyn(shape), data)?))
     }
 
     /// A tensor of zeros.
@@ -207,6 +206,8 @@ impl Tensor {
         if !self.data.is_standard_layout() {
             self.data = self.data.as_standard_layout().into_owned().into_shared();
         }
+        // Made row-major just above (and unshared by `as_slice_mut` itself).
+        #[allow(clippy::expect_used)]
         self.data.as_slice_mut().expect("standard layout")
     }
 

@@ -102,6 +102,9 @@ pub fn sum_to_shape(grad: ArrayViewD<'_, f32>, shape: &[usize]) -> ArrayD<f32> {
         }
     }
     debug_assert_eq!(out.shape(), shape);
+    // Every axis above was summed down to the operand's length (1 or its
+    // own), so the result has the operand's shape.
+    #[allow(clippy::expect_used)]
     out.into_shape_with_order(IxDyn(shape))
         .expect("reduced gradient has the operand's shape")
 }

@@ -99,14 +99,16 @@ unsafe impl Sync for Shared {}
 unsafe impl Send for Shared {}
 
 impl Helper {
-    fn spawn() -> Helper {
+    /// A new helper thread, or `None` if the system cannot start one (the
+    /// caller then runs that part itself).
+    fn spawn() -> Option<Helper> {
         let shared: Arc<Shared> = Arc::default();
         let theirs = shared.clone();
         std::thread::Builder::new()
             .name("kerust-gemm".into())
             .spawn(move || helper_loop(&theirs))
-            .expect("spawning a gemm helper thread");
-        Helper { shared }
+            .ok()?;
+        Some(Helper { shared })
     }
 
     fn post(&self, job: *const Job, part: usize) {
@@ -188,7 +190,11 @@ fn helper_loop(s: &Shared) {
         }
         seen = s.posted.load(Ordering::SeqCst);
         // SAFETY: `post` wrote the job before bumping `posted`.
-        let (job, part) = unsafe { (*s.job.get()).expect("a posted job") };
+        let Some((job, part)) = (unsafe { *s.job.get() }) else {
+            // Unreachable: `posted` moves only after a job is written.
+            s.finished.store(seen, Ordering::Release);
+            continue;
+        };
         // SAFETY: `run_parts` keeps the job alive until `finished` catches up.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(part) }));
         if outcome.is_err() {
@@ -236,19 +242,27 @@ pub(crate) fn run_parts<'a>(parts: usize, job: &'a (dyn Fn(usize) + Sync + 'a)) 
         }
     };
     while pool.len() < parts - 1 {
-        pool.push(Helper::spawn());
+        match Helper::spawn() {
+            Some(helper) => pool.push(helper),
+            None => break,
+        }
     }
+    // Parts beyond the helpers there are run here, after part 0.
+    let helpers = pool.len().min(parts - 1);
     // SAFETY: the job's lifetime is erased to hand it to the helpers; every
     // helper is joined below, before this function returns.
     let ptr: *const Job =
         unsafe { std::mem::transmute::<&'a (dyn Fn(usize) + Sync + 'a), &'static Job>(job) };
-    for (i, helper) in pool.iter().take(parts - 1).enumerate() {
+    for (i, helper) in pool.iter().take(helpers).enumerate() {
         helper.post(ptr, i + 1);
     }
     // Even if part 0 panics, the helpers must finish with the job before
     // this frame (which owns it) unwinds.
-    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(0)));
-    let panicked = pool.iter().take(parts - 1).fold(false, |p, h| h.join() | p);
+    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        job(0);
+        (helpers + 1..parts).for_each(job);
+    }));
+    let panicked = pool.iter().take(helpers).fold(false, |p, h| h.join() | p);
     drop(pool);
     if let Err(payload) = mine {
         std::panic::resume_unwind(payload);

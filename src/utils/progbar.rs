@@ -280,9 +280,15 @@ pub fn format_value(v: f64) -> String {
 /// ```
 pub fn format_scientific(v: f64, precision: usize) -> String {
     let s = format!("{v:.precision$e}");
-    let (mantissa, exp) = s.split_once('e').expect("scientific format has an exponent");
-    let exp: i32 = exp.parse().expect("integer exponent");
-    format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    // Rust writes `1.2000e-4` for finite values (`NaN` and `inf` have no
+    // exponent and are returned as they are).
+    match s
+        .split_once('e')
+        .and_then(|(m, e)| Some((m, e.parse::<i32>().ok()?)))
+    {
+        Some((mantissa, exp)) => format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()),
+        None => s,
+    }
 }
 
 /// Keras' time-per-unit format: `2s/step`, `15ms/step`, `870us/step`.

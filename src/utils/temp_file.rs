@@ -61,6 +61,7 @@ impl TempFile {
     }
 
     /// Where the temporary is.
+    #[cfg_attr(not(feature = "download"), allow(dead_code))]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
