@@ -5,10 +5,13 @@
 //!
 //! A saved state is data: a file can hold any number of buffers of any
 //! length with any values, checksum or not. [`OptimizerState::check`]
-//! validates the count, the length and the meaning (finite values, no
-//! negative second moments) of every buffer before an optimizer takes it,
-//! and [`Slots::prepare`] checks every buffer again against the weights at
-//! each step.
+//! validates the count, the length and the meaning of every buffer (which
+//! buffer is which, and no negative averages of squares, which training
+//! never produces and which would turn finite weights into NaN) before an
+//! optimizer takes it, and [`Slots::prepare`] checks every buffer again
+//! against the weights at each step. NaN is accepted: training that
+//! diverged leaves it in the state as in the weights, and such a model
+//! loads as it was saved.
 
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -67,8 +70,8 @@ impl OptimizerState {
     /// weight and, when `weights` gives their element counts, those
     /// weights: a step count that can still grow, no slots (a state before
     /// the first step) or one set per weight, each with exactly the named
-    /// buffers, each as long as its weight, with finite values (and no
-    /// negative ones where the spec says so).
+    /// buffers, each as long as its weight, with no negative values where
+    /// the spec says so (averages of squares).
     ///
     /// ```
     /// use kerust::optimizers::OptimizerState;
@@ -123,15 +126,12 @@ impl OptimizerState {
                         format!("{} values", buffer.len()),
                     ));
                 }
-                let wrong = |v: f32| !v.is_finite() || (spec.non_negative && v < 0.0);
-                if let Some((at, v)) = buffer.iter().enumerate().find(|&(_, &v)| wrong(v)) {
-                    let kind = if spec.non_negative {
-                        "finite, non-negative values"
-                    } else {
-                        "finite values"
-                    };
+                if !spec.non_negative {
+                    continue;
+                }
+                if let Some((at, v)) = buffer.iter().enumerate().find(|&(_, &v)| v < 0.0) {
                     return Err(bad(
-                        format!("{kind} in buffer {} of weight {i}", spec.name),
+                        format!("non-negative values in buffer {} of weight {i}", spec.name),
                         format!("{v} at index {at}"),
                     ));
                 }
@@ -317,16 +317,16 @@ mod tests {
             message(&s, Some(&[4, 4])),
             "optimizer state: expected Adam buffers for 2 weights, found buffers for 1 weights"
         );
-        let nan = state(vec![vec![vec![0.0, f32::NAN], vec![0.0; 2]]]);
-        assert_eq!(
-            message(&nan, Some(&[2])),
-            "optimizer state: expected finite values in buffer m of weight 0, found NaN at index 1"
-        );
+        // A diverged state (NaN, as its weights) loads as it was saved.
+        let nan = state(vec![vec![vec![0.0, f32::NAN], vec![f32::NAN, f32::INFINITY]]]);
+        assert!(nan.check("Adam", &ADAM, Some(&[2])).is_ok());
         let negative = state(vec![vec![vec![-1.0; 2], vec![0.0, -0.5]]]);
         assert_eq!(
             message(&negative, Some(&[2])),
-            "optimizer state: expected finite, non-negative values in buffer v of weight 0, found -0.5 at index 1"
+            "optimizer state: expected non-negative values in buffer v of weight 0, found -0.5 at index 1"
         );
+        let minus_infinity = state(vec![vec![vec![0.0; 2], vec![f32::NEG_INFINITY, 0.0]]]);
+        assert!(message(&minus_infinity, Some(&[2])).contains("found -inf at index 0"));
         let endless = OptimizerState {
             iterations: u64::MAX,
             slots: vec![],
