@@ -228,6 +228,23 @@ pub fn fmt_shape(shape: &[usize]) -> String {
     s
 }
 
+/// Checks a hyperparameter that must be a finite number, not negative
+/// (a learning rate, a fuzz factor).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming it and its value:
+/// `expected a finite learning_rate >= 0, found learning_rate=NaN`.
+pub(crate) fn check_non_negative(op: &'static str, name: &str, value: f32) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        op,
+        format!("a finite {name} >= 0"),
+        format!("{name}={value}"),
+    ))
+}
+
 impl Error {
     /// Builds an [`Error::ShapeMismatch`]; kept out of line because it is the
     /// cold path of every shape check.

@@ -71,6 +71,12 @@ fn gzip_bombs_among_the_dataset_files_fail_before_inflating() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Makes `path` 2 GiB long with holes (a sparse file: no disk space used).
+fn extend_to_2_gib(path: &std::path::Path) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_len(2 << 30).unwrap();
+}
+
 fn small_model() -> Sequential {
     let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
     model
@@ -86,9 +92,7 @@ fn a_2_gib_sparse_model_file_fails_before_it_is_read() {
     small_model().save(&path).unwrap();
     // A valid file followed by 2 GiB of holes: the length disagrees with
     // the header, which is seen before the payload is read.
-    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.set_len(2 << 30).unwrap();
-    drop(file);
+    extend_to_2_gib(&path);
     let err = load_model(&path).unwrap_err().to_string();
     assert!(
         err.contains("(the file is truncated or has trailing data)"),
@@ -103,9 +107,7 @@ fn a_2_gib_sparse_model_file_fails_before_it_is_read() {
     header.extend_from_slice(&((2u64 << 30) - 52).to_le_bytes());
     header.extend_from_slice(&[0; 32]);
     std::fs::write(&path, &header).unwrap();
-    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.set_len(2 << 30).unwrap();
-    drop(file);
+    extend_to_2_gib(&path);
     let err = load_model(&path).unwrap_err().to_string();
     assert!(
         err.contains("expected a payload that is exactly one model"),
@@ -116,9 +118,7 @@ fn a_2_gib_sparse_model_file_fails_before_it_is_read() {
     let weights = dir.join("w.safetensors");
     let mut model = small_model();
     model.save_weights(&weights).unwrap();
-    let file = std::fs::OpenOptions::new().write(true).open(&weights).unwrap();
-    file.set_len(2 << 30).unwrap();
-    drop(file);
+    extend_to_2_gib(&weights);
     let err = model.load_weights(&weights).unwrap_err().to_string();
     assert!(
         err.contains("(the file is truncated or has trailing data)"),

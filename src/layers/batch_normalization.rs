@@ -180,13 +180,7 @@ impl Layer for BatchNormalization {
                 format!("momentum={}", self.momentum),
             ));
         }
-        if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
-            return Err(Error::invalid(
-                "BatchNormalization",
-                "a finite epsilon >= 0",
-                format!("epsilon={}", self.epsilon),
-            ));
-        }
+        crate::error::check_non_negative("BatchNormalization", "epsilon", self.epsilon)?;
         crate::initializers::weight_elements(&[c])?;
         let param = |name, value: Tensor, trainable| Param {
             name,

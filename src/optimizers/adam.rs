@@ -1,10 +1,9 @@
 //! Adam, with Keras' placement of epsilon.
 
 use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_epsilon, check_grads,
-    check_learning_rate, kernels, next_iteration, pair,
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_non_negative};
 use crate::tensor::Tensor;
 
 /// Adam: `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
@@ -140,8 +139,8 @@ impl Optimizer for Adam {
     }
 
     fn validate(&self) -> Result<()> {
-        check_learning_rate("Adam", self.learning_rate)?;
-        check_epsilon("Adam", self.epsilon)?;
+        check_non_negative("Adam", "learning_rate", self.learning_rate)?;
+        check_non_negative("Adam", "epsilon", self.epsilon)?;
         for (name, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             if !(0.0..1.0).contains(&beta) {
                 return Err(Error::invalid(

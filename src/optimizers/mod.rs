@@ -24,7 +24,7 @@ pub use adam::Adam;
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
 pub use state::{OptimizerState, SlotSpec};
-pub(crate) use state::{Slots, check_epsilon, check_learning_rate, next_iteration};
+pub(crate) use state::{Slots, next_iteration};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,10 +1,9 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
 use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_epsilon, check_grads,
-    check_learning_rate, kernels, next_iteration, pair,
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_non_negative};
 use crate::tensor::Tensor;
 
 /// RMSprop: `v = ρv + (1−ρ)g²`, `w −= lr·g/√(v + ε)`; centered, the mean
@@ -139,8 +138,8 @@ impl Optimizer for RMSprop {
     }
 
     fn validate(&self) -> Result<()> {
-        check_learning_rate("RMSprop", self.learning_rate)?;
-        check_epsilon("RMSprop", self.epsilon)?;
+        check_non_negative("RMSprop", "learning_rate", self.learning_rate)?;
+        check_non_negative("RMSprop", "epsilon", self.epsilon)?;
         if !(0.0..=1.0).contains(&self.rho) {
             return Err(Error::invalid(
                 "RMSprop",

@@ -1,10 +1,9 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
 use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, check_learning_rate, kernels,
-    next_iteration, pair,
+    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_non_negative};
 use crate::tensor::Tensor;
 
 /// Gradient descent: `w −= lr·g`; with momentum `μ`, `m = μm − lr·g` and
@@ -108,7 +107,7 @@ impl Optimizer for SGD {
     }
 
     fn validate(&self) -> Result<()> {
-        check_learning_rate("SGD", self.learning_rate)?;
+        check_non_negative("SGD", "learning_rate", self.learning_rate)?;
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(Error::invalid(
                 "SGD",

@@ -233,39 +233,10 @@ pub(crate) fn next_iteration(op: &'static str, iterations: u64) -> Result<u64> {
     })
 }
 
-/// Checks a learning rate: a finite number, not negative.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] naming the value.
-pub(crate) fn check_learning_rate(op: &'static str, learning_rate: f32) -> Result<()> {
-    if learning_rate.is_finite() && learning_rate >= 0.0 {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        op,
-        "a finite learning_rate >= 0",
-        format!("learning_rate={learning_rate}"),
-    ))
-}
-
-/// Checks a fuzz factor: a finite number, not negative.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] naming the value.
-pub(crate) fn check_epsilon(op: &'static str, epsilon: f32) -> Result<()> {
-    if epsilon.is_finite() && epsilon >= 0.0 {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        op,
-        "a finite epsilon >= 0",
-        format!("epsilon={epsilon}"),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::check_non_negative;
 
     const ADAM: [SlotSpec; 2] = [SlotSpec::signed("m"), SlotSpec::squares("v")];
 
@@ -351,9 +322,9 @@ mod tests {
 
     #[test]
     fn learning_rates_and_step_counts() {
-        assert!(check_learning_rate("SGD", 0.0).is_ok());
+        assert!(check_non_negative("SGD", "learning_rate", 0.0).is_ok());
         for bad in [f32::NAN, f32::INFINITY, -0.1] {
-            assert!(check_learning_rate("SGD", bad).is_err(), "{bad}");
+            assert!(check_non_negative("SGD", "learning_rate", bad).is_err(), "{bad}");
         }
         assert_eq!(next_iteration("SGD", 4).unwrap(), 5);
         assert!(next_iteration("SGD", u64::MAX).is_err());
