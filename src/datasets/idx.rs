@@ -495,6 +495,44 @@ mod tests {
     }
 
     #[test]
+    fn trailing_data_is_counted_through_a_bounded_reader() {
+        // More than the counted bound: reported as such, not read to the end.
+        let mut bytes = idx_bytes(&[2], &[1, 2]);
+        bytes.resize(bytes.len() + (3 << 20), 7);
+        assert_eq!(
+            message(&gzip(&bytes)),
+            "f: expected 2 data bytes for dimensions [2], found more than 1048576 trailing bytes after them"
+        );
+        // Trailing data in a stream whose checksum then fails: the failure is
+        // reported, not a count of the bytes read before it.
+        let mut gz = gzip(&idx_bytes(&[2], &[1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        let at = gz.len() - 8;
+        gz[at] ^= 0xff;
+        let msg = message(&gz);
+        assert!(
+            msg.starts_with("f: expected a valid gzip stream, found a corrupt one"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn expected_dimensions_are_checked_before_the_payload() {
+        let labels = idx_bytes(&[3], &[7, 8, 9]);
+        assert!(parse_as(&labels, "f", &[3]).is_ok());
+        // A gzip whose header claims a gigabyte but holds nothing: refused
+        // from the header, nothing inflated.
+        let bomb = gzip(&idx_bytes(&[1 << 30], &[]));
+        assert_eq!(
+            parse_as(&bomb, "f", &[60000]).unwrap_err().to_string(),
+            "f: expected dimensions [60000], found dimensions [1073741824]"
+        );
+        assert_eq!(
+            parse_as(&labels, "f", &[3, 1]).unwrap_err().to_string(),
+            "f: expected dimensions [3, 1], found dimensions [3]"
+        );
+    }
+
+    #[test]
     fn huge_claims_fail_before_allocating() {
         // 2^31 items claimed by a file of a few bytes: refused from the header
         // alone, plain or compressed (a gzip of 30 bytes cannot inflate to 2 GiB).
