@@ -40,6 +40,13 @@ const HEADER: usize = 8 + 4 + 8 + 32;
 /// Payloads larger than this are refused (4 GiB): the documented cap on
 /// what loading a model may read.
 const MAX_PAYLOAD: u64 = 1 << 32;
+/// The decoder's own bound on what a payload may claim: the cap, or all
+/// of memory where `usize` cannot hold it.
+const DECODE_LIMIT: usize = if usize::BITS > 32 {
+    MAX_PAYLOAD as usize
+} else {
+    usize::MAX
+};
 
 /// A saved model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -148,7 +155,7 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
         inner: src.take(length),
         hasher: Sha256::new(),
     };
-    let config = bincode::config::standard().with_limit::<{ MAX_PAYLOAD as usize }>();
+    let config = bincode::config::standard().with_limit::<DECODE_LIMIT>();
     let decoded: std::result::Result<FileModel, _> =
         bincode::serde::decode_from_std_read(&mut payload, config);
     let unused = payload.inner.limit();

@@ -7,7 +7,8 @@
 //! drawn at random, and created with `create_new` (`O_EXCL`): a file or a
 //! symlink planted at that name makes the creation fail (and another name
 //! is drawn) instead of writing through it. The creator holds an exclusive
-//! lock on it until it is renamed into place or dropped, and dropping a
+//! lock on it (where the file system has locks) until it is renamed into
+//! place or dropped, and dropping a
 //! temporary that was not renamed removes it. A killed process cannot drop
 //! its temporary, but its lock dies with it: each new temporary first
 //! removes the unlocked temporaries of the same base and suffix — those
@@ -50,7 +51,10 @@ impl TempFile {
             path,
             file: Some(file),
         };
-        temp.handle()?.lock()?;
+        // Best effort: a file system without locks cannot tell a cleaner
+        // that this writer is alive, but there the cleaner cannot lock
+        // anything either, and leaves every temporary alone.
+        let _ = temp.handle()?.lock();
         if let Some(meta) = like
             .and_then(|p| std::fs::symlink_metadata(p).ok())
             .filter(|m| m.is_file())
