@@ -61,7 +61,7 @@ impl Sequential {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be written; the old file, if any,
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be written; the old file, if any,
     /// is then left untouched.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let bytes = format::encode(&convert::to_file(self)?)?;
@@ -85,7 +85,7 @@ impl Sequential {
 /// file). Every value in it is then validated as if hostile.
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read; [`Error::InvalidData`] if it
+/// [`Error::Io`](crate::Error::Io) if the file cannot be read; [`Error::InvalidData`](crate::Error::InvalidData) if it
 /// is not a kerust model file, was written by a newer format version, is
 /// truncated or corrupted, or describes weights, layers or optimizer state
 /// that do not fit together.
