@@ -41,7 +41,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///     .unwrap_err();
 /// assert!(err.to_string().starts_with("fit:")); // not compiled yet: says what was expected
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An operation received a tensor whose shape it cannot accept.
@@ -226,6 +226,21 @@ pub fn fmt_shape(shape: &[usize]) -> String {
     }
     s.push(')');
     s
+}
+
+/// The readable message, as [`Display`](std::fmt::Display) gives it: what
+/// `fn main() -> kerust::Result<()>` prints when it returns an error, and
+/// what `unwrap` shows. Match on the variant to inspect its fields.
+///
+/// ```
+/// let err = kerust::datasets::idx::parse(&[1, 2], "labels").unwrap_err();
+/// assert_eq!(format!("{err:?}"), err.to_string());
+/// assert_eq!(format!("{err:?}"), "labels: expected an IDX header of at least 4 bytes, found a file of 2 bytes");
+/// ```
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Checks a hyperparameter that must be a finite number, not negative

@@ -64,3 +64,12 @@ pub mod tensor;
 pub mod utils;
 
 pub use error::{Error, Result};
+
+/// The `ndarray` kerust is built on, for arrays that fit its API exactly
+/// (`kerust::ndarray::Array2`), without a second version in the build.
+///
+/// ```
+/// let x = kerust::ndarray::Array2::<f32>::zeros((2, 784));
+/// assert_eq!(x.shape(), &[2, 784]);
+/// ```
+pub use ndarray;
