@@ -135,22 +135,80 @@ pub(crate) fn figure(history: &History) -> Result<(Figure, Vec<Axes>)> {
     Ok((fig, all_axes))
 }
 
+/// Tick values at round numbers, as matplotlib's default locator places
+/// them: the smallest step of 1, 2, 2.5 or 5 times a power of ten that
+/// puts at most `most` ticks in `[lo, hi]`, and the decimals that step
+/// needs (0.05 → 2, 2.5 → 1, 20 → 0).
+pub(crate) fn nice_ticks(lo: f64, hi: f64, most: usize) -> (Vec<f64>, usize) {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || most == 0 {
+        return (vec![], 0);
+    }
+    let raw = (hi - lo) / most as f64;
+    let power = raw.log10().floor();
+    let magnitude = 10f64.powf(power);
+    let (step, mantissa) = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| (m * magnitude, m))
+        .find(|&(step, _)| ((hi - lo) / step).floor() as usize + 1 <= most)
+        .unwrap_or((10.0 * magnitude, 10.0));
+    let decimals = (-(step.log10().floor()) + if mantissa == 2.5 { 1.0 } else { 0.0 }).max(0.0) as usize;
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    // Rounded to the decimals shown, so 12 × 0.05 is 0.6, not 0.6000000000000001.
+    let scale = 10f64.powi(decimals as i32);
+    let ticks = (first..=last)
+        .map(|k| (k as f64 * step * scale).round() / scale)
+        .collect();
+    (ticks, decimals)
+}
+
+/// The step between labelled epochs: the smallest of 1, 2, 5, 10, 20, 50,
+/// … that labels at most ten of `epochs`.
+fn epoch_step(epochs: usize) -> usize {
+    let mut power = 1usize;
+    loop {
+        for m in [1, 2, 5] {
+            let step = m * power;
+            if epochs / step <= 10 {
+                return step;
+            }
+        }
+        power = power.saturating_mul(10);
+    }
+}
+
+/// A tick label with `decimals` digits, never `-0.0`.
+fn tick_label(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 fn draw_axes(fig: &mut Figure, a: &Axes, name: &str) {
-    // Horizontal grid lines and value ticks.
-    let ticks = 5;
-    for t in 0..=ticks {
-        let value = a.lo + (a.hi - a.lo) * t as f64 / ticks as f64;
+    // Horizontal grid lines and value ticks, at round values.
+    let (ticks, decimals) = nice_ticks(a.lo, a.hi, 6);
+    for value in ticks {
         let (_, y) = a.point(0, value);
         fig.push(Shape::Line {
             points: vec![(a.x, y), (a.x + a.w, y)],
             colour: GREY,
             width: 1,
         });
-        fig.text(a.x - 6.0, y - 4.0, format!("{value:.3}"), Anchor::End, DARK_GREY);
+        fig.text(
+            a.x - 6.0,
+            y - 4.0,
+            tick_label(value, decimals),
+            Anchor::End,
+            DARK_GREY,
+        );
     }
-    // Epoch ticks: every epoch, or about ten of them.
-    let every = a.epochs.div_ceil(10).max(1);
-    for e in (0..a.epochs).filter(|e| e % every == 0 || *e + 1 == a.epochs) {
+    // Epoch ticks (counted from 1) at round steps: every epoch up to ten,
+    // then every 2, 5, 10, 20, 50, …; the first epoch too where it is not
+    // crowded by the second tick.
+    let every = epoch_step(a.epochs);
+    for e in (0..a.epochs).filter(|e| (e + 1) % every == 0 || (*e == 0 && every != 2)) {
         let (x, _) = a.point(e, a.lo);
         fig.push(Shape::Line {
             points: vec![(x, a.y + a.h), (x, a.y + a.h + 4.0)],
@@ -312,6 +370,28 @@ mod tests {
         for label in [">loss<", ">val_loss<", ">accuracy<", ">val_accuracy<", ">epoch<"] {
             assert!(svg.contains(label), "{label}");
         }
+    }
+
+    #[test]
+    fn ticks_fall_on_round_values() {
+        // The range that used to give ticks at 0.558, 0.474, 0.390, ...
+        assert_eq!(
+            nice_ticks(0.3557, 0.6216, 6),
+            (vec![0.4, 0.45, 0.5, 0.55, 0.6], 2)
+        );
+        let (ticks, decimals) = nice_ticks(0.0, 1.0, 6);
+        assert_eq!((ticks.len(), decimals), (6, 1));
+        assert!((ticks[3] - 0.6).abs() < 1e-12);
+        assert_eq!(nice_ticks(0.8, 0.9, 6).1, 2);
+        assert_eq!(nice_ticks(0.0, 12.0, 6), (vec![0.0, 2.5, 5.0, 7.5, 10.0], 1));
+        assert_eq!(nice_ticks(100.0, 900.0, 6), (vec![200.0, 400.0, 600.0, 800.0], 0));
+        assert_eq!(nice_ticks(1.0, 1.0, 6), (vec![], 0));
+        assert_eq!(tick_label(-0.0001, 2), "0.00");
+        assert_eq!(tick_label(-0.25, 2), "-0.25");
+        assert_eq!(
+            [1, 10, 11, 20, 21, 50, 51, 100, 101].map(epoch_step),
+            [1, 1, 2, 2, 2, 5, 5, 10, 10]
+        );
     }
 
     #[test]
