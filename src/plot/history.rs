@@ -149,7 +149,7 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, most: usize) -> (Vec<f64>, usize) {
     let (step, mantissa) = [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
         .map(|m| (m * magnitude, m))
-        .find(|&(step, _)| ((hi - lo) / step).floor() as usize + 1 <= most)
+        .find(|&(step, _)| (((hi - lo) / step).floor() as usize) < most)
         .unwrap_or((10.0 * magnitude, 10.0));
     let decimals = (-(step.log10().floor()) + if mantissa == 2.5 { 1.0 } else { 0.0 }).max(0.0) as usize;
     let first = (lo / step).ceil() as i64;
