@@ -332,3 +332,81 @@ fn summary_counts_the_optimizer_after_training() {
     assert!(s.contains(" Total params: 32 (128.00 B)\n"), "{s}");
     assert!(s.ends_with(" Optimizer params: 22 (88.00 B)\n"), "{s}");
 }
+
+#[test]
+fn regression_metrics_mae_and_mse_are_logged_under_the_names_given() {
+    // A regression: metrics=["mae", "mse"] as a Keras user writes them.
+    let x = Array2::from_shape_fn((64, 3), |(i, j)| ((i * 3 + j) % 7) as f32 / 7.0);
+    let y = Array2::from_shape_fn((64, 1), |(i, _)| (i % 5) as f32 / 2.0);
+    let mut model = Sequential::new(vec![Dense::new(1).input_shape(3)]);
+    model.compile("mse", &["mae", "mse"]).unwrap();
+    let history = model
+        .fit(
+            &x,
+            &y,
+            FitOptions::default().epochs(2).verbose(0).validation_split(0.25),
+        )
+        .unwrap();
+    let mut keys: Vec<_> = history.history.keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["loss", "mae", "mse", "val_loss", "val_mae", "val_mse"]);
+    // Against the predictions, by hand (tolerance 1e-5: f32 outputs, f64 sums).
+    let scores = model
+        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    let p = model.predict(&x).unwrap();
+    let n = p.len() as f64;
+    let mae: f64 = p
+        .iter()
+        .zip(y.iter())
+        .map(|(&p, &t)| f64::from((t - p).abs()))
+        .sum::<f64>()
+        / n;
+    let mse: f64 = p
+        .iter()
+        .zip(y.iter())
+        .map(|(&p, &t)| f64::from(t - p).powi(2))
+        .sum::<f64>()
+        / n;
+    assert!((scores[1] - mae).abs() < 1e-5, "{scores:?} vs mae {mae}");
+    assert!((scores[2] - mse).abs() < 1e-5, "{scores:?} vs mse {mse}");
+    // The mse metric is the mse loss.
+    assert!((scores[0] - scores[2]).abs() < 1e-5, "{scores:?}");
+}
+
+#[test]
+fn value_metrics_read_probabilities_where_the_loss_reads_logits() {
+    // Sigmoid + binary cross-entropy: the loss is computed from the logits,
+    // but "mae" must compare the probabilities the model outputs.
+    let x = Array2::from_shape_fn((32, 2), |(i, j)| ((i + 2 * j) % 5) as f32 - 2.0);
+    let y = Array1::from_shape_fn(32, |i| (i % 2) as u8);
+    let mut model = Sequential::new(vec![Dense::new(1).activation(Sigmoid).input_shape(2)]);
+    model.compile("binary_crossentropy", &["acc", "mae"]).unwrap();
+    let history = model
+        .fit(&x, &y, FitOptions::default().epochs(1).verbose(0))
+        .unwrap();
+    assert!(history.history.contains_key("acc") && history.history.contains_key("mae"));
+    let scores = model
+        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    let p = model.predict(&x).unwrap();
+    assert!(p.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    let mae: f64 = p
+        .iter()
+        .zip(y.iter())
+        .map(|(&p, &t)| f64::from((f32::from(t) - p).abs()))
+        .sum::<f64>()
+        / 32.0;
+    assert!((scores[2] - mae).abs() < 1e-5, "{scores:?} vs mae {mae}");
+    // A saved and loaded model logs the same names.
+    let path = std::env::temp_dir().join(format!("kerust-metric-names-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    let mut loaded = load_model(&path).unwrap();
+    let again = loaded
+        .fit(&x, &y, FitOptions::default().epochs(1).verbose(0))
+        .unwrap();
+    let mut keys: Vec<_> = again.history.keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["acc", "loss", "mae"]);
+    std::fs::remove_file(&path).unwrap();
+}

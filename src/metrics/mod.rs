@@ -1,15 +1,20 @@
-//! Keras' accuracy metrics, and how `"accuracy"` is resolved.
+//! Keras' accuracy and mean-error metrics, and how `"accuracy"` is
+//! resolved.
 //!
 //! A metric accumulates over the batches of an epoch (`update`) and reports
-//! the exact fraction of correct predictions seen so far (`result`), as
-//! Keras' `MeanMetricWrapper` does.
+//! the exact mean over everything seen so far (`result`), as Keras'
+//! `MeanMetricWrapper` does: the fraction of correct predictions, or the
+//! mean squared (`"mse"`) or absolute (`"mae"`) error. The mean errors read
+//! the model's output after its final activation, even where the loss reads
+//! the logits.
 //!
 //! `Metric::Accuracy` (`"accuracy"`, `"acc"`) is resolved by the shapes of
 //! the targets and predictions, by Keras 3's rule: a single output unit
 //! means binary accuracy (threshold 0.5); integer class labels mean sparse
 //! categorical accuracy (arg-max equals the label); otherwise categorical
-//! accuracy (arg-max equals the target's arg-max). The logged name stays
-//! `accuracy`.
+//! accuracy (arg-max equals the target's arg-max). As in Keras 3, a metric
+//! named by a string is logged under that string (`"acc"` as `acc`, `"mae"`
+//! as `mae`), and one given by value under its full name.
 
 mod confusion;
 
@@ -40,6 +45,11 @@ pub enum Metric {
     CategoricalAccuracy,
     /// `binary_accuracy`: `p > 0.5` against the 0/1 target, per element.
     BinaryAccuracy,
+    /// `mean_squared_error` (`"mse"`): the mean of `(y_true − y_pred)²`
+    /// over every output of every sample seen.
+    MeanSquaredError,
+    /// `mean_absolute_error` (`"mae"`): the mean of `|y_true − y_pred|`.
+    MeanAbsoluteError,
 }
 
 impl Metric {
@@ -47,13 +57,24 @@ impl Metric {
     ///
     /// ```
     /// use kerust::metrics::Metric;
-    /// assert_eq!(Metric::ALL.len(), 4);
+    /// assert_eq!(Metric::ALL.len(), 6);
     /// ```
-    pub const ALL: [Metric; 4] = [
+    pub const ALL: [Metric; 6] = [
         Metric::Accuracy,
         Metric::SparseCategoricalAccuracy,
         Metric::CategoricalAccuracy,
         Metric::BinaryAccuracy,
+        Metric::MeanSquaredError,
+        Metric::MeanAbsoluteError,
+    ];
+
+    /// Keras' short names, logged as given (Keras 3 logs a metric named by
+    /// a string under that string: `metrics=["mae"]` gives `mae` and
+    /// `val_mae`).
+    const ALIASES: [(&'static str, Metric); 3] = [
+        ("acc", Metric::Accuracy),
+        ("mse", Metric::MeanSquaredError),
+        ("mae", Metric::MeanAbsoluteError),
     ];
 
     /// The name logged in progress lines and [`History`](crate::callbacks::History).
@@ -68,7 +89,53 @@ impl Metric {
             Metric::SparseCategoricalAccuracy => "sparse_categorical_accuracy",
             Metric::CategoricalAccuracy => "categorical_accuracy",
             Metric::BinaryAccuracy => "binary_accuracy",
+            Metric::MeanSquaredError => "mean_squared_error",
+            Metric::MeanAbsoluteError => "mean_absolute_error",
         }
+    }
+
+    /// The metric a Keras name stands for, and the name it is logged
+    /// under: the name itself, for a full name or an alias.
+    ///
+    /// ```
+    /// use kerust::metrics::Metric;
+    /// assert_eq!(Metric::named("mae")?, ("mae", Metric::MeanAbsoluteError));
+    /// assert_eq!(Metric::named("mean_absolute_error")?, ("mean_absolute_error", Metric::MeanAbsoluteError));
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an unknown name, listing the known ones.
+    pub fn named(s: &str) -> Result<(&'static str, Metric)> {
+        Self::ALIASES
+            .into_iter()
+            .chain(Metric::ALL.map(|m| (m.name(), m)))
+            .find(|(name, _)| *name == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Self::ALIASES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .chain(Metric::ALL.map(Metric::name))
+                    .collect();
+                Error::invalid(
+                    "metrics::get",
+                    format!("one of {}", known.join(", ")),
+                    format!("the unknown metric identifier {s:?}"),
+                )
+            })
+    }
+
+    /// Whether the metric compares values (mean squared or absolute
+    /// error) rather than decisions, and so needs the output after the
+    /// final activation even where the loss reads the logits.
+    ///
+    /// ```
+    /// use kerust::metrics::Metric;
+    /// assert!(Metric::MeanAbsoluteError.reads_values());
+    /// assert!(!Metric::Accuracy.reads_values());
+    /// ```
+    pub fn reads_values(self) -> bool {
+        matches!(self, Metric::MeanSquaredError | Metric::MeanAbsoluteError)
     }
 
     /// The concrete metric for targets of this kind and `outputs` prediction
@@ -95,16 +162,7 @@ impl FromStr for Metric {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "acc" => Ok(Metric::Accuracy),
-            _ => Metric::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
-                Error::invalid(
-                    "metrics::get",
-                    format!("one of acc, {}", Metric::ALL.map(Metric::name).join(", ")),
-                    format!("the unknown metric identifier {s:?}"),
-                )
-            }),
-        }
+        Metric::named(s).map(|(_, m)| m)
     }
 }
 
@@ -135,9 +193,25 @@ impl MetricArg {
     /// # Errors
     /// [`Error::InvalidArgument`] for an unknown name.
     pub fn resolve(&self) -> Result<Metric> {
+        self.resolve_named().map(|(_, m)| m)
+    }
+
+    /// The metric and the name it is logged under: its own name for a
+    /// value, the string given for a name (see [`Metric::named`]).
+    ///
+    /// ```
+    /// use kerust::metrics::{Metric, MetricArg};
+    /// assert_eq!(MetricArg::from(&"mse").resolve_named()?, ("mse", Metric::MeanSquaredError));
+    /// assert_eq!(MetricArg::from(Metric::MeanSquaredError).resolve_named()?.0, "mean_squared_error");
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an unknown name.
+    pub fn resolve_named(&self) -> Result<(&'static str, Metric)> {
         match self {
-            MetricArg::Known(m) => Ok(*m),
-            MetricArg::Named(n) => n.parse(),
+            MetricArg::Known(m) => Ok((m.name(), *m)),
+            MetricArg::Named(n) => Metric::named(n),
         }
     }
 }
@@ -179,7 +253,9 @@ pub struct MetricState {
     pub name: &'static str,
     /// The concrete metric computed.
     pub kind: Metric,
-    correct: u64,
+    /// Correct decisions (accuracies) or summed errors (mean errors).
+    total: f64,
+    /// Decisions or values counted.
     count: u64,
 }
 
@@ -195,7 +271,7 @@ impl MetricState {
         MetricState {
             name,
             kind,
-            correct: 0,
+            total: 0.0,
             count: 0,
         }
     }
@@ -211,7 +287,7 @@ impl MetricState {
     /// assert_eq!(acc.result(), 0.0);
     /// ```
     pub fn reset(&mut self) {
-        self.correct = 0;
+        self.total = 0.0;
         self.count = 0;
     }
 
@@ -228,7 +304,7 @@ impl MetricState {
         if self.count == 0 {
             0.0
         } else {
-            self.correct as f64 / self.count as f64
+            self.total / self.count as f64
         }
     }
 
@@ -263,17 +339,53 @@ impl MetricState {
     /// ```
     pub fn update_scores(&mut self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>, threshold: f32) {
         match (self.kind, y_true) {
+            (Metric::MeanSquaredError | Metric::MeanAbsoluteError, targets) => {
+                let error = |t: f32, p: f32| {
+                    let d = f64::from(t) - f64::from(p);
+                    if self.kind == Metric::MeanSquaredError {
+                        d * d
+                    } else {
+                        d.abs()
+                    }
+                };
+                let mut add = |t: f32, p: f32| {
+                    self.total += error(t, p);
+                    self.count += 1;
+                };
+                match targets {
+                    // A label per sample, against each of its outputs (Keras
+                    // expands it to the prediction's rank and broadcasts).
+                    Targets::Classes(c) => {
+                        for (row, &t) in y_pred.outer_iter().zip(c) {
+                            row.iter().for_each(|&p| add(t as f32, p));
+                        }
+                    }
+                    Targets::Dense(t) => {
+                        let t = t.view();
+                        let width = y_pred.ncols().max(1);
+                        let per_row = t.len() / y_pred.nrows().max(1);
+                        let flat = t.as_slice_memory_order().unwrap_or(&[]);
+                        for (row, trow) in y_pred.outer_iter().zip(flat.chunks(per_row.max(1))) {
+                            for (k, &p) in row.iter().enumerate() {
+                                // (N,) or (N, 1) targets broadcast over the outputs.
+                                let t = if trow.len() == width { trow[k] } else { trow[0] };
+                                add(t, p);
+                            }
+                        }
+                    }
+                }
+            }
             (Metric::BinaryAccuracy, Targets::Classes(c)) => {
                 for (row, &t) in y_pred.outer_iter().zip(c) {
                     for &p in row {
-                        self.correct += u64::from((p > threshold) == (t == 1));
+                        self.total += f64::from(u8::from((p > threshold) == (t == 1)));
                         self.count += 1;
                     }
                 }
             }
             (Metric::BinaryAccuracy, Targets::Dense(t)) => {
                 for (&p, &t) in y_pred.iter().zip(t.view().iter()) {
-                    self.correct += u64::from((p > threshold) == (t > 0.5));
+                    self.total += f64::from(u8::from((p > threshold) == (t > 0.5)));
                     self.count += 1;
                 }
             }
@@ -287,7 +399,7 @@ impl MetricState {
             (Metric::SparseCategoricalAccuracy, Targets::Dense(t)) => {
                 // Float labels, one per row (Keras squeezes a trailing axis of 1).
                 for (row, &t) in y_pred.outer_iter().zip(t.view().iter()) {
-                    self.correct += u64::from(argmax(row.iter().copied()) as f32 == t);
+                    self.total += f64::from(u8::from(argmax(row.iter().copied()) as f32 == t));
                     self.count += 1;
                 }
             }
@@ -298,7 +410,9 @@ impl MetricState {
                     .outer_iter()
                     .zip(t.as_slice_memory_order().unwrap_or(&[]).chunks(width))
                 {
-                    self.correct += u64::from(argmax(row.iter().copied()) == argmax(trow.iter().copied()));
+                    self.total += f64::from(u8::from(
+                        argmax(row.iter().copied()) == argmax(trow.iter().copied()),
+                    ));
                     self.count += 1;
                 }
             }
@@ -308,7 +422,7 @@ impl MetricState {
     /// Counts the rows of scores whose arg-max is their class label.
     fn count_arg_max<R: Iterator<Item = f32>>(&mut self, rows: impl Iterator<Item = R>, labels: &[usize]) {
         for (row, &t) in rows.zip(labels) {
-            self.correct += u64::from(argmax(row) == t);
+            self.total += f64::from(u8::from(argmax(row) == t));
             self.count += 1;
         }
     }
@@ -330,6 +444,40 @@ mod tests {
     use super::*;
     use crate::tensor::Tensor;
     use ndarray::array;
+
+    #[test]
+    fn mean_errors_by_hand() {
+        use ndarray::array;
+        let t = crate::tensor::Tensor::from_array(array![[1.0f32, 2.0], [3.0, 4.0]]);
+        let p = array![[1.5f32, 2.0], [2.0, 5.0]];
+        // Errors 0.5, 0, 1, 1: squares sum to 2.25, absolutes to 2.5, over 4.
+        let mut mse = MetricState::new("mse", Metric::MeanSquaredError);
+        let mut mae = MetricState::new("mae", Metric::MeanAbsoluteError);
+        mse.update(Targets::Dense(&t), p.view());
+        mae.update(Targets::Dense(&t), p.view());
+        assert_eq!((mse.result(), mae.result()), (0.5625, 0.625));
+        // Over batches, every value counts once: one more batch of error 2.
+        let t2 = crate::tensor::Tensor::from_array(array![[0.0f32, 0.0]]);
+        mae.update(Targets::Dense(&t2), array![[2.0f32, -2.0]].view());
+        assert_eq!(mae.result(), (2.5 + 4.0) / 6.0);
+        // A label per sample against one output, and a column of targets.
+        let mut labels = MetricState::new("mse", Metric::MeanSquaredError);
+        labels.update(Targets::Classes(&[1, 0]), array![[0.75f32], [0.5]].view());
+        assert_eq!(labels.result(), (0.0625 + 0.25) / 2.0);
+        let column = crate::tensor::Tensor::from_array(array![1.0f32, 0.0]);
+        let mut values = MetricState::new("mse", Metric::MeanSquaredError);
+        values.update(Targets::Dense(&column), array![[0.75f32], [0.5]].view());
+        assert_eq!(values.result(), labels.result());
+        // Names: the string given is the name logged.
+        assert_eq!(Metric::named("mse").unwrap(), ("mse", Metric::MeanSquaredError));
+        assert_eq!(Metric::named("acc").unwrap(), ("acc", Metric::Accuracy));
+        assert!(
+            Metric::named("auc")
+                .unwrap_err()
+                .to_string()
+                .contains("one of acc, mse, mae, accuracy")
+        );
+    }
 
     #[test]
     fn accuracy_resolves_by_shapes_as_keras_3() {
@@ -396,11 +544,11 @@ mod tests {
             .zip(&labels)
             .filter(|(row, t)| argmax(row.iter().copied()) == **t)
             .count();
-        assert_eq!(fast.correct, expected as u64);
+        assert_eq!(fast.total, expected as f64);
         // A column-major view takes the general path and agrees too.
         let mut strided = MetricState::new("accuracy", Metric::SparseCategoricalAccuracy);
         let transposed = scores.t().to_owned();
         strided.update(Targets::Classes(&labels), transposed.t());
-        assert_eq!(strided.correct, expected as u64);
+        assert_eq!(strided.total, expected as f64);
     }
 }

@@ -14,12 +14,17 @@ use crate::tensor::Tensor;
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub(crate) loss: LossFn,
-    pub(crate) metrics: Vec<Metric>,
+    /// Each metric with the name it is logged under.
+    pub(crate) metrics: Vec<(&'static str, Metric)>,
     pub(crate) optimizer: Box<dyn Optimizer>,
 }
 
 /// The compiled state, from its parts (for loading).
-pub(crate) fn compiled(loss: LossFn, metrics: Vec<Metric>, optimizer: Box<dyn Optimizer>) -> Compiled {
+pub(crate) fn compiled(
+    loss: LossFn,
+    metrics: Vec<(&'static str, Metric)>,
+    optimizer: Box<dyn Optimizer>,
+) -> Compiled {
     Compiled {
         loss,
         metrics,
@@ -333,7 +338,7 @@ impl Sequential {
         let loss = loss.into().resolve()?;
         let metrics = metrics
             .iter()
-            .map(|m| m.into().resolve())
+            .map(|m| m.into().resolve_named())
             .collect::<Result<Vec<_>>>()?;
         self.compiled = Some(Compiled {
             loss,

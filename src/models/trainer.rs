@@ -384,7 +384,7 @@ impl Sequential {
             .compiled("fit")?
             .metrics
             .iter()
-            .map(|m| MetricState::new(m.name(), m.resolve(targets.is_sparse(), outputs)))
+            .map(|&(name, m)| MetricState::new(name, m.resolve(targets.is_sparse(), outputs)))
             .collect())
     }
 
@@ -509,7 +509,23 @@ impl Sequential {
         } else {
             0.5
         };
-        update_metrics(metrics, y, &self.tape.value(out)?.view(), threshold);
+        let scores = self.tape.value(out)?;
+        match skipped {
+            // Metrics of values need the output the model gives, not its logits.
+            Some(activation) if metrics.iter().any(|m| m.kind.reads_values()) => {
+                let mut activated = scores.view().to_owned();
+                activation.apply(activated.view_mut());
+                let (values, decisions): (Vec<_>, Vec<_>) =
+                    metrics.iter_mut().partition(|m| m.kind.reads_values());
+                for m in values {
+                    update_metrics(std::slice::from_mut(m), y, &activated.view(), 0.5);
+                }
+                for m in decisions {
+                    update_metrics(std::slice::from_mut(m), y, &scores.view(), threshold);
+                }
+            }
+            _ => update_metrics(metrics, y, &scores.view(), threshold),
+        }
         if training {
             self.tape.backward(loss)?;
             let mut grads = Vec::new();

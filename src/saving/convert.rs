@@ -43,7 +43,7 @@ pub(crate) fn to_file(model: &Sequential) -> Result<FileModel> {
         FileCompile {
             loss: c.loss.loss.name().to_string(),
             from_logits: c.loss.from_logits,
-            metrics: c.metrics.iter().map(|m| m.name().to_string()).collect(),
+            metrics: c.metrics.iter().map(|(name, _)| name.to_string()).collect(),
             optimizer: optimizer.to_string(),
             hyperparameters,
             iterations: state.iterations,
@@ -118,7 +118,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         let metrics = c
             .metrics
             .iter()
-            .map(|m| m.parse::<Metric>())
+            .map(|m| Metric::named(m))
             .collect::<Result<Vec<_>>>()?;
         let mut optimizer = optimizer_from(&c.optimizer, &c.hyperparameters, origin)?.build();
         let in_file = |e: Error| Error::data(origin, "a usable optimizer", e.to_string());
