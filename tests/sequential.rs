@@ -410,3 +410,25 @@ fn value_metrics_read_probabilities_where_the_loss_reads_logits() {
     assert_eq!(keys, ["acc", "loss", "mae"]);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn layers_are_found_by_name_and_by_index() {
+    let model = sequential![
+        Flatten::new().input_shape([2, 2]),
+        Dense::new(3).activation(Relu).name("hidden"),
+        Dense::new(2),
+    ];
+    assert_eq!(
+        model.get_layer("hidden").unwrap().params()[0].value.shape(),
+        &[4, 3]
+    );
+    assert_eq!(model.get_layer_at(2).unwrap().name(), Some("dense"));
+    assert_eq!(
+        model.get_layer("output").err().unwrap().to_string(),
+        "get_layer: expected one of the model's 3 layers (flatten, hidden, dense), found no layer named \"output\""
+    );
+    assert_eq!(
+        model.get_layer_at(3).err().unwrap().to_string(),
+        "get_layer: expected one of the model's 3 layers (flatten, hidden, dense), found index 3"
+    );
+}

@@ -210,6 +210,56 @@ impl Sequential {
         &self.layers
     }
 
+    /// The layer named `name` (Keras' `model.get_layer(name)`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Dense::new(100).activation(Relu).input_shape(784), Dense::new(10).name("output")];
+    /// assert_eq!(model.get_layer("output")?.class_name(), "Dense");
+    /// assert_eq!(model.get_layer("dense")?.params()[0].value.shape(), &[784, 100]);
+    /// assert!(model.get_layer("conv2d").is_err()); // names the layers there are
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the layers the model has.
+    pub fn get_layer(&self, name: &str) -> Result<&dyn Layer> {
+        match self.layers.iter().find(|l| l.name() == Some(name)) {
+            Some(layer) => Ok(layer.as_ref()),
+            None => Err(self.no_layer(format!("no layer named {name:?}"))),
+        }
+    }
+
+    /// The layer at `index`, counting from 0 (Keras'
+    /// `model.get_layer(index=i)`, `model.layers[i]`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+    /// assert_eq!(model.get_layer_at(1)?.name(), Some("dense"));
+    /// assert!(model.get_layer_at(2).is_err());
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an index past the last layer.
+    pub fn get_layer_at(&self, index: usize) -> Result<&dyn Layer> {
+        match self.layers.get(index) {
+            Some(layer) => Ok(layer.as_ref()),
+            None => Err(self.no_layer(format!("index {index}"))),
+        }
+    }
+
+    #[cold]
+    fn no_layer(&self, found: String) -> Error {
+        let names: Vec<&str> = self.layers.iter().map(|l| l.name().unwrap_or("?")).collect();
+        Error::invalid(
+            "get_layer",
+            format!("one of the model's {} layers ({})", names.len(), names.join(", ")),
+            found,
+        )
+    }
+
     /// Whether the weights exist.
     ///
     /// ```
