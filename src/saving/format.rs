@@ -151,14 +151,21 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
         ));
     }
     src.expect_remaining(length, "a payload")?;
-    let mut payload = Hashing {
-        inner: src.take(length),
-        hasher: Sha256::new(),
-    };
+    // Buffered outside the hashing, so the checksum is updated a block at
+    // a time while the decoder reads a few bytes at a time.
+    let mut payload = std::io::BufReader::with_capacity(
+        1 << 16,
+        Hashing {
+            inner: src.take(length),
+            hasher: Sha256::new(),
+        },
+    );
     let config = bincode::config::standard().with_limit::<DECODE_LIMIT>();
     let decoded: std::result::Result<FileModel, _> =
         bincode::serde::decode_from_std_read(&mut payload, config);
-    let unused = payload.inner.limit();
+    // What the decoder left: read ahead into the buffer, or not read at all.
+    let unused = payload.buffer().len() as u64 + payload.get_ref().inner.limit();
+    let mut payload = payload.into_inner();
     let problem = match decoded {
         Ok(model) if unused == 0 => {
             if payload.hasher.finalize().as_slice() != &header[20..52] {
@@ -176,6 +183,7 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
     };
     // A payload that does not decode is most often a damaged one: say so
     // when the rest is small enough to hash at once.
+    // (The buffer's bytes are already hashed; the rest is read here.)
     if unused <= 1 << 24
         && std::io::copy(&mut payload, &mut std::io::sink()).is_ok()
         && payload.inner.limit() == 0
