@@ -225,7 +225,12 @@ where
     }
     run_parts(parts.len(), &|p| {
         // Each part is taken once, by the thread that runs it.
-        let taken = parts[p].lock().map(|mut part| part.take()).unwrap_or(None);
+        // (The guard is dropped before `update` runs, so a panic there
+        // cannot poison it; a poisoned lock still yields its part.)
+        let taken = match parts[p].lock() {
+            Ok(mut part) => part.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
         if let Some((w, g, mut s)) = taken {
             update(w, g, &mut s);
         }
@@ -237,6 +242,43 @@ where
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
+
+    /// An update split over threads gives the bits of the same update in
+    /// one piece, and buffers of another length are refused, not sliced.
+    #[test]
+    fn split_updates_match_one_piece_and_refuse_short_buffers() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let n = 10_007; // above PARALLEL_MIN, not a multiple of 16
+        let (w0, g) = (values(&mut rng, n), values(&mut rng, n));
+        let m0 = values(&mut rng, n);
+        let v0: Vec<f32> = values(&mut rng, n).iter().map(|x| x.abs()).collect();
+        let step = AdamStep {
+            alpha: 1e-3,
+            b1: 0.9,
+            b2: 0.999,
+            eps: 1e-7,
+        };
+        let (mut w1, mut m1, mut v1) = (w0.clone(), m0.clone(), v0.clone());
+        adam_plain(&mut w1, &g, &mut m1, &mut v1, step);
+        crate::tensor::set_num_threads(2);
+        let (mut w2, mut m2, mut v2) = (w0.clone(), m0.clone(), v0.clone());
+        split(&mut w2, &g, &mut [&mut m2, &mut v2], |w, g, state| {
+            if let [m, v] = state {
+                adam_plain(w, g, m, v, step);
+            }
+        })
+        .unwrap();
+        crate::tensor::set_num_threads(0);
+        assert!(bits(&w1) == bits(&w2) && bits(&m1) == bits(&m2) && bits(&v1) == bits(&v2));
+        let mut short = vec![0.0; n - 1];
+        let mut w3 = w0.clone();
+        let err = split(&mut w3, &g, &mut [&mut short], |_, _, _| {}).unwrap_err();
+        assert!(
+            err.to_string().contains("found a buffer of 10006 values"),
+            "{err}"
+        );
+        assert!(w3 == w0, "nothing is updated");
+    }
 
     /// `n` values spanning the cases the loops meet: ordinary gradients,
     /// exact zeros, tiny and subnormal values, and large ones.
