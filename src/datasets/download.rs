@@ -28,7 +28,7 @@ pub(super) struct Options {
 /// data by more than 5 bytes per 16 KiB block, plus the gzip header,
 /// trailer and a file name.
 fn max_compressed(file: &DataFile) -> u64 {
-    let len = file.len();
+    let len = file.decompressed_len();
     len.saturating_add(len / 16_384 * 5 + 5).saturating_add(1 << 10)
 }
 

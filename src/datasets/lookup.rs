@@ -32,28 +32,19 @@ pub struct DataFile {
 }
 
 impl DataFile {
-    /// The decompressed file's length: its header and its payload.
+    /// The decompressed file's length in bytes: its header and its payload.
     ///
     /// ```
     /// let labels = &kerust::datasets::fashion_mnist::dataset().files[1];
-    /// assert_eq!(labels.len(), 8 + 60_000);
+    /// assert_eq!(labels.decompressed_len(), 8 + 60_000);
     /// ```
-    pub fn len(&self) -> u64 {
+    pub fn decompressed_len(&self) -> u64 {
         let payload = self
             .shape
             .iter()
             .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
             .unwrap_or(u64::MAX);
         payload.saturating_add(4 + 4 * self.shape.len() as u64)
-    }
-
-    /// Whether the file holds no data (a dimension of zero).
-    ///
-    /// ```
-    /// assert!(!kerust::datasets::fashion_mnist::dataset().files[0].is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.shape.contains(&0)
     }
 }
 
