@@ -9,8 +9,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::data_file::{DataFile, verify};
 use super::idx::{self, Idx};
-use super::lookup::{DataFile, verify};
 use crate::error::{Error, Result};
 use crate::utils::progbar::{Progbar, Sink};
 use crate::utils::temp_file::TempFile;

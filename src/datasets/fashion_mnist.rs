@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{Dataset, Lookup, TrainTest, into_train_test, lookup::mnist_style_files};
+use super::{Dataset, Lookup, TrainTest, data_file::mnist_style_files, into_train_test};
 use crate::error::Result;
 
 /// The ten classes, indexed by label.
@@ -179,7 +179,7 @@ pub fn load_sample() -> Result<TrainTest> {
         .map(|(file, bytes)| {
             let origin = format!("the embedded Fashion-MNIST sample {}", file.name);
             let idx = super::idx::parse_as(bytes, &origin, &file.shape)?;
-            super::lookup::verify(file, idx, &origin)
+            super::data_file::verify(file, idx, &origin)
         })
         .collect::<Result<Vec<_>>>()?;
     into_train_test(files, "the Fashion-MNIST sample")

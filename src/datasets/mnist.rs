@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{Dataset, Lookup, TrainTest, into_train_test, lookup::mnist_style_files};
+use super::{Dataset, Lookup, TrainTest, data_file::mnist_style_files, into_train_test};
 use crate::error::Result;
 
 /// The environment variable that may name a folder holding the files.

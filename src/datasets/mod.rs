@@ -48,11 +48,13 @@ pub mod fashion_mnist;
 pub mod idx;
 pub mod mnist;
 
+mod data_file;
 #[cfg(feature = "download")]
 mod download;
 mod lookup;
 
-pub use lookup::{DEFAULT_DEADLINE_SECS, DataFile, Dataset, Lookup, default_cache_dir};
+pub use data_file::DataFile;
+pub use lookup::{DEFAULT_DEADLINE_SECS, Dataset, Lookup, default_cache_dir};
 
 use ndarray::{Array1, Array3, Ix1, Ix3};
 
