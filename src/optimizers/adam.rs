@@ -160,11 +160,10 @@ impl Optimizer for Adam {
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let t = next as f32;
         let alpha = self.learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-        self.slots
-            .prepare("Adam", params, 2 + usize::from(self.amsgrad), 0.0)?;
+        self.slots.prepare("Adam", params, self.slot_specs().len(), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
-            let (w, g) = pair("Adam", param, grad, &mut self.scratch)?;
+            let (w, g) = pair(param, grad, &mut self.scratch);
             let step = kernels::AdamStep { alpha, b1, b2, eps };
             match self.slots.of(i) {
                 [m, v] => kernels::split(w, g, &mut [m, v], |w, g, state| {
@@ -192,16 +191,15 @@ impl Optimizer for Adam {
         }
     }
 
-    fn slot_specs(&self) -> Vec<SlotSpec> {
-        let mut specs = vec![SlotSpec::signed("m"), SlotSpec::squares("v")];
-        if self.amsgrad {
-            specs.push(SlotSpec::squares("v_hat"));
-        }
-        specs
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const M: SlotSpec = SlotSpec::signed("m");
+        const V: SlotSpec = SlotSpec::squares("v");
+        const V_HAT: SlotSpec = SlotSpec::squares("v_hat");
+        if self.amsgrad { &[M, V, V_HAT] } else { &[M, V] }
     }
 
     fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("Adam", &self.slot_specs(), None)?;
+        state.check("Adam", self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
         Ok(())

@@ -77,7 +77,7 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
     /// The buffers kept for each weight, in the order of
     /// [`OptimizerState::slots`].
-    fn slot_specs(&self) -> Vec<SlotSpec>;
+    fn slot_specs(&self) -> &'static [SlotSpec];
 
     /// What the optimizer carries from step to step (for saving).
     fn state(&self) -> OptimizerState;
@@ -246,20 +246,13 @@ pub(crate) fn check_grads(
     Ok(())
 }
 
-/// The weight and gradient of entry `i` as flat slices, checked to match.
+/// A weight and its gradient as flat slices (their lengths were checked by
+/// [`check_grads`]).
 pub(crate) fn pair<'a>(
-    name: &'static str,
     param: &'a mut Tensor,
     grad: &'a Tensor,
     scratch: &'a mut Vec<f32>,
-) -> Result<(&'a mut [f32], &'a [f32])> {
-    if param.len() != grad.len() {
-        return Err(Error::shape(
-            name,
-            format!("a gradient of {} elements like its weight", param.len()),
-            format!("{} elements", grad.len()),
-        ));
-    }
+) -> (&'a mut [f32], &'a [f32]) {
     let g = match grad.as_slice() {
         Some(g) => g,
         None => {
@@ -267,5 +260,5 @@ pub(crate) fn pair<'a>(
             scratch.as_slice()
         }
     };
-    Ok((param.as_slice_mut(), g))
+    (param.as_slice_mut(), g)
 }

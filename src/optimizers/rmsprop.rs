@@ -166,7 +166,7 @@ impl Optimizer for RMSprop {
             .prepare("RMSprop", params, self.slot_specs().len(), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
-            let (w, g) = pair("RMSprop", param, grad, &mut self.scratch)?;
+            let (w, g) = pair(param, grad, &mut self.scratch);
             // `prepare` checked one buffer, plus one when centered, plus one
             // with momentum, each as long as the weight.
             let Some((velocity, rest)) = self.slots.of(i).split_first_mut() else {
@@ -215,19 +215,20 @@ impl Optimizer for RMSprop {
         }
     }
 
-    fn slot_specs(&self) -> Vec<SlotSpec> {
-        let mut specs = vec![SlotSpec::squares("velocity")];
-        if self.centered {
-            specs.push(SlotSpec::signed("average_gradient"));
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const VELOCITY: SlotSpec = SlotSpec::squares("velocity");
+        const AVERAGE: SlotSpec = SlotSpec::signed("average_gradient");
+        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
+        match (self.centered, self.momentum > 0.0) {
+            (false, false) => &[VELOCITY],
+            (true, false) => &[VELOCITY, AVERAGE],
+            (false, true) => &[VELOCITY, MOMENTUM],
+            (true, true) => &[VELOCITY, AVERAGE, MOMENTUM],
         }
-        if self.momentum > 0.0 {
-            specs.push(SlotSpec::signed("momentum"));
-        }
-        specs
     }
 
     fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("RMSprop", &self.slot_specs(), None)?;
+        state.check("RMSprop", self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
         Ok(())

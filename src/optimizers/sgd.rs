@@ -123,10 +123,10 @@ impl Optimizer for SGD {
         check_grads("SGD", params, grads)?;
         let next = next_iteration("SGD", self.iterations)?;
         let (lr, mu) = (self.learning_rate, self.momentum);
-        self.slots.prepare("SGD", params, usize::from(mu > 0.0), 0.0)?;
+        self.slots.prepare("SGD", params, self.slot_specs().len(), 0.0)?;
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
-            let (w, g) = pair("SGD", param, grad, &mut self.scratch)?;
+            let (w, g) = pair(param, grad, &mut self.scratch);
             if mu == 0.0 {
                 kernels::sgd_plain(w, g, lr);
                 continue;
@@ -152,16 +152,13 @@ impl Optimizer for SGD {
         }
     }
 
-    fn slot_specs(&self) -> Vec<SlotSpec> {
-        if self.momentum > 0.0 {
-            vec![SlotSpec::signed("momentum")]
-        } else {
-            Vec::new()
-        }
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
+        if self.momentum > 0.0 { &[MOMENTUM] } else { &[] }
     }
 
     fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("SGD", &self.slot_specs(), None)?;
+        state.check("SGD", self.slot_specs(), None)?;
         self.iterations = state.iterations;
         self.slots.restore(state.slots);
         Ok(())

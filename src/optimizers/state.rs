@@ -78,11 +78,11 @@ impl OptimizerState {
     /// # use kerust::prelude::*;
     /// let specs = Adam::new().slot_specs();
     /// let state = OptimizerState { iterations: 3, slots: vec![vec![vec![0.1; 4], vec![0.2; 4]]] };
-    /// assert!(state.check("Adam", &specs, Some(&[4])).is_ok());
+    /// assert!(state.check("Adam", specs, Some(&[4])).is_ok());
     /// // A third buffer would be AMSGrad's: not what this Adam keeps.
     /// let mut three = state.clone();
     /// three.slots[0].push(vec![0.0; 4]);
-    /// assert!(three.check("Adam", &specs, Some(&[4])).is_err());
+    /// assert!(three.check("Adam", specs, Some(&[4])).is_err());
     /// ```
     ///
     /// # Errors

@@ -136,7 +136,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
             slots: c.slots,
         };
         state
-            .check(optimizer.name(), &optimizer.slot_specs(), Some(&trainable))
+            .check(optimizer.name(), optimizer.slot_specs(), Some(&trainable))
             .map_err(in_file)?;
         optimizer.set_state(state).map_err(in_file)?;
         model.compiled = Some(crate::models::sequential_compiled(

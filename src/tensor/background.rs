@@ -197,11 +197,12 @@ fn help_with(catch: bool) -> bool {
         {
             continue;
         }
+        // A successful claim is of a published generation, whose job was
+        // written before `state` published it (see the module's invariant),
+        // so the job is there.
+        #[allow(clippy::expect_used)]
         // SAFETY: the claimed unit belongs to the current generation, whose
         // owner waits for it (via `done`) before the job can go away.
-        #[allow(clippy::expect_used)]
-        // A successful claim is of a published generation, whose job was
-        // written before `state` published it (see the module's invariant).
         let job = unsafe { (*SLOT.job.get()).expect("a posted job") };
         // A panicking unit still counts as done, or the owner would wait
         // forever; the owner's `finish` reports it.
