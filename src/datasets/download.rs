@@ -84,12 +84,9 @@ fn download_to(url: &str, temp: &mut TempFile, max_bytes: u64, options: &Options
         )));
     }
     let path = temp.path().to_path_buf();
-    let out = temp.file().map_err(|e| Error::io(&path, e))?;
-    let mut reader = response
-        .body_mut()
-        .with_config()
-        .limit(max_bytes.saturating_add(1))
-        .reader();
+    let out = temp.file();
+    // Unlimited by ureq; the loop below stops past `max_bytes`.
+    let mut reader = response.body_mut().as_reader();
     let mut bar = (options.progress).then(|| Progbar::new(length.unwrap_or(0), 1, Sink::Stderr));
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;

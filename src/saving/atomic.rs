@@ -38,8 +38,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     // The temporary is removed on every failure path (when it is dropped).
     let mut temp = TempFile::create(&dir, &base, "tmp", Some(path)).map_err(|e| Error::io(&dir, e))?;
-    temp.file()
-        .and_then(|f| f.write_all(bytes))
-        .map_err(|e| Error::io(path, e))?;
+    temp.file().write_all(bytes).map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e))
 }

@@ -55,9 +55,15 @@ impl<R: Read> Source<R> {
     /// or fails naming `what` and how many bytes there were.
     pub(crate) fn read_exact(&mut self, n: usize, what: &str) -> Result<Vec<u8>> {
         let mut buf = Vec::new();
+        self.read_exact_onto(&mut buf, n, what)?;
+        Ok(buf)
+    }
+
+    /// As [`read_exact`](Source::read_exact), appending to `buf`.
+    pub(crate) fn read_exact_onto(&mut self, buf: &mut Vec<u8>, n: usize, what: &str) -> Result<()> {
         let got = (&mut self.reader)
             .take(n as u64)
-            .read_to_end(&mut buf)
+            .read_to_end(buf)
             .map_err(|e| Error::io(&self.origin, e))?;
         self.pos += got as u64;
         if got < n {
@@ -67,7 +73,7 @@ impl<R: Read> Source<R> {
                 format!("{got} bytes (the file is truncated)"),
             ));
         }
-        Ok(buf)
+        Ok(())
     }
 
     /// Checks, before anything more is read, that the file holds exactly

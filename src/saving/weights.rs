@@ -177,13 +177,12 @@ impl Sequential {
             )));
         }
         src.expect_remaining(data_len as u64, "weights")?;
-        let data = src.read_exact(data_len, "weights")?;
-        src.expect_end("the weights")?;
-        let mut bytes = Vec::with_capacity(8 + header_bytes.len() + data.len());
+        // The whole file in one buffer, the weights read straight into it.
+        let mut bytes = Vec::with_capacity(8 + header_bytes.len() + data_len);
         bytes.extend_from_slice(&prefix);
         bytes.extend_from_slice(&header_bytes);
-        bytes.extend_from_slice(&data);
-        drop(data);
+        src.read_exact_onto(&mut bytes, data_len, "weights")?;
+        src.expect_end("the weights")?;
         // safetensors checks the layout itself (offsets in order, no gaps or overlaps).
         let file = SafeTensors::deserialize(&bytes).map_err(|e| unreadable(e.to_string()))?;
         let mut loaded = Vec::with_capacity(expected_names.len());

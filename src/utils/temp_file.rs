@@ -27,7 +27,7 @@ pub(crate) const STALE_EMPTY: Duration = Duration::from_secs(2);
 /// A temporary file, removed when dropped unless [`persist`](TempFile::persist)ed.
 pub(crate) struct TempFile {
     path: PathBuf,
-    file: Option<File>,
+    file: File,
 }
 
 impl TempFile {
@@ -47,19 +47,16 @@ impl TempFile {
                 Err(e) => return Err(e),
             }
         };
-        let temp = TempFile {
-            path,
-            file: Some(file),
-        };
+        let temp = TempFile { path, file };
         // Best effort: a file system without locks cannot tell a cleaner
         // that this writer is alive, but there the cleaner cannot lock
         // anything either, and leaves every temporary alone.
-        let _ = temp.handle()?.lock();
+        let _ = temp.file.lock();
         if let Some(meta) = like
             .and_then(|p| std::fs::symlink_metadata(p).ok())
             .filter(|m| m.is_file())
         {
-            temp.handle()?.set_permissions(meta.permissions())?;
+            temp.file.set_permissions(meta.permissions())?;
         }
         Ok(temp)
     }
@@ -70,29 +67,21 @@ impl TempFile {
         &self.path
     }
 
-    fn handle(&self) -> io::Result<&File> {
-        self.file
-            .as_ref()
-            .ok_or_else(|| io::Error::other("the temporary file is already closed"))
-    }
-
     /// The open file, to write to.
-    pub(crate) fn file(&mut self) -> io::Result<&mut File> {
-        self.file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the temporary file is already closed"))
+    pub(crate) fn file(&mut self) -> &mut File {
+        &mut self.file
     }
 
     /// Syncs the data and renames the temporary over `target`, then syncs
     /// the folder (best effort) so that the rename is durable too.
     pub(crate) fn persist(mut self, target: &Path) -> io::Result<()> {
-        self.handle()?.sync_all()?;
-        // Renamed while still open and locked, so no cleaner can take it.
+        self.file.sync_all()?;
+        // Renamed while still open and locked, so no cleaner can take it;
+        // then nothing is left to remove on drop.
         std::fs::rename(&self.path, target)?;
-        // Renamed: nothing left to remove on drop.
-        self.path = PathBuf::new();
-        drop(self.file.take());
-        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+        let temp = std::mem::take(&mut self.path);
+        // The folder the temporary was in is the target's.
+        if let Some(dir) = temp.parent()
             && let Ok(d) = File::open(dir)
         {
             let _ = d.sync_all();
@@ -103,7 +92,7 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        drop(self.file.take());
+        // Not persisted: remove it (the handle closes after this).
         if !self.path.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -196,7 +185,7 @@ mod tests {
         drop(t);
         assert!(names(&d).is_empty());
         let mut t = TempFile::create(&d, "a", "tmp", None).unwrap();
-        std::io::Write::write_all(t.file().unwrap(), b"x").unwrap();
+        std::io::Write::write_all(t.file(), b"x").unwrap();
         t.persist(&d.join("a")).unwrap();
         assert_eq!(names(&d), ["a"]);
         std::fs::remove_dir_all(&d).unwrap();
@@ -212,7 +201,7 @@ mod tests {
         std::fs::write(d.join(".a.xyz.tmp"), b"half").unwrap();
         // A live writer's temporary, locked.
         let mut live = TempFile::create(&d, "a", "tmp", None).unwrap();
-        std::io::Write::write_all(live.file().unwrap(), b"data").unwrap();
+        std::io::Write::write_all(live.file(), b"data").unwrap();
         let live_name = live.path().file_name().unwrap().to_string_lossy().into_owned();
         let other = TempFile::create(&d, "a", "tmp", None).unwrap();
         let left = names(&d);
@@ -233,7 +222,7 @@ mod tests {
         std::fs::write(&target, b"old").unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
         let mut t = TempFile::create(&d, "secret", "tmp", Some(&target)).unwrap();
-        std::io::Write::write_all(t.file().unwrap(), b"new").unwrap();
+        std::io::Write::write_all(t.file(), b"new").unwrap();
         t.persist(&target).unwrap();
         let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
