@@ -180,22 +180,27 @@ impl Initializer {
 /// ```
 pub const MAX_WEIGHT_ELEMENTS: usize = 1 << 31;
 
+/// The element count of `shape` if it is at most [`MAX_WEIGHT_ELEMENTS`]
+/// (the bound on weights and on samples alike), computed without overflow.
+pub(crate) fn bounded_elements(shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
+}
+
 /// The element count of a weight of `shape`.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] above [`MAX_WEIGHT_ELEMENTS`].
 pub(crate) fn weight_elements(shape: &[usize]) -> Result<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
-        .ok_or_else(|| {
-            Error::invalid(
-                "build",
-                format!("a weight of at most {MAX_WEIGHT_ELEMENTS} elements"),
-                format!("a weight of shape {}", fmt_shape(shape)),
-            )
-        })
+    bounded_elements(shape).ok_or_else(|| {
+        Error::invalid(
+            "build",
+            format!("a weight of at most {MAX_WEIGHT_ELEMENTS} elements"),
+            format!("a weight of shape {}", fmt_shape(shape)),
+        )
+    })
 }
 
 /// Keras' `compute_fans`.

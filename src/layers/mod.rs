@@ -296,20 +296,16 @@ pub(crate) fn check_input(layer: &dyn Layer, expected: &[usize], found: &[usize]
 /// [`MAX_WEIGHT_ELEMENTS`](crate::initializers::MAX_WEIGHT_ELEMENTS), so
 /// that a hostile or mistaken shape is an error instead of an overflow.
 pub(crate) fn sample_size(op: &'static str, shape: &[usize]) -> Result<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|&n| n <= crate::initializers::MAX_WEIGHT_ELEMENTS)
-        .ok_or_else(|| {
-            crate::Error::shape(
-                op,
-                format!(
-                    "a sample of at most {} values",
-                    crate::initializers::MAX_WEIGHT_ELEMENTS
-                ),
-                format!("a sample of shape {}", crate::error::fmt_shape(shape)),
-            )
-        })
+    crate::initializers::bounded_elements(shape).ok_or_else(|| {
+        crate::Error::shape(
+            op,
+            format!(
+                "a sample of at most {} values",
+                crate::initializers::MAX_WEIGHT_ELEMENTS
+            ),
+            format!("a sample of shape {}", crate::error::fmt_shape(shape)),
+        )
+    })
 }
 
 /// A per-sample shape printed with `None` for the batch axis, as Keras
