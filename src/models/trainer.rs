@@ -502,30 +502,7 @@ impl Sequential {
         };
         let loss = effective.compute(&mut self.tape, y.as_targets(), out)?;
         let loss_value = self.tape.value(loss)?.item()?;
-        // Metrics read the output in place; after a left-out sigmoid the
-        // binary decision is at logit 0 (arg-max is unchanged by softmax).
-        let threshold = if skipped == Some(Activation::Sigmoid) {
-            0.0
-        } else {
-            0.5
-        };
-        let scores = self.tape.value(out)?;
-        match skipped {
-            // Metrics of values need the output the model gives, not its logits.
-            Some(activation) if metrics.iter().any(|m| m.kind.reads_values()) => {
-                let mut activated = scores.view().to_owned();
-                activation.apply(activated.view_mut());
-                let (values, decisions): (Vec<_>, Vec<_>) =
-                    metrics.iter_mut().partition(|m| m.kind.reads_values());
-                for m in values {
-                    update_metrics(std::slice::from_mut(m), y, &activated.view(), 0.5);
-                }
-                for m in decisions {
-                    update_metrics(std::slice::from_mut(m), y, &scores.view(), threshold);
-                }
-            }
-            _ => update_metrics(metrics, y, &scores.view(), threshold),
-        }
+        update_metrics(metrics, y, &self.tape.value(out)?.view(), skipped);
         if training {
             self.tape.backward(loss)?;
             let mut grads = Vec::new();
@@ -563,25 +540,51 @@ impl Sequential {
     }
 }
 
+/// Counts one batch in every metric. `skipped` is the final activation the
+/// forward pass left out because the loss reads logits: decisions read the
+/// logits in place (after a left-out sigmoid the binary decision is at
+/// logit 0; arg-max is unchanged by softmax), values (mse, mae) read the
+/// activated outputs, computed only when such a metric is there.
 fn update_metrics(
     metrics: &mut [MetricState],
     targets: &BatchTargets,
     scores: &ArrayViewD<'_, f32>,
-    threshold: f32,
+    skipped: Option<Activation>,
 ) {
     if metrics.is_empty() {
         return;
     }
-    let n = scores.shape().first().copied().unwrap_or(0);
-    let width = scores.len() / n.max(1);
-    let standard = scores.as_standard_layout();
-    // Row-major (just made so) with n·width elements: always one matrix.
-    let Ok(view) = standard.view().into_shape_with_order((n, width)) else {
+    let threshold = if skipped == Some(Activation::Sigmoid) {
+        0.0
+    } else {
+        0.5
+    };
+    let activated = skipped
+        .filter(|_| metrics.iter().any(|m| m.kind.reads_values()))
+        .map(|activation| {
+            let mut a = scores.to_owned();
+            activation.apply(a.view_mut());
+            a
+        });
+    let activated = activated.as_ref().map(|a| a.view());
+    let Some(logits) = rows(scores) else {
         return;
     };
+    let values = activated.as_ref().and_then(|a| rows(a));
     for m in metrics {
-        m.update_scores(targets.as_targets(), view, threshold);
+        match &values {
+            Some(v) if m.kind.reads_values() => m.update_scores(targets.as_targets(), v.view(), 0.5),
+            _ => m.update_scores(targets.as_targets(), logits.view(), threshold),
+        }
     }
+}
+
+/// Outputs `(samples, …)` as a row-major `(samples, values)` matrix.
+fn rows<'a>(scores: &'a ArrayViewD<'_, f32>) -> Option<CowArray<'a, f32, ndarray::Ix2>> {
+    let n = scores.shape().first().copied().unwrap_or(0);
+    let width = scores.len() / n.max(1);
+    // Row-major (made so) with n·width elements: always one matrix.
+    scores.as_standard_layout().into_shape_with_order((n, width)).ok()
 }
 
 /// SplitMix64 of the seed and the epoch: well-spread seeds for neighbouring epochs.
