@@ -10,12 +10,16 @@
 //! case's name), which reports the time to the error and its own peak
 //! resident memory (`VmHWM`, Linux), so no case inherits another's peak.
 
+#[path = "../tests/common/hostile.rs"]
+mod hostile;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use hostile::{bomb, claiming_header, extend_to_2_gib, peak_rss_kb, small_model};
 use kerust::datasets::Lookup;
-use kerust::prelude::*;
+use kerust::saving::load_model;
 
 const CASES: [(&str, &str); 7] = [
     ("bomb-lying", "1 MiB gzip, header claims 1 GiB of images"),
@@ -68,42 +72,13 @@ fn prepare(dir: &Path) {
     let model = small_model();
     let extended = dir.join("extended.kerust");
     model.save(&extended).expect("save");
-    holes(&extended);
-    let mut header = b"KERUSTMD".to_vec();
-    header.extend(1u32.to_le_bytes());
-    header.extend(((2u64 << 30) - 52).to_le_bytes());
-    header.extend([0u8; 32]);
+    extend_to_2_gib(&extended);
     let claiming = dir.join("claiming.kerust");
-    std::fs::write(&claiming, header).expect("write");
-    holes(&claiming);
+    std::fs::write(&claiming, claiming_header()).expect("write");
+    extend_to_2_gib(&claiming);
     let weights = dir.join("weights.safetensors");
     model.save_weights(&weights).expect("save weights");
-    holes(&weights);
-}
-
-/// An IDX header with `dims`, then 1 GiB of zeros, gzip-compressed (~1 MiB).
-fn bomb(dims: &[u32]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut header = vec![0, 0, 0x08, dims.len() as u8];
-    dims.iter().for_each(|d| header.extend(d.to_be_bytes()));
-    enc.write_all(&header).expect("compress");
-    let zeros = vec![0u8; 1 << 20];
-    (0..1024).for_each(|_| enc.write_all(&zeros).expect("compress"));
-    enc.finish().expect("compress")
-}
-
-/// Makes `path` 2 GiB long with holes.
-fn holes(path: &Path) {
-    let file = std::fs::OpenOptions::new().write(true).open(path).expect("open");
-    file.set_len(2 << 30).expect("extend");
-}
-
-fn small_model() -> Sequential {
-    let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
-    model
-        .compile("sparse_categorical_crossentropy", &["accuracy"])
-        .expect("compile");
-    model
+    extend_to_2_gib(&weights);
 }
 
 /// Runs one case in this process and prints its time and peak RSS.
@@ -122,7 +97,7 @@ fn run_case(case: &str, dir: &Path) {
     };
     let secs = start.elapsed().as_secs_f64();
     assert!(result.is_err(), "{case}: a hostile input was accepted");
-    println!("{secs:.3} {}", peak_rss_kb());
+    println!("{secs:.3} {}", peak_rss_kb().unwrap_or(0));
 }
 
 /// Downloads Fashion-MNIST from a local server that sends a byte every
@@ -154,16 +129,4 @@ fn drip(cache: &Path) -> kerust::Result<()> {
     let left = std::fs::read_dir(cache).map_or(0, |d| d.count());
     assert_eq!(left, 0, "a partial download was left behind");
     result
-}
-
-/// This process's peak resident memory in KiB (0 where unknown).
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }

@@ -7,39 +7,16 @@
 
 mod common;
 
-use std::io::Write;
-
+use common::hostile::{bomb, claiming_header, extend_to_2_gib, peak_rss_kb, small_model};
 use common::idx_server::temp_dir;
 use kerust::prelude::*;
 
 /// The bound every test here must stay under.
 const PEAK_BOUND_KB: u64 = 64 << 10;
 
-/// Peak resident memory of this process so far, in KiB.
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 fn assert_small() {
-    let peak = peak_rss_kb();
+    let peak = peak_rss_kb().expect("VmHWM in /proc/self/status");
     assert!(peak < PEAK_BOUND_KB, "peak RSS {peak} KiB");
-}
-
-/// A gzip file of about 1 MiB: an IDX header with `dims`, then 1 GiB of zeros.
-fn bomb(dims: &[u32]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut header = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        header.extend(d.to_be_bytes());
-    }
-    enc.write_all(&header).unwrap();
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..1024 {
-        enc.write_all(&zeros).unwrap();
-    }
-    enc.finish().unwrap()
 }
 
 #[test]
@@ -71,20 +48,6 @@ fn gzip_bombs_among_the_dataset_files_fail_before_inflating() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Makes `path` 2 GiB long with holes (a sparse file: no disk space used).
-fn extend_to_2_gib(path: &std::path::Path) {
-    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-    file.set_len(2 << 30).unwrap();
-}
-
-fn small_model() -> Sequential {
-    let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
-    model
-        .compile("sparse_categorical_crossentropy", &["accuracy"])
-        .unwrap();
-    model
-}
-
 #[test]
 fn a_2_gib_sparse_model_file_fails_before_it_is_read() {
     let dir = temp_dir("sparse");
@@ -101,12 +64,7 @@ fn a_2_gib_sparse_model_file_fails_before_it_is_read() {
     assert_small();
     // A header that announces the 2 GiB: the payload decodes as a model
     // after five bytes, and the rest is refused unread.
-    let mut header = Vec::new();
-    header.extend_from_slice(b"KERUSTMD");
-    header.extend_from_slice(&1u32.to_le_bytes());
-    header.extend_from_slice(&((2u64 << 30) - 52).to_le_bytes());
-    header.extend_from_slice(&[0; 32]);
-    std::fs::write(&path, &header).unwrap();
+    std::fs::write(&path, claiming_header()).unwrap();
     extend_to_2_gib(&path);
     let err = load_model(&path).unwrap_err().to_string();
     assert!(

@@ -71,4 +71,5 @@ where
         eprintln!("{what:<40} {:<24} {report}", format!("{shapes:?}"));
     }
 }
+pub mod hostile;
 pub mod idx_server;
