@@ -321,10 +321,15 @@ pub(crate) fn check_inputs<'a>(
         return Err(Error::invalid(
             op,
             "finite values in x",
-            format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+            value_at(flat, per_row, at),
         ));
     }
     Ok(x)
+}
+
+/// Element `at` of row-major `flat` with its row and column, for messages.
+fn value_at(flat: &[f32], per_row: usize, at: usize) -> String {
+    format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row)
 }
 
 /// The index of the first NaN or infinity in `values`.
@@ -451,7 +456,7 @@ pub(crate) fn check_targets(
                 return Err(Error::invalid(
                     op,
                     "finite values in y",
-                    format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+                    value_at(flat, per_row, at),
                 ));
             }
             if loss == crate::losses::Loss::BinaryCrossentropy
@@ -460,7 +465,7 @@ pub(crate) fn check_targets(
                 return Err(Error::invalid(
                     op,
                     "targets in [0, 1] for binary_crossentropy",
-                    format!("{} at row {}, column {}", flat[at], at / per_row, at % per_row),
+                    value_at(flat, per_row, at),
                 ));
             }
             let sample = &d.shape()[1..];
