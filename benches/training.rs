@@ -97,11 +97,11 @@ struct EpochTimer {
 }
 
 impl Callback for EpochTimer {
-    fn on_epoch_begin(&mut self, _model: &mut Sequential, _epoch: usize) -> Result<()> {
+    fn on_epoch_begin(&mut self, _model: &mut Model, _epoch: usize) -> Result<()> {
         self.start = Some(Instant::now());
         Ok(())
     }
-    fn on_epoch_end(&mut self, _model: &mut Sequential, _epoch: usize, _logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, _model: &mut Model, _epoch: usize, _logs: &mut Logs) -> Result<()> {
         if let Some(t) = self.start.take() {
             self.seconds.push(t.elapsed().as_secs_f64());
         }

@@ -158,6 +158,32 @@ pub struct LossFn {
     pub from_logits: bool,
 }
 
+impl LossFn {
+    /// The final activation whose logits this loss would rather read: a
+    /// cross-entropy on probabilities after a softmax (sigmoid) is computed
+    /// from the logits before it, as Keras' TensorFlow backend does; a
+    /// model leaves that activation out of its output for the loss.
+    ///
+    /// ```
+    /// use kerust::losses::{Loss, LossFn};
+    /// use kerust::ops::Activation;
+    /// assert_eq!(LossFn::from(Loss::SparseCategoricalCrossentropy).logits_of(), Some(Activation::Softmax));
+    /// assert_eq!(LossFn::from(Loss::BinaryCrossentropy).logits_of(), Some(Activation::Sigmoid));
+    /// assert_eq!(LossFn::from(Loss::MeanSquaredError).logits_of(), None);
+    /// ```
+    pub fn logits_of(&self) -> Option<crate::ops::Activation> {
+        use crate::ops::Activation;
+        match (self.from_logits, self.loss) {
+            (true, _) => None,
+            (_, Loss::SparseCategoricalCrossentropy | Loss::CategoricalCrossentropy) => {
+                Some(Activation::Softmax)
+            }
+            (_, Loss::BinaryCrossentropy) => Some(Activation::Sigmoid),
+            _ => None,
+        }
+    }
+}
+
 impl From<Loss> for LossFn {
     fn from(loss: Loss) -> Self {
         LossFn {

@@ -21,7 +21,7 @@ pub use crate::layers::{
 pub use crate::losses::Loss;
 pub use crate::metrics::Metric;
 pub use crate::model_selection::{KFold, StratifiedKFold, train_test_split, train_test_split_stratified};
-pub use crate::models::{EvaluateOptions, FitOptions, Sequential};
+pub use crate::models::{CallLayer, EvaluateOptions, FitOptions, Input, LayerRef, Model, Sequential};
 pub use crate::ops::Padding;
 pub use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
 pub use crate::saving::load_model;

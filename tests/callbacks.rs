@@ -22,7 +22,7 @@ fn params() -> TrainParams {
 
 /// Feeds `values` of `key` to `callback` epoch by epoch, as `fit` would;
 /// returns the epoch after which the model was asked to stop, if any.
-fn drive(callback: &mut dyn Callback, model: &mut Sequential, key: &str, values: &[f64]) -> Option<usize> {
+fn drive(callback: &mut dyn Callback, model: &mut Model, key: &str, values: &[f64]) -> Option<usize> {
     callback.on_train_begin(model, &params()).unwrap();
     let mut stopped = None;
     for (epoch, &v) in values.iter().enumerate() {
@@ -302,11 +302,11 @@ fn batch_hooks_run_around_every_batch() {
     #[derive(Default)]
     struct Count(usize, usize);
     impl Callback for Count {
-        fn on_train_batch_begin(&mut self, _m: &mut Sequential, _b: usize) -> Result<()> {
+        fn on_train_batch_begin(&mut self, _m: &mut Model, _b: usize) -> Result<()> {
             self.0 += 1;
             Ok(())
         }
-        fn on_train_batch_end(&mut self, _m: &mut Sequential, _b: usize, _l: &Logs) -> Result<()> {
+        fn on_train_batch_end(&mut self, _m: &mut Model, _b: usize, _l: &Logs) -> Result<()> {
             self.1 += 1;
             Ok(())
         }

@@ -145,7 +145,7 @@ fn reshape_turns_flat_pixels_into_images_and_saves() {
         Flatten::new(),
         Dense::new(2).activation(Softmax),
     ];
-    assert_eq!(model.layers()[0].name(), Some("reshape"));
+    assert_eq!(model.layers()[0].name(), "reshape");
     assert!(
         model
             .summary_string()

@@ -1,5 +1,6 @@
 //! Finite-difference checks of the elementwise ops: unary maps,
-//! activations, and the four broadcasting binary ops.
+//! activations, the broadcasting binary ops (maximum and minimum among
+//! them), and concatenation.
 
 mod common;
 
@@ -60,6 +61,44 @@ fn binary_ops_with_broadcasting() {
             assert_grads("mul", &[&a, &b], |t, v| t.mul(v[0], v[1]));
             assert_grads("div", &[&a, &b_nonzero], |t, v| t.div(v[0], v[1]));
         }
+    }
+}
+
+#[test]
+fn maximum_and_minimum_route_the_gradient_to_the_chosen_operand() {
+    let mut rng = rng(5);
+    for batch in batch_sizes(&mut rng) {
+        let m = width(&mut rng);
+        // |a| ≥ 0.5 and |b| ≤ 0.2: the operands never come within 0.3 of a
+        // tie, so the finite differences never cross one; both win somewhere.
+        for (ls, rs) in [(vec![batch, m], vec![batch, m]), (vec![batch, m], vec![m])] {
+            let a = away_from_zero(&mut rng, &ls, 0.5, 2.0);
+            let b = uniform(&mut rng, &rs, -0.2, 0.2);
+            assert_grads("maximum", &[&a, &b], |t, v| t.maximum(v[0], v[1]));
+            assert_grads("minimum", &[&a, &b], |t, v| t.minimum(v[0], v[1]));
+            assert_grads("maximum (b, a)", &[&b, &a], |t, v| t.maximum(v[0], v[1]));
+        }
+    }
+}
+
+#[test]
+fn concatenate_hands_each_input_its_slice() {
+    let mut rng = rng(6);
+    for batch in batch_sizes(&mut rng) {
+        let (m, n) = (width(&mut rng), width(&mut rng));
+        let a = uniform(&mut rng, &[batch, m, 2], -1.0, 1.0);
+        let b = uniform(&mut rng, &[batch, n, 2], -1.0, 1.0);
+        let c = uniform(&mut rng, &[batch, m, 3], -1.0, 1.0);
+        assert_grads("concatenate axis 1", &[&a, &b], |t, v| {
+            t.concatenate(&[v[0], v[1]], 1)
+        });
+        assert_grads("concatenate axis -1", &[&a, &c, &a], |t, v| {
+            t.concatenate(&[v[0], v[1], v[2]], -1)
+        });
+        let d = uniform(&mut rng, &[batch + 1, m, 2], -1.0, 1.0);
+        assert_grads("concatenate axis 0", &[&a, &d], |t, v| {
+            t.concatenate(&[v[0], v[1]], 0)
+        });
     }
 }
 

@@ -81,11 +81,7 @@ fn add_builds_layers_onto_a_built_model() {
     let mut model = Sequential::new(vec![Dense::new(5).input_shape(3)]);
     model.add(Dense::new(2)).unwrap();
     assert_eq!(model.count_params(), 3 * 5 + 5 + 5 * 2 + 2);
-    let names: Vec<_> = model
-        .layers()
-        .iter()
-        .map(|l| l.name().unwrap().to_string())
-        .collect();
+    let names: Vec<_> = model.layers().iter().map(|l| l.name()).collect();
     assert_eq!(names, ["dense", "dense_1"]);
 }
 
@@ -422,7 +418,7 @@ fn layers_are_found_by_name_and_by_index() {
         model.get_layer("hidden").unwrap().params()[0].value.shape(),
         &[4, 3]
     );
-    assert_eq!(model.get_layer_at(2).unwrap().name(), Some("dense"));
+    assert_eq!(model.get_layer_at(2).unwrap().name(), "dense");
     assert_eq!(
         model.get_layer("output").err().unwrap().to_string(),
         "get_layer: expected one of the model's 3 layers (flatten, hidden, dense), found no layer named \"output\""

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::monitor::{Mode, monitored};
 use super::{Callback, Logs, TrainParams};
 use crate::error::{Error, Result};
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Saves the model at the end of every epoch, or with `save_best_only` only
 /// when `monitor` improves on the best value so far, as Keras'
@@ -24,7 +24,7 @@ use crate::models::Sequential;
 /// ```
 /// # use kerust::prelude::*;
 /// # #[allow(dead_code)]
-/// # fn demo(model: &mut Sequential, x: &ndarray::Array2<f32>, y: &ndarray::Array1<u8>) -> Result<()> {
+/// # fn demo(model: &mut Model, x: &ndarray::Array2<f32>, y: &ndarray::Array1<u8>) -> Result<()> {
 /// let mut checkpoint = ModelCheckpoint::new("best-model.kerust").save_best_only(true);
 /// model.fit(x, y, FitOptions::default().epochs(20).validation_split(0.2).callback(&mut checkpoint))?;
 /// let best = load_model("best-model.kerust")?;
@@ -106,7 +106,7 @@ impl ModelCheckpoint {
     }
 
     /// Whether to save only the weights, in the safetensors format
-    /// ([`Sequential::save_weights`]), instead of the whole model (default false).
+    /// ([`Model::save_weights`]), instead of the whole model (default false).
     ///
     /// ```
     /// # use kerust::prelude::*;
@@ -153,7 +153,7 @@ impl ModelCheckpoint {
         &self.saved
     }
 
-    fn save(&mut self, model: &Sequential, path: String) -> Result<()> {
+    fn save(&mut self, model: &Model, path: String) -> Result<()> {
         if self.save_weights_only {
             model.save_weights(&path)?;
         } else {
@@ -165,7 +165,7 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
-    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
         self.resolved = self.mode.resolve_loose(&self.monitor);
         let worst = if self.resolved == Mode::Max {
             f64::NEG_INFINITY
@@ -176,7 +176,7 @@ impl Callback for ModelCheckpoint {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, model: &mut Model, epoch: usize, logs: &mut Logs) -> Result<()> {
         let path = format_path(&self.filepath, epoch + 1, logs)?;
         if !self.save_best_only {
             if self.verbose > 0 {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{Callback, Logs, TrainParams};
 use crate::error::{Error, Result};
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Writes the logs of every epoch to a CSV file, as Keras' `CSVLogger`: a
 /// header `epoch` then the logged names in sorted order (with `val_`
@@ -92,7 +92,7 @@ impl CsvLogger {
 }
 
 impl Callback for CsvLogger {
-    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -109,7 +109,7 @@ impl Callback for CsvLogger {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, _model: &mut Model, epoch: usize, logs: &mut Logs) -> Result<()> {
         if self.keys.is_none() {
             let mut keys: Vec<String> = logs.keys().cloned().collect();
             if !keys.iter().any(|k| k.starts_with("val_")) {
@@ -134,7 +134,7 @@ impl Callback for CsvLogger {
         self.write_line(&row)
     }
 
-    fn on_train_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
+    fn on_train_end(&mut self, _model: &mut Model, _logs: &Logs) -> Result<()> {
         if let Some(mut file) = self.file.take() {
             file.flush().map_err(|e| Error::io(&self.path, e))?;
         }

@@ -3,7 +3,7 @@
 use super::monitor::{Mode, monitored};
 use super::{Callback, Logs, TrainParams};
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 use crate::tensor::Tensor;
 
 /// Stops training when `monitor` has not improved for `patience` epochs,
@@ -208,7 +208,7 @@ impl EarlyStopping {
 }
 
 impl Callback for EarlyStopping {
-    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
         self.resolved = self.mode.resolve_strict(&self.monitor)?;
         self.wait = 0;
         self.best = None;
@@ -218,7 +218,7 @@ impl Callback for EarlyStopping {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, model: &mut Model, epoch: usize, logs: &mut Logs) -> Result<()> {
         let Some(current) = monitored("Early stopping", &self.monitor, logs, &mut self.warned) else {
             return Ok(());
         };
@@ -250,7 +250,7 @@ impl Callback for EarlyStopping {
         Ok(())
     }
 
-    fn on_train_end(&mut self, model: &mut Sequential, _logs: &Logs) -> Result<()> {
+    fn on_train_end(&mut self, model: &mut Model, _logs: &Logs) -> Result<()> {
         if let Some(epoch) = self.stopped_epoch.filter(|&e| e > 0)
             && self.verbose > 0
         {

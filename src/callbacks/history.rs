@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Callback, Logs, TrainParams};
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// The record `fit` returns: each metric's value at the end of every epoch
 /// (Keras' `History.history`), the epoch numbers, and the run's settings.
@@ -85,12 +85,12 @@ impl History {
 }
 
 impl Callback for History {
-    fn on_train_begin(&mut self, _model: &mut Sequential, params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, params: &TrainParams) -> Result<()> {
         self.begin(params);
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, _model: &mut Model, epoch: usize, logs: &mut Logs) -> Result<()> {
         self.record(epoch, logs);
         Ok(())
     }

@@ -33,7 +33,7 @@ pub use terminate_on_nan::TerminateOnNaN;
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Metric name → value, in name order.
 ///
@@ -67,7 +67,7 @@ pub struct TrainParams {
 /// Hooks called by `fit` at each stage of training, with the model being
 /// trained (Keras' `self.model`). Every method has an empty default.
 ///
-/// A callback stops training with [`Sequential::stop_training`]; an error it
+/// A callback stops training with [`Model::stop_training`]; an error it
 /// returns ends `fit` with that error.
 ///
 /// ```
@@ -78,7 +78,7 @@ pub struct TrainParams {
 /// struct StopAt90;
 ///
 /// impl Callback for StopAt90 {
-///     fn on_epoch_end(&mut self, model: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
+///     fn on_epoch_end(&mut self, model: &mut Model, _epoch: usize, logs: &mut Logs) -> Result<()> {
 ///         if logs.get("accuracy").is_some_and(|&a| a > 0.9) {
 ///             model.stop_training();
 ///         }
@@ -95,7 +95,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// Whatever the callback cannot do (e.g. open its file).
-    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
         Ok(())
     }
 
@@ -103,7 +103,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// As [`on_train_begin`](Callback::on_train_begin).
-    fn on_epoch_begin(&mut self, _model: &mut Sequential, _epoch: usize) -> Result<()> {
+    fn on_epoch_begin(&mut self, _model: &mut Model, _epoch: usize) -> Result<()> {
         Ok(())
     }
 
@@ -111,7 +111,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// As [`on_train_begin`](Callback::on_train_begin).
-    fn on_train_batch_begin(&mut self, _model: &mut Sequential, _batch: usize) -> Result<()> {
+    fn on_train_batch_begin(&mut self, _model: &mut Model, _batch: usize) -> Result<()> {
         Ok(())
     }
 
@@ -119,7 +119,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// As [`on_train_begin`](Callback::on_train_begin).
-    fn on_train_batch_end(&mut self, _model: &mut Sequential, _batch: usize, _logs: &Logs) -> Result<()> {
+    fn on_train_batch_end(&mut self, _model: &mut Model, _batch: usize, _logs: &Logs) -> Result<()> {
         Ok(())
     }
 
@@ -130,7 +130,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// As [`on_train_begin`](Callback::on_train_begin).
-    fn on_epoch_end(&mut self, _model: &mut Sequential, _epoch: usize, _logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, _model: &mut Model, _epoch: usize, _logs: &mut Logs) -> Result<()> {
         Ok(())
     }
 
@@ -138,7 +138,7 @@ pub trait Callback {
     ///
     /// # Errors
     /// As [`on_train_begin`](Callback::on_train_begin).
-    fn on_train_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
+    fn on_train_end(&mut self, _model: &mut Model, _logs: &Logs) -> Result<()> {
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Callback, Logs, TrainParams};
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 use crate::utils::progbar::{Progbar, Sink};
 
 /// Prints `Epoch i/N` (when there is more than one epoch) and a progress
@@ -50,12 +50,12 @@ fn values(logs: &Logs) -> Vec<(&str, f64)> {
 }
 
 impl Callback for ProgbarLogger {
-    fn on_train_begin(&mut self, _model: &mut Sequential, params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, params: &TrainParams) -> Result<()> {
         self.params = params.clone();
         Ok(())
     }
 
-    fn on_epoch_begin(&mut self, _model: &mut Sequential, epoch: usize) -> Result<()> {
+    fn on_epoch_begin(&mut self, _model: &mut Model, epoch: usize) -> Result<()> {
         if self.params.verbose == 0 {
             return Ok(());
         }
@@ -71,7 +71,7 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
 
-    fn on_train_batch_end(&mut self, _model: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
+    fn on_train_batch_end(&mut self, _model: &mut Model, batch: usize, logs: &Logs) -> Result<()> {
         self.seen = batch as u64 + 1;
         if let Some(bar) = &mut self.bar {
             bar.update(self.seen, &values(logs));
@@ -79,7 +79,7 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _model: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, _model: &mut Model, _epoch: usize, logs: &mut Logs) -> Result<()> {
         if let Some(mut bar) = self.bar.take() {
             bar.finish(self.params.steps as u64, &values(logs));
         }

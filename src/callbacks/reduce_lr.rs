@@ -3,7 +3,7 @@
 use super::monitor::{Mode, monitored};
 use super::{Callback, Logs, TrainParams};
 use crate::error::{Error, Result};
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Multiplies the learning rate by `factor` (never below `min_lr`) when
 /// `monitor` has not improved by more than `min_delta` for `patience`
@@ -177,7 +177,7 @@ impl ReduceLROnPlateau {
 }
 
 impl Callback for ReduceLROnPlateau {
-    fn on_train_begin(&mut self, _model: &mut Sequential, _params: &TrainParams) -> Result<()> {
+    fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
         if self.factor >= 1.0 {
             return Err(Error::invalid(
                 "ReduceLROnPlateau",
@@ -196,7 +196,7 @@ impl Callback for ReduceLROnPlateau {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, model: &mut Model, epoch: usize, logs: &mut Logs) -> Result<()> {
         let Some(optimizer) = model.optimizer_mut() else {
             return Ok(());
         };

@@ -2,7 +2,7 @@
 
 use super::{Callback, Logs};
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Sets the learning rate at the start of every epoch to
 /// `schedule(epoch, current_rate)`, and logs it as `learning_rate`.
@@ -59,7 +59,7 @@ impl LearningRateScheduler {
 }
 
 impl Callback for LearningRateScheduler {
-    fn on_epoch_begin(&mut self, model: &mut Sequential, epoch: usize) -> Result<()> {
+    fn on_epoch_begin(&mut self, model: &mut Model, epoch: usize) -> Result<()> {
         if let Some(optimizer) = model.optimizer_mut() {
             let lr = (self.schedule)(epoch, optimizer.learning_rate());
             optimizer.set_learning_rate(lr);
@@ -73,7 +73,7 @@ impl Callback for LearningRateScheduler {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, model: &mut Model, _epoch: usize, logs: &mut Logs) -> Result<()> {
         if let Some(optimizer) = model.optimizer() {
             logs.insert("learning_rate".into(), f64::from(optimizer.learning_rate()));
         }

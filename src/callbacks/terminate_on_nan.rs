@@ -2,7 +2,7 @@
 
 use super::{Callback, Logs};
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::Model;
 
 /// Stops training after a batch whose loss is NaN or infinite, printing
 /// `Batch N: Invalid loss, terminating training` as Keras does.
@@ -45,7 +45,7 @@ impl TerminateOnNaN {
 }
 
 impl Callback for TerminateOnNaN {
-    fn on_train_batch_end(&mut self, model: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
+    fn on_train_batch_end(&mut self, model: &mut Model, batch: usize, logs: &Logs) -> Result<()> {
         if let Some(loss) = logs.get("loss")
             && !loss.is_finite()
         {

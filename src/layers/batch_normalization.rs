@@ -132,7 +132,7 @@ impl BatchNormalization {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![BatchNormalization::new().name("bn").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), Some("bn"));
+    /// assert_eq!(model.layers()[0].name(), "bn");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -211,7 +211,9 @@ impl Layer for BatchNormalization {
         let (gamma_at, beta_at, mean_at, var_at) = self.slots();
         let gamma = gamma_at.map(|i| f.params[i]);
         let beta = beta_at.map(|i| f.params[i]);
-        if f.training {
+        // A frozen layer normalises with its moving statistics even in
+        // training, as Keras 3's BatchNormalization does.
+        if f.training && f.trainable {
             let (y, mean, var) = f.tape.batch_norm(x, gamma, beta, self.epsilon)?;
             let m = self.momentum;
             for (slot, batch) in [(mean_at, mean), (var_at, var)] {

@@ -189,7 +189,7 @@ impl Conv2D {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![Conv2D::new(4, 3).name("features").input_shape((8, 8, 1))]);
-    /// assert_eq!(model.layers()[0].name(), Some("features"));
+    /// assert_eq!(model.layers()[0].name(), "features");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());

@@ -127,7 +127,7 @@ impl Dense {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![Dense::new(10).name("output").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), Some("output"));
+    /// assert_eq!(model.layers()[0].name(), "output");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());

@@ -60,7 +60,7 @@ impl Dropout {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![Dropout::new(0.2).name("drop").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), Some("drop"));
+    /// assert_eq!(model.layers()[0].name(), "drop");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());

@@ -57,7 +57,7 @@ impl Flatten {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![Flatten::new().name("pixels").input_shape([28, 28])]);
-    /// assert_eq!(model.layers()[0].name(), Some("pixels"));
+    /// assert_eq!(model.layers()[0].name(), "pixels");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());

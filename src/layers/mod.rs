@@ -1,6 +1,8 @@
 //! Keras layers: [`Dense`], [`Flatten`], [`Dropout`], [`Conv2D`],
 //! [`MaxPooling2D`], [`AveragePooling2D`], [`BatchNormalization`],
-//! [`Reshape`], and the [`Layer`] trait they implement.
+//! [`Reshape`], the merge layers ([`Add`], [`Subtract`], [`Multiply`],
+//! [`Average`], [`Maximum`], [`Minimum`], [`Concatenate`]), and the
+//! [`Layer`] trait they implement.
 //!
 //! A layer is a configuration until it is built: [`Layer::build`] receives
 //! the shape of one input sample (no batch axis), creates the weights from
@@ -13,6 +15,7 @@ mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod merge;
 mod pooling;
 mod reshape;
 
@@ -21,6 +24,7 @@ pub use conv2d::{Conv2D, Window};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use pooling::{AveragePooling2D, MaxPooling2D};
 pub use reshape::Reshape;
 
@@ -72,6 +76,9 @@ pub struct Forward<'a> {
     pub training: bool,
     /// The model's random generator (dropout masks).
     pub rng: &'a mut StdRng,
+    /// Whether the layer is trainable (Keras' `layer.trainable`): a frozen
+    /// `BatchNormalization` runs in inference mode even in training.
+    pub trainable: bool,
 }
 
 /// The shape of one sample, without the batch axis: `784`, `[28, 28]`,
@@ -125,7 +132,7 @@ impl From<&[usize]> for Shape {
 /// # use kerust::prelude::*;
 /// use kerust::layers::LayerConfig;
 /// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
-/// assert!(matches!(model.layers()[0].config(), LayerConfig::Dense { units: 10, .. }));
+/// assert!(matches!(model.layers()[0].lock().config(), LayerConfig::Dense { units: 10, .. }));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -194,6 +201,23 @@ pub enum LayerConfig {
         /// Whether γ is learned.
         scale: bool,
     },
+    /// [`Add`].
+    Add,
+    /// [`Subtract`].
+    Subtract,
+    /// [`Multiply`].
+    Multiply,
+    /// [`Average`].
+    Average,
+    /// [`Maximum`].
+    Maximum,
+    /// [`Minimum`].
+    Minimum,
+    /// [`Concatenate`].
+    Concatenate {
+        /// The axis joined along, counting the batch axis.
+        axis: isize,
+    },
     /// [`AveragePooling2D`].
     AveragePooling2D {
         /// Window height and width.
@@ -249,6 +273,31 @@ pub trait Layer: Send {
         None
     }
 
+    /// [`build`](Layer::build) for a layer called on several tensors at
+    /// once (the merge layers); returns the shape of each output. The
+    /// default takes exactly one input.
+    ///
+    /// # Errors
+    /// As [`build`](Layer::build), and a number of inputs the layer does not take.
+    fn build_many(&mut self, inputs: &[Vec<usize>], rng: &mut StdRng) -> Result<Vec<Vec<usize>>> {
+        match inputs {
+            [one] => Ok(vec![self.build(one, rng)?]),
+            _ => Err(one_input_expected(self.class_name(), inputs.len())),
+        }
+    }
+
+    /// [`forward`](Layer::forward) for a layer called on several tensors at
+    /// once; returns one tensor per output. The default takes exactly one.
+    ///
+    /// # Errors
+    /// As [`forward`](Layer::forward).
+    fn forward_many(&mut self, f: &mut Forward<'_>, inputs: &[Var]) -> Result<Vec<Var>> {
+        match inputs {
+            [one] => Ok(vec![self.forward(f, *one)?]),
+            _ => Err(one_input_expected(self.class_name(), inputs.len())),
+        }
+    }
+
     /// The forward pass without the final activation: the logits that a
     /// cross-entropy computed "from logits" needs. Only called when
     /// [`output_activation`](Layer::output_activation) is `Some`.
@@ -273,6 +322,11 @@ impl<L: Layer + 'static> From<L> for Box<dyn Layer> {
     fn from(layer: L) -> Self {
         Box::new(layer)
     }
+}
+
+#[cold]
+pub(crate) fn one_input_expected(class: &'static str, found: usize) -> crate::Error {
+    crate::Error::invalid(class, "one input tensor", format!("{found} input tensors"))
 }
 
 /// Checks the shape of a batch reaching a built layer whose samples have

@@ -83,7 +83,7 @@ macro_rules! pooling_layer {
             /// ```
             /// # use kerust::prelude::*;
             #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).name(\"pool\").input_shape((4, 4, 1))]);")]
-            /// assert_eq!(model.layers()[0].name(), Some("pool"));
+            /// assert_eq!(model.layers()[0].name(), "pool");
             /// ```
             pub fn name(mut self, name: impl Into<String>) -> Self {
                 self.name = Some(name.into());

@@ -61,7 +61,7 @@ impl Reshape {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = Sequential::new(vec![Reshape::new([2, 2]).name("square").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), Some("square"));
+    /// assert_eq!(model.layers()[0].name(), "square");
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());

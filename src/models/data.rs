@@ -2,100 +2,12 @@
 //! inputs are `f32` arrays with samples along axis 0; targets are integer
 //! class labels (any integer type) or `f32` arrays.
 
-use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, CowArray, Data, Dimension, IxDyn};
+use ndarray::{ArrayBase, ArrayD, ArrayViewD, Axis, Data, Dimension};
 
 use crate::error::{Error, Result, fmt_shape};
 use crate::losses::Targets;
 use crate::tensor::Tensor;
-use crate::tensor::threads::SharedMut;
 use crate::utils::Label;
-
-/// Validated inputs and targets.
-pub(crate) struct Dataset<'a> {
-    /// Inputs in standard layout, samples along axis 0.
-    pub(crate) x: CowArray<'a, f32, IxDyn>,
-    pub(crate) y: TargetData,
-}
-
-impl Dataset<'_> {
-    pub(crate) fn len(&self) -> usize {
-        self.x.shape()[0]
-    }
-
-    fn rows(&self) -> (&[f32], usize) {
-        // `check_inputs` made `x` row-major with at least one sample.
-        let flat = self.x.as_slice().unwrap_or(&[]);
-        (flat, flat.len() / self.len().max(1))
-    }
-
-    /// `buffer`, made a tensor of `samples` inputs unless it already is one
-    /// that nothing else holds.
-    fn batch_buffer<'b>(&self, samples: usize, buffer: &'b mut Option<Tensor>) -> &'b mut Tensor {
-        let mut shape = self.x.shape().to_vec();
-        shape[0] = samples;
-        let reusable = buffer
-            .as_ref()
-            .is_some_and(|b| b.shape() == shape.as_slice() && b.is_unique());
-        if !reusable {
-            *buffer = None;
-        }
-        buffer.get_or_insert_with(|| Tensor::zeros(&shape))
-    }
-
-    /// The inputs of samples `rows`, as one batch tensor, gathered into
-    /// `buffer` when it has the right shape and nothing else holds it.
-    pub(crate) fn gather_x(&self, rows: &[usize], buffer: &mut Option<Tensor>) -> Tensor {
-        let copy = self.row_copier(rows, buffer);
-        (0..rows.len()).for_each(copy);
-        // `row_copier` put the batch tensor there (`batch_buffer` inserts one).
-        #[allow(clippy::expect_used)]
-        buffer.clone().expect("made by row_copier")
-    }
-
-    /// Prepares `buffer` for the inputs of samples `rows` (as
-    /// [`gather_x`](Self::gather_x)) and returns the copy of sample
-    /// `rows[i]` into its row `i`, which threads may run for different `i`
-    /// at once.
-    pub(crate) fn row_copier<'s>(
-        &'s self,
-        rows: &'s [usize],
-        buffer: &'s mut Option<Tensor>,
-    ) -> impl Fn(usize) + Sync + 's {
-        let (flat, width) = self.rows();
-        let out = SharedMut::new(self.batch_buffer(rows.len(), buffer).as_slice_mut());
-        move |i| {
-            // Rows are scattered over memory: ask for one a few ahead now, so
-            // that its first and last cache lines (and its page's address
-            // translation) are on their way when its turn comes.
-            if let Some(&ahead) = rows.get(i + 4) {
-                prefetch(&flat[ahead * width..(ahead + 1) * width]);
-            }
-            let src = &flat[rows[i] * width..(rows[i] + 1) * width];
-            // SAFETY: the buffer holds `rows.len()` rows of `width` (made so
-            // just above) and stays borrowed while this closure lives; each
-            // `i` is a different row.
-            unsafe { out.slice(i * width, width) }.copy_from_slice(src);
-        }
-    }
-}
-
-/// Hints the CPU to start loading the first and last cache lines of `row`.
-#[inline]
-fn prefetch(row: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        if let (Some(first), Some(last)) = (row.first(), row.last()) {
-            // SAFETY: a prefetch is a hint; it never faults or changes memory.
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>((first as *const f32).cast());
-                _mm_prefetch::<_MM_HINT_T0>((last as *const f32).cast());
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
-}
 
 /// Targets, converted and owned.
 ///

@@ -1,11 +1,11 @@
 //! The options of `fit` and `evaluate`, with Keras' defaults.
 
-use ndarray::{ArrayBase, ArrayViewD, Data, Dimension};
+use ndarray::ArrayViewD;
 
-use super::data::IntoTargets;
+use super::arrays::{IntoInputs, IntoTargetList};
 use crate::callbacks::Callback;
 
-/// The options of [`Sequential::fit`](super::Sequential::fit), with Keras'
+/// The options of [`Model::fit`](super::Model::fit), with Keras'
 /// defaults: 1 epoch, batches of 32, shuffled every epoch, no validation,
 /// a progress bar (`verbose` 1).
 ///
@@ -20,7 +20,7 @@ pub struct FitOptions<'a> {
     pub(crate) batch_size: usize,
     pub(crate) shuffle: bool,
     pub(crate) validation_split: f64,
-    pub(crate) validation_data: Option<(ArrayViewD<'a, f32>, &'a dyn IntoTargets)>,
+    pub(crate) validation_data: Option<(Vec<ArrayViewD<'a, f32>>, &'a dyn IntoTargetList)>,
     pub(crate) verbose: u8,
     pub(crate) initial_epoch: usize,
     pub(crate) seed: Option<u64>,
@@ -105,13 +105,12 @@ impl<'a> FitOptions<'a> {
     /// let options = FitOptions::default().validation_data(&val_x, &val_y);
     /// # let _ = options;
     /// ```
-    pub fn validation_data<S, D, Y>(mut self, x: &'a ArrayBase<S, D>, y: &'a Y) -> Self
+    pub fn validation_data<X, Y>(mut self, x: &'a X, y: &'a Y) -> Self
     where
-        S: Data<Elem = f32>,
-        D: Dimension,
-        Y: IntoTargets,
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList,
     {
-        self.validation_data = Some((x.view().into_dyn(), y));
+        self.validation_data = Some((x.input_views(), y));
         self
     }
 
@@ -174,8 +173,8 @@ impl<'a> FitOptions<'a> {
     }
 }
 
-/// The options of [`Sequential::evaluate_with`](super::Sequential::evaluate_with)
-/// and [`Sequential::predict_with`](super::Sequential::predict_with):
+/// The options of [`Model::evaluate_with`](super::Model::evaluate_with)
+/// and [`Model::predict_with`](super::Model::predict_with):
 /// batches of 32 and a progress bar by default.
 ///
 /// ```

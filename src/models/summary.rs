@@ -1,13 +1,13 @@
 //! `summary()`: the Keras 3 table of layers, output shapes and parameters.
 
-use super::Sequential;
+use super::Model;
 use crate::layers::fmt_batch_shape;
 
 /// Inner widths of the three columns, as Keras 3 draws them.
 const WIDTHS: [usize; 3] = [33, 24, 15];
 
-impl Sequential {
-    /// Prints [`summary_string`](Sequential::summary_string).
+impl Model {
+    /// Prints [`summary_string`](Model::summary_string).
     ///
     /// ```
     /// # use kerust::prelude::*;
@@ -78,23 +78,28 @@ impl Sequential {
         s.push_str(&row('┃', ["Layer (type)", "Output Shape", "Param #"]));
         s.push_str(&rule('┡', '╇', '┩', '━'));
         let built = self.is_built();
-        for (i, layer) in self.layers.iter().enumerate() {
+        for (i, layer) in self.layers().iter().enumerate() {
             if i > 0 {
                 s.push_str(&rule('├', '┼', '┤', '─'));
             }
-            let name = format!("{} ({})", layer.name().unwrap_or("?"), layer.class_name());
-            let (shape, params) = if built {
-                let count: usize = layer.params().iter().map(|p| p.value.len()).sum();
-                (fmt_batch_shape(&self.output_shapes[i]), group_thousands(count))
-            } else {
-                ("?".to_string(), "0 (unbuilt)".to_string())
+            let name = format!("{} ({})", layer.name(), layer.class_name());
+            let (shape, params) = match layer.output_shapes().filter(|_| built) {
+                Some(shapes) => {
+                    let shapes: Vec<String> = shapes.iter().map(|s| fmt_batch_shape(s)).collect();
+                    (shapes.join(", "), group_thousands(layer.count_params()))
+                }
+                None => ("?".to_string(), "0 (unbuilt)".to_string()),
             };
             s.push_str(&row('│', [&name, &shape, &params]));
         }
         s.push_str(&rule('└', '┴', '┘', '─'));
         let (mut trainable, mut frozen) = (0, 0);
-        for p in self.layers.iter().flat_map(|l| l.params()) {
-            if p.trainable {
+        for (layer_trainable, p) in self
+            .layers()
+            .iter()
+            .flat_map(|l| l.params().into_iter().map(|p| (l.trainable(), p)))
+        {
+            if layer_trainable && p.trainable {
                 trainable += p.value.len();
             } else {
                 frozen += p.value.len();

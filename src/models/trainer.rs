@@ -1,28 +1,31 @@
-//! `fit`, `evaluate` and `predict`: batches in, steps run, callbacks told.
+//! `fit`, `evaluate`, `train_on_batch`, `test_on_batch`: batches in, steps
+//! run, callbacks told — for every model, whatever its inputs and outputs.
 //! The loop only orchestrates; printing is the `ProgbarLogger`'s, the
-//! record is the `History`'s.
+//! record is the `History`'s, the running means are the `Tracker`'s.
 
-use ndarray::{ArrayBase, ArrayD, ArrayViewD, CowArray, Data, Dimension, IxDyn};
+use ndarray::{ArrayViewD, CowArray, IxDyn};
 use rand::seq::SliceRandom;
 
-use super::Sequential;
-use super::data::{BatchTargets, Dataset, IntoTargets, TargetData, check_inputs, check_targets, targets_for};
+use super::Model;
+use super::arrays::{IntoInputs, IntoTargetList};
+use super::data::{BatchTargets, TargetData, check_inputs, check_targets, targets_for};
+use super::dataset::Dataset;
+use super::model::not_compiled;
 use super::options::{EvaluateOptions, FitOptions};
-use crate::autograd::Var;
+use super::tracker::Tracker;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
 use crate::error::{Error, Result};
-use crate::layers::Forward;
-use crate::losses::{Loss, LossFn};
-use crate::metrics::MetricState;
-use crate::ops::Activation;
+use crate::losses::LossFn;
 use crate::tensor::Tensor;
 use crate::tensor::background::Background;
 use crate::utils::progbar::{Progbar, Sink};
 
-impl Sequential {
+impl Model {
     /// Trains the model on `x` (samples along axis 0) and targets `y`
     /// (integer class labels of any integer type, or `f32` arrays) and
-    /// returns the [`History`] of every epoch's metrics.
+    /// returns the [`History`] of every epoch's metrics. A model with
+    /// several inputs (outputs) takes a list of arrays, one per input
+    /// (output), in order: `model.fit(&[&images, &meta], &[&classes, &flags], …)`.
     ///
     /// Prints what Keras prints: `Epoch 1/5`, then a progress bar ending
     /// `1500/1500 ━━━━━━━━━━━━━━━━━━━━ 1s 1ms/step - accuracy: 0.7947 - loss: 0.6069`
@@ -42,19 +45,19 @@ impl Sequential {
     /// ```
     ///
     /// # Errors
-    /// If the model is not compiled; `x` and `y` differ in length; `x`'s
-    /// samples do not have the model's input shape; a label is not below
-    /// the number of output units, or one-hot targets have the wrong width;
-    /// `batch_size` is 0; the data is empty; `validation_split` is outside
-    /// `[0, 1)`; `x` holds NaN or infinite values (the message names the row).
-    pub fn fit<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y, mut options: FitOptions<'_>) -> Result<History>
+    /// If the model is not compiled; `x` and `y` differ in length, or in
+    /// number from the model's inputs and outputs; `x`'s samples do not
+    /// have the model's input shape; a label is not below the number of
+    /// output units, or one-hot targets have the wrong width; `batch_size`
+    /// is 0; the data is empty; `validation_split` is outside `[0, 1)`; `x`
+    /// holds NaN or infinite values (the message names the row).
+    pub fn fit<X, Y>(&mut self, x: &X, y: &Y, mut options: FitOptions<'_>) -> Result<History>
     where
-        S: Data<Elem = f32>,
-        D: Dimension,
-        Y: IntoTargets + ?Sized,
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
     {
         const OP: &str = "fit";
-        let loss = self.compiled(OP)?.loss.loss;
+        self.compiled(OP)?;
         if options.batch_size == 0 {
             return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
         }
@@ -65,10 +68,10 @@ impl Sequential {
                 format!("validation_split={}", options.validation_split),
             ));
         }
-        let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
-        let (train, validation) = match options.validation_data {
+        let data = self.prepare(OP, x.input_views(), y.target_list()?)?;
+        let (train, validation) = match options.validation_data.take() {
             Some((vx, vy)) => {
-                let validation = self.prepare("fit (validation_data)", vx, vy.to_targets()?, loss)?;
+                let validation = self.prepare("fit (validation_data)", vx, vy.target_list()?)?;
                 (data, Some(validation))
             }
             None if options.validation_split > 0.0 => {
@@ -85,23 +88,7 @@ impl Sequential {
                         ),
                     ));
                 }
-                let x_val = data
-                    .x
-                    .slice_axis(ndarray::Axis(0), (split_at..n).into())
-                    .to_owned();
-                let validation = Dataset {
-                    x: CowArray::from(x_val),
-                    y: data.y.slice(split_at..n),
-                };
-                let x_train = data
-                    .x
-                    .slice_axis(ndarray::Axis(0), (0..split_at).into())
-                    .to_owned();
-                let train = Dataset {
-                    x: CowArray::from(x_train),
-                    y: data.y.slice(0..split_at),
-                };
-                (train, Some(validation))
+                (data.slice(0..split_at), Some(data.slice(split_at..n)))
             }
             None => (data, None),
         };
@@ -127,7 +114,7 @@ impl Sequential {
             c.on_train_begin(self, &params)?;
         }
 
-        let mut metrics = self.metric_states(&train.y)?;
+        let mut tracker = self.tracker(OP, &train.ys)?;
         let mut order: Vec<usize> = (0..n).collect();
         let mut logs = Logs::new();
         for epoch in options.initial_epoch..options.epochs {
@@ -146,16 +133,15 @@ impl Sequential {
             if options.shuffle {
                 order.shuffle(&mut self.rng);
             }
-            metrics.iter_mut().for_each(MetricState::reset);
-            let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+            tracker.reset();
             // The batch gathered while the previous one trained.
-            let mut gathered: Option<Tensor> = None;
+            let mut gathered: Option<Vec<Tensor>> = None;
             let mut batches = order.chunks(batch_size).enumerate().peekable();
             while let Some((batch, rows)) = batches.next() {
                 for c in callbacks.iter_mut() {
                     c.on_train_batch_begin(self, batch)?;
                 }
-                let targets = train.y.gather(rows);
+                let targets = train.gather_y(rows);
                 self.tape.clear();
                 let [current, spare] = &mut self.batches;
                 let (current, spare) = if batch % 2 == 0 {
@@ -167,23 +153,21 @@ impl Sequential {
                 // Gather the next batch on an idle helper thread while this
                 // one trains: shuffled rows are scattered over the whole
                 // array, and waiting for memory is most of a small step.
-                let mut spare = spare.take();
-                let loss_value = match batches.peek() {
+                let mut spare = std::mem::take(spare);
+                match batches.peek() {
                     Some(&(_, next)) => {
                         let copy = train.row_copier(next, &mut spare);
                         let background = Background::start(next.len(), &copy);
-                        let loss_value = self.step(inputs, &targets, true, &mut metrics);
+                        let stepped = self.step(inputs, &targets, true, &mut tracker);
                         background.finish();
                         drop(copy);
-                        gathered = spare.clone();
-                        loss_value?
+                        gathered = Some(spare.iter().flatten().cloned().collect());
+                        stepped?;
                     }
-                    None => self.step(inputs, &targets, true, &mut metrics)?,
-                };
+                    None => self.step(inputs, &targets, true, &mut tracker)?,
+                }
                 self.batches[(batch + 1) % 2] = spare;
-                loss_sum += f64::from(loss_value) * rows.len() as f64;
-                seen += rows.len();
-                write_logs(&mut logs, "", loss_sum / seen as f64, &metrics);
+                tracker.write_logs(&mut logs, "");
                 for c in callbacks.iter_mut() {
                     c.on_train_batch_end(self, batch, &logs)?;
                 }
@@ -192,8 +176,8 @@ impl Sequential {
                 }
             }
             if let Some(validation) = &validation {
-                let (val_loss, val_metrics) = self.run_evaluation(validation, batch_size, None)?;
-                write_logs(&mut logs, "val_", val_loss, &val_metrics);
+                let val = self.run_evaluation(validation, batch_size, None)?;
+                val.write_logs(&mut logs, "val_");
             }
             for c in callbacks.iter_mut() {
                 c.on_epoch_end(self, epoch, &mut logs)?;
@@ -210,9 +194,10 @@ impl Sequential {
     }
 
     /// Loss and metrics of the model on `x`, `y`: `[loss, metrics…]` in the
-    /// order given to `compile`, as Keras' `evaluate` returns them. Prints a
-    /// progress bar; see [`evaluate_with`](Sequential::evaluate_with) to
-    /// change that or the batch size.
+    /// order given to `compile`, as Keras' `evaluate` returns them (with
+    /// several outputs: the total loss, each output's loss, then each
+    /// output's metrics). Prints a progress bar; see
+    /// [`evaluate_with`](Model::evaluate_with) to change that or the batch size.
     ///
     /// ```
     /// # use kerust::prelude::*;
@@ -226,17 +211,16 @@ impl Sequential {
     /// ```
     ///
     /// # Errors
-    /// As [`fit`](Sequential::fit), for the data.
-    pub fn evaluate<S, D, Y>(&mut self, x: &ArrayBase<S, D>, y: &Y) -> Result<Vec<f64>>
+    /// As [`fit`](Model::fit), for the data.
+    pub fn evaluate<X, Y>(&mut self, x: &X, y: &Y) -> Result<Vec<f64>>
     where
-        S: Data<Elem = f32>,
-        D: Dimension,
-        Y: IntoTargets + ?Sized,
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
     {
         self.evaluate_with(x, y, EvaluateOptions::default())
     }
 
-    /// [`evaluate`](Sequential::evaluate) with explicit options.
+    /// [`evaluate`](Model::evaluate) with explicit options.
     ///
     /// ```
     /// # use kerust::prelude::*;
@@ -250,119 +234,127 @@ impl Sequential {
     /// ```
     ///
     /// # Errors
-    /// As [`evaluate`](Sequential::evaluate), and a `batch_size` of 0.
-    pub fn evaluate_with<S, D, Y>(
-        &mut self,
-        x: &ArrayBase<S, D>,
-        y: &Y,
-        options: EvaluateOptions,
-    ) -> Result<Vec<f64>>
+    /// As [`evaluate`](Model::evaluate), and a `batch_size` of 0.
+    pub fn evaluate_with<X, Y>(&mut self, x: &X, y: &Y, options: EvaluateOptions) -> Result<Vec<f64>>
     where
-        S: Data<Elem = f32>,
-        D: Dimension,
-        Y: IntoTargets + ?Sized,
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
     {
         const OP: &str = "evaluate";
-        let loss = self.compiled(OP)?.loss.loss;
-        if options.batch_size == 0 {
-            return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
-        }
-        let data = self.prepare(OP, x.view().into_dyn(), y.to_targets()?, loss)?;
-        let (loss, metrics) = self.run_evaluation(&data, options.batch_size, Some(options.verbose))?;
-        Ok(std::iter::once(loss)
-            .chain(metrics.iter().map(MetricState::result))
-            .collect())
-    }
-
-    /// The model's outputs for `x`, computed batch by batch (dropout off),
-    /// with samples along axis 0: shape `(samples, outputs…)`.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
-    /// let probabilities = model.predict(&ndarray::Array2::<f32>::ones((5, 4)))?;
-    /// assert_eq!(probabilities.shape(), &[5, 3]);
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// If the model is not compiled, or `x` does not fit its input.
-    pub fn predict<S, D>(&mut self, x: &ArrayBase<S, D>) -> Result<ArrayD<f32>>
-    where
-        S: Data<Elem = f32>,
-        D: Dimension,
-    {
-        self.predict_with(x, EvaluateOptions::default().verbose(0))
-    }
-
-    /// [`predict`](Sequential::predict) with explicit options.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
-    /// let x = ndarray::Array2::<f32>::ones((5, 4));
-    /// let probabilities = model.predict_with(&x, EvaluateOptions::default().verbose(0))?;
-    /// assert!((probabilities.sum() - 5.0).abs() < 1e-5); // each row sums to 1
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`predict`](Sequential::predict), and a `batch_size` of 0.
-    pub fn predict_with<S, D>(&mut self, x: &ArrayBase<S, D>, options: EvaluateOptions) -> Result<ArrayD<f32>>
-    where
-        S: Data<Elem = f32>,
-        D: Dimension,
-    {
-        const OP: &str = "predict";
         self.compiled(OP)?;
         if options.batch_size == 0 {
             return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
         }
-        let x = self.prepare_inputs(OP, x.view().into_dyn())?;
-        let n = x.shape()[0];
-        let data = Dataset {
-            x,
-            y: TargetData::Classes(vec![0; n]),
-        };
-        let steps = n.div_ceil(options.batch_size) as u64;
-        let mut bar = Progbar::new(steps, options.verbose, Sink::Stdout);
-        let mut outputs = Vec::new();
-        let rows: Vec<usize> = (0..n).collect();
-        for (b, chunk) in rows.chunks(options.batch_size).enumerate() {
-            self.tape.clear();
-            let batch = data.gather_x(chunk, &mut self.batches[0]);
-            let out = self.forward(batch, false, false)?;
-            outputs.push(self.tape.value(out.0)?.view().to_owned());
-            bar.update(b as u64 + 1, &[]);
-        }
-        bar.finish(steps, &[]);
-        let views: Vec<_> = outputs.iter().map(|o| o.view()).collect();
-        Ok(ndarray::concatenate(ndarray::Axis(0), &views)?)
+        let data = self.prepare(OP, x.input_views(), y.target_list()?)?;
+        let tracker = self.run_evaluation(&data, options.batch_size, Some(options.verbose))?;
+        Ok(tracker.values())
     }
 
-    /// Builds the model from the data if needed, then validates inputs and targets.
+    /// One training step on one batch (Keras' `train_on_batch`): the
+    /// batch's loss and metrics, in the order of [`evaluate`](Model::evaluate).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let x = ndarray::Array2::<f32>::ones((4, 3));
+    /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
+    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let before = model.get_weights()[0].to_vec();
+    /// let [loss, accuracy] = model.train_on_batch(&x, &y)?[..] else { unreachable!() };
+    /// assert!(loss > 0.0 && (0.0..=1.0).contains(&accuracy));
+    /// assert_ne!(model.get_weights()[0].to_vec(), before); // one update
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Model::fit), for the data.
+    pub fn train_on_batch<X, Y>(&mut self, x: &X, y: &Y) -> Result<Vec<f64>>
+    where
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
+    {
+        self.on_batch("train_on_batch", x, y, true)
+    }
+
+    /// The loss and metrics of one batch, without training (Keras'
+    /// `test_on_batch`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let x = ndarray::Array2::<f32>::zeros((4, 3));
+    /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
+    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
+    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// let scores = model.test_on_batch(&x, &y)?;
+    /// assert!((scores[0] - 2f64.ln()).abs() < 1e-6);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`evaluate`](Model::evaluate).
+    pub fn test_on_batch<X, Y>(&mut self, x: &X, y: &Y) -> Result<Vec<f64>>
+    where
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
+    {
+        self.on_batch("test_on_batch", x, y, false)
+    }
+
+    fn on_batch<X, Y>(&mut self, op: &'static str, x: &X, y: &Y, training: bool) -> Result<Vec<f64>>
+    where
+        X: IntoInputs + ?Sized,
+        Y: IntoTargetList + ?Sized,
+    {
+        self.compiled(op)?;
+        let data = self.prepare(op, x.input_views(), y.target_list()?)?;
+        let mut tracker = self.tracker(op, &data.ys)?;
+        let rows: Vec<usize> = (0..data.len()).collect();
+        let mut buffers = Vec::new();
+        let inputs = data.gather_x(&rows, &mut buffers);
+        self.step(inputs, &data.gather_y(&rows), training, &mut tracker)?;
+        Ok(tracker.values())
+    }
+
+    /// Builds the model from the data if needed, then validates inputs and
+    /// targets against its inputs and outputs.
     fn prepare<'x>(
         &mut self,
         op: &'static str,
-        x: ndarray::ArrayViewD<'x, f32>,
-        y: TargetData,
-        loss: Loss,
+        xs: Vec<ArrayViewD<'x, f32>>,
+        ys: Vec<TargetData>,
     ) -> Result<Dataset<'x>> {
-        let x = self.prepare_inputs(op, x)?;
-        let output = self.output_shape().map(<[usize]>::to_vec).unwrap_or_default();
-        let y = targets_for(op, y, loss)?;
-        check_targets(op, &y, x.shape()[0], &output, loss)?;
-        Ok(Dataset { x, y })
+        let xs = self.prepare_inputs(op, xs)?;
+        let samples = xs.first().map_or(0, |x| x.shape()[0]);
+        let graph = self.built_graph(op)?;
+        let compiled = self.compiled(op)?;
+        if ys.len() != graph.outputs.len() {
+            return Err(Error::invalid(
+                op,
+                format!("one target array per model output ({})", graph.outputs.len()),
+                format!("{} target arrays", ys.len()),
+            ));
+        }
+        let ys = ys
+            .into_iter()
+            .zip(&graph.outputs)
+            .zip(&compiled.outputs)
+            .map(|((y, output), settled)| {
+                let y = targets_for(op, y, settled.loss.loss)?;
+                check_targets(op, &y, samples, output.shape(), settled.loss.loss)?;
+                Ok(y)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Dataset { xs, ys })
     }
 
-    fn prepare_inputs<'x>(
+    /// Builds a `Sequential` from the inputs' shape if needed, then checks
+    /// each input array against the model's input.
+    pub(crate) fn prepare_inputs<'x>(
         &mut self,
         op: &'static str,
-        x: ndarray::ArrayViewD<'x, f32>,
-    ) -> Result<CowArray<'x, f32, IxDyn>> {
-        if self.layers.is_empty() {
+        xs: Vec<ArrayViewD<'x, f32>>,
+    ) -> Result<Vec<CowArray<'x, f32, IxDyn>>> {
+        if self.sequential && self.pending.is_empty() {
             return Err(Error::invalid(
                 op,
                 "a model with at least one layer",
@@ -372,20 +364,45 @@ impl Sequential {
         if let Some(e) = &self.build_error {
             return Err(Error::invalid(op, "a model whose layers build", e.clone()));
         }
-        if !self.is_built() && x.ndim() >= 2 {
-            self.build(&x.shape()[1..])?;
+        if !self.is_built()
+            && let [x] = xs.as_slice()
+            && x.ndim() >= 2
+        {
+            self.build_chain(&x.shape()[1..])?;
         }
-        check_inputs(op, x, self.input_shape.as_deref())
+        let graph = self.built_graph(op)?;
+        if xs.len() != graph.inputs.len() {
+            return Err(Error::invalid(
+                op,
+                format!("one input array per model input ({})", graph.inputs.len()),
+                format!("{} input arrays", xs.len()),
+            ));
+        }
+        let xs = xs
+            .into_iter()
+            .zip(&graph.inputs)
+            .map(|(x, input)| check_inputs(op, x, Some(input.shape())))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(x) = xs.iter().find(|x| x.shape()[0] != xs[0].shape()[0]) {
+            return Err(Error::invalid(
+                op,
+                format!("input arrays of one length ({})", xs[0].shape()[0]),
+                format!("an input array of {} samples", x.shape()[0]),
+            ));
+        }
+        Ok(xs)
     }
 
-    fn metric_states(&self, targets: &TargetData) -> Result<Vec<MetricState>> {
-        let outputs = self.output_shape().and_then(|s| s.last().copied()).unwrap_or(1);
-        Ok(self
-            .compiled("fit")?
-            .metrics
+    /// Fresh running means for this model's outputs on targets like `ys`.
+    fn tracker(&self, op: &'static str, ys: &[TargetData]) -> Result<Tracker> {
+        let graph = self.built_graph(op)?;
+        let names = graph.outputs.iter().map(|t| t.source_name()).collect();
+        let units: Vec<usize> = graph
+            .outputs
             .iter()
-            .map(|&(name, m)| MetricState::new(name, m.resolve(targets.is_sparse(), outputs)))
-            .collect())
+            .map(|t| t.shape().last().copied().unwrap_or(1))
+            .collect();
+        Ok(Tracker::new(self.compiled(op)?, ys, names, &units))
     }
 
     /// Mean loss and metrics over `data`, in order, without training.
@@ -394,197 +411,126 @@ impl Sequential {
         data: &Dataset<'_>,
         batch_size: usize,
         verbose: Option<u8>,
-    ) -> Result<(f64, Vec<MetricState>)> {
-        let mut metrics = self.metric_states(&data.y)?;
+    ) -> Result<Tracker> {
+        let mut tracker = self.tracker("evaluate", &data.ys)?;
         let n = data.len();
         let steps = n.div_ceil(batch_size) as u64;
         // Only a visible bar needs the running values.
         let mut bar = verbose
             .filter(|&v| v > 0)
             .map(|v| Progbar::new(steps, v, Sink::Stdout));
-        let mut logs = Logs::new();
-        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         let rows: Vec<usize> = (0..n).collect();
         for (b, chunk) in rows.chunks(batch_size).enumerate() {
-            let targets = data.y.gather(chunk);
             self.tape.clear();
             let batch = data.gather_x(chunk, &mut self.batches[0]);
-            let loss_value = self.step(batch, &targets, false, &mut metrics)?;
-            loss_sum += f64::from(loss_value) * chunk.len() as f64;
-            seen += chunk.len();
+            self.step(batch, &data.gather_y(chunk), false, &mut tracker)?;
             if let Some(bar) = &mut bar {
-                write_logs(&mut logs, "", loss_sum / seen as f64, &metrics);
-                let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                let values = tracker.entries();
+                let values: Vec<(&str, f64)> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
                 bar.update(b as u64 + 1, &values);
             }
         }
-        let loss = loss_sum / seen.max(1) as f64;
         if let Some(bar) = &mut bar {
-            write_logs(&mut logs, "", loss, &metrics);
-            let values: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let values = tracker.entries();
+            let values: Vec<(&str, f64)> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             bar.finish(steps, &values);
         }
-        Ok((loss, metrics))
+        Ok(tracker)
     }
 
-    /// Records the forward pass of a batch on the tape. With `logits`, the
-    /// last layer's final activation is left out and returned, for a loss
-    /// computed from logits. The weights enter the tape as variables only
-    /// when training.
-    fn forward(
-        &mut self,
-        x: Tensor,
-        training: bool,
-        logits: bool,
-    ) -> Result<(Var, Vec<Var>, Option<Activation>)> {
-        let Sequential {
-            layers, tape, rng, ..
-        } = self;
-        tape.clear();
-        let mut h = tape.constant(x);
-        let mut vars = Vec::new();
-        let last = layers.len() - 1;
-        let mut skipped = None;
-        for (i, layer) in layers.iter_mut().enumerate() {
-            // Each layer's weights enter the tape just before its op.
-            let start = vars.len();
-            for p in layer.params() {
-                let value = p.value.clone();
-                vars.push(if training && p.trainable {
-                    tape.variable(value)
-                } else {
-                    tape.constant(value)
-                });
-            }
-            let mut f = Forward {
-                tape,
-                params: &vars[start..],
-                training,
-                rng,
-            };
-            h = if i == last && logits {
-                skipped = layer.output_activation();
-                layer.forward_pre_activation(&mut f, h)?
-            } else {
-                layer.forward(&mut f, h)?
-            };
-        }
-        Ok((h, vars, skipped))
-    }
-
-    /// One batch: forward, loss, metrics, and with `training` backward and
-    /// update. Returns the batch loss.
+    /// One batch: forward, losses, metrics, and with `training` backward and
+    /// update. Counts the batch in `tracker`.
     fn step(
         &mut self,
-        x: Tensor,
-        y: &BatchTargets,
+        xs: Vec<Tensor>,
+        ys: &[BatchTargets],
         training: bool,
-        metrics: &mut [MetricState],
-    ) -> Result<f32> {
-        let loss_fn = self.compiled("fit")?.loss;
+        tracker: &mut Tracker,
+    ) -> Result<()> {
+        let Model {
+            graph,
+            tape,
+            rng,
+            compiled,
+            ..
+        } = self;
+        let graph = graph.as_ref().ok_or_else(|| not_built("fit"))?;
+        let compiled = compiled.as_mut().ok_or_else(|| not_compiled("fit"))?;
+        let rows = xs.first().map_or(0, |x| x.shape()[0]);
         // A cross-entropy on probabilities that follow a softmax (sigmoid) is
-        // computed from the logits, as Keras' TensorFlow backend does.
-        let fuse = !loss_fn.from_logits
-            && matches!(
-                (
-                    loss_fn.loss,
-                    self.layers.last().and_then(|l| l.output_activation())
-                ),
-                (
-                    Loss::SparseCategoricalCrossentropy | Loss::CategoricalCrossentropy,
-                    Some(Activation::Softmax)
-                ) | (Loss::BinaryCrossentropy, Some(Activation::Sigmoid))
-            );
-        let (out, vars, skipped) = self.forward(x, training, fuse)?;
-        let effective = LossFn {
-            loss: loss_fn.loss,
-            from_logits: loss_fn.from_logits || fuse,
-        };
-        let loss = effective.compute(&mut self.tape, y.as_targets(), out)?;
-        let loss_value = self.tape.value(loss)?.item()?;
-        update_metrics(metrics, y, &self.tape.value(out)?.view(), skipped);
-        if training {
-            self.tape.backward(loss)?;
-            let mut grads = Vec::new();
-            let mut k = 0;
-            for layer in &self.layers {
-                for p in layer.params() {
-                    if p.trainable {
-                        grads.push(self.tape.take_grad(vars[k])?);
-                    }
-                    k += 1;
-                }
-            }
-            // Let go of the tape's handles so the update below is in place.
-            self.tape.clear();
-            let Some(compiled) = self.compiled.as_mut() else {
-                return Err(Error::invalid(
-                    "fit",
-                    "a compiled model",
-                    "You must call `compile()` before using the model.",
-                ));
+        // computed from the logits, as Keras' TensorFlow backend does: each
+        // loss asks the graph for the logits before that activation, and the
+        // graph leaves it out where the output's last layer can.
+        let logits_of: Vec<_> = compiled.outputs.iter().map(|o| o.loss.logits_of()).collect();
+        tape.clear();
+        let pass = graph.forward(tape, rng, xs, training, &logits_of)?;
+        let mut losses = Vec::with_capacity(pass.outputs.len());
+        let mut values = Vec::with_capacity(pass.outputs.len());
+        for (j, settled) in compiled.outputs.iter().enumerate() {
+            let (out, skipped) = (pass.outputs[j], pass.skipped[j]);
+            let loss_fn = LossFn {
+                loss: settled.loss.loss,
+                from_logits: settled.loss.from_logits || skipped.is_some(),
             };
-            let mut params: Vec<&mut Tensor> = self
-                .layers
-                .iter_mut()
-                .flat_map(|l| l.params_mut())
-                .filter(|p| p.trainable)
-                .map(|p| &mut p.value)
-                .collect();
-            compiled.optimizer.apply(&mut params, &grads)?;
-            for grad in grads.into_iter().flatten() {
-                self.tape.recycle(grad);
+            let loss = loss_fn.compute(tape, ys[j].as_targets(), out)?;
+            values.push(tape.value(loss)?.item()?);
+            tracker.add_scores(j, &ys[j], &tape.value(out)?.view(), skipped);
+            losses.push(loss);
+        }
+        // The total: one output's loss as it is, or the weighted sum.
+        let total = match (losses.as_slice(), compiled.outputs.as_slice()) {
+            ([loss], [settled]) if settled.weight == 1.0 => *loss,
+            _ => {
+                let mut total = None;
+                for (&loss, settled) in losses.iter().zip(&compiled.outputs) {
+                    let weighted = tape.mul_scalar(loss, settled.weight)?;
+                    total = Some(match total {
+                        Some(t) => tape.add(t, weighted)?,
+                        None => weighted,
+                    });
+                }
+                total.ok_or_else(|| not_built("fit"))?
+            }
+        };
+        tracker.add_losses(rows, tape.value(total)?.item()?, &values);
+        if !training {
+            return Ok(());
+        }
+        tape.backward(total)?;
+        let mut grads = Vec::new();
+        let mut k = 0;
+        for layer in &graph.layers {
+            let trainable = layer.trainable();
+            for p in layer.lock().params() {
+                if trainable && p.trainable {
+                    grads.push(tape.take_grad(pass.params[k])?);
+                }
+                k += 1;
             }
         }
-        Ok(loss_value)
-    }
-}
-
-/// Counts one batch in every metric. `skipped` is the final activation the
-/// forward pass left out because the loss reads logits: decisions read the
-/// logits in place (after a left-out sigmoid the binary decision is at
-/// logit 0; arg-max is unchanged by softmax), values (mse, mae) read the
-/// activated outputs, computed only when such a metric is there.
-fn update_metrics(
-    metrics: &mut [MetricState],
-    targets: &BatchTargets,
-    scores: &ArrayViewD<'_, f32>,
-    skipped: Option<Activation>,
-) {
-    if metrics.is_empty() {
-        return;
-    }
-    let threshold = if skipped == Some(Activation::Sigmoid) {
-        0.0
-    } else {
-        0.5
-    };
-    let activated = skipped
-        .filter(|_| metrics.iter().any(|m| m.kind.reads_values()))
-        .map(|activation| {
-            let mut a = scores.to_owned();
-            activation.apply(a.view_mut());
-            a
-        });
-    let activated = activated.as_ref().map(|a| a.view());
-    let Some(logits) = rows(scores) else {
-        return;
-    };
-    let values = activated.as_ref().and_then(|a| rows(a));
-    for m in metrics {
-        match &values {
-            Some(v) if m.kind.reads_values() => m.update_scores(targets.as_targets(), v.view(), 0.5),
-            _ => m.update_scores(targets.as_targets(), logits.view(), threshold),
+        // Let go of the tape's handles so the update below is in place.
+        tape.clear();
+        let mut guards: Vec<_> = graph.layers.iter().map(|l| (l.trainable(), l.lock())).collect();
+        let mut params: Vec<&mut Tensor> = guards
+            .iter_mut()
+            .filter(|(trainable, _)| *trainable)
+            .flat_map(|(_, l)| l.params_mut())
+            .filter(|p| p.trainable)
+            .map(|p| &mut p.value)
+            .collect();
+        compiled.optimizer.apply(&mut params, &grads)?;
+        drop(params);
+        drop(guards);
+        for grad in grads.into_iter().flatten() {
+            tape.recycle(grad);
         }
+        Ok(())
     }
 }
 
-/// Outputs `(samples, …)` as a row-major `(samples, values)` matrix.
-fn rows<'a>(scores: &'a ArrayViewD<'_, f32>) -> Option<CowArray<'a, f32, ndarray::Ix2>> {
-    let n = scores.shape().first().copied().unwrap_or(0);
-    let width = scores.len() / n.max(1);
-    // Row-major (made so) with n·width elements: always one matrix.
-    scores.as_standard_layout().into_shape_with_order((n, width)).ok()
+#[cold]
+pub(crate) fn not_built(op: &'static str) -> Error {
+    Error::invalid(op, "a built model", "a model that was never built")
 }
 
 /// SplitMix64 of the seed and the epoch: well-spread seeds for neighbouring epochs.
@@ -593,19 +539,4 @@ fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// Sets `loss` and each metric's result in `logs`, under `prefix` (`""` or
-/// `"val_"`). Entries already there are updated in place, so the batch
-/// loop allocates no keys after its first batch.
-fn write_logs(logs: &mut Logs, prefix: &str, loss: f64, metrics: &[MetricState]) {
-    let entries = std::iter::once(("loss", loss)).chain(metrics.iter().map(|m| (m.name, m.result())));
-    for (name, value) in entries {
-        match logs.get_mut(name).filter(|_| prefix.is_empty()) {
-            Some(slot) => *slot = value,
-            None => {
-                logs.insert(format!("{prefix}{name}"), value);
-            }
-        }
-    }
 }

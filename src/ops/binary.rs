@@ -1,4 +1,5 @@
-//! Arithmetic of two operands with NumPy broadcasting: add, sub, mul, div.
+//! Arithmetic of two operands with NumPy broadcasting: add, sub, mul, div,
+//! maximum, minimum.
 //!
 //! The forward broadcasts both operands to a common shape; the backward
 //! computes each operand's gradient at that shape and sums it back down to
@@ -10,13 +11,15 @@ use crate::autograd::{Tape, Var};
 use crate::error::Result;
 use crate::tensor::{Tensor, broadcast_shape, sum_to_shape};
 
-/// Which of the four operations, with its forward and partial derivatives.
+/// Which operation, with its forward and partial derivatives.
 #[derive(Clone, Copy)]
 enum BinaryOp {
     Add,
     Sub,
     Mul,
     Div,
+    Maximum,
+    Minimum,
 }
 
 impl BinaryOp {
@@ -26,6 +29,8 @@ impl BinaryOp {
             BinaryOp::Sub => "sub",
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
         }
     }
 
@@ -36,16 +41,21 @@ impl BinaryOp {
             BinaryOp::Sub => a - b,
             BinaryOp::Mul => a * b,
             BinaryOp::Div => a / b,
+            BinaryOp::Maximum => a.max(b),
+            BinaryOp::Minimum => a.min(b),
         }
     }
 
-    /// `∂(a ∘ b)/∂a`.
+    /// `∂(a ∘ b)/∂a`. At a tie of maximum (minimum) the gradient goes to
+    /// `a`, as TensorFlow's gradient of `maximum` gives it to `x >= y`.
     #[inline]
-    fn d_lhs(self, _a: f32, b: f32) -> f32 {
+    fn d_lhs(self, a: f32, b: f32) -> f32 {
         match self {
             BinaryOp::Add | BinaryOp::Sub => 1.0,
             BinaryOp::Mul => b,
             BinaryOp::Div => 1.0 / b,
+            BinaryOp::Maximum => f32::from(u8::from(a >= b)),
+            BinaryOp::Minimum => f32::from(u8::from(a <= b)),
         }
     }
 
@@ -57,6 +67,8 @@ impl BinaryOp {
             BinaryOp::Sub => -1.0,
             BinaryOp::Mul => a,
             BinaryOp::Div => -a / (b * b),
+            BinaryOp::Maximum => f32::from(u8::from(a < b)),
+            BinaryOp::Minimum => f32::from(u8::from(a > b)),
         }
     }
 }
@@ -180,5 +192,43 @@ impl Tape {
     /// As [`add`](Tape::add).
     pub fn div(&mut self, a: Var, b: Var) -> Result<Var> {
         self.binary(BinaryOp::Div, a, b)
+    }
+
+    /// The elementwise maximum of `a` and `b`, broadcasting.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::from_vec(&[3], vec![1.0, 5.0, 2.0])?);
+    /// let b = tape.variable(Tensor::full(&[3], 2.0));
+    /// let c = tape.maximum(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![2.0, 5.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`add`](Tape::add).
+    pub fn maximum(&mut self, a: Var, b: Var) -> Result<Var> {
+        self.binary(BinaryOp::Maximum, a, b)
+    }
+
+    /// The elementwise minimum of `a` and `b`, broadcasting.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let a = tape.variable(Tensor::from_vec(&[3], vec![1.0, 5.0, 2.0])?);
+    /// let b = tape.variable(Tensor::full(&[3], 2.0));
+    /// let c = tape.minimum(a, b)?;
+    /// assert_eq!(tape.value(c)?.to_vec(), vec![1.0, 2.0, 2.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`add`](Tape::add).
+    pub fn minimum(&mut self, a: Var, b: Var) -> Result<Var> {
+        self.binary(BinaryOp::Minimum, a, b)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! | file | operations |
 //! | --- | --- |
-//! | `binary.rs` | [`add`](crate::autograd::Tape::add), [`sub`](crate::autograd::Tape::sub), [`mul`](crate::autograd::Tape::mul), [`div`](crate::autograd::Tape::div) with NumPy broadcasting |
+//! | `binary.rs` | [`add`](crate::autograd::Tape::add), [`sub`](crate::autograd::Tape::sub), [`mul`](crate::autograd::Tape::mul), [`div`](crate::autograd::Tape::div), [`maximum`](crate::autograd::Tape::maximum), [`minimum`](crate::autograd::Tape::minimum) with NumPy broadcasting |
+//! | `concat.rs` | [`concatenate`](crate::autograd::Tape::concatenate) along an axis |
 //! | `unary.rs` | [`neg`](crate::autograd::Tape::neg), [`exp`](crate::autograd::Tape::exp), [`log`](crate::autograd::Tape::log), [`sqrt`](crate::autograd::Tape::sqrt), [`pow`](crate::autograd::Tape::pow), [`add_scalar`](crate::autograd::Tape::add_scalar), [`mul_scalar`](crate::autograd::Tape::mul_scalar) |
 //! | `activation.rs` | [`relu`](crate::autograd::Tape::relu), [`sigmoid`](crate::autograd::Tape::sigmoid), [`tanh`](crate::autograd::Tape::tanh), and the [`Activation`] of fused layers |
 //! | `softmax.rs` | [`softmax`](crate::autograd::Tape::softmax), [`log_softmax`](crate::autograd::Tape::log_softmax) along an axis |
@@ -29,6 +30,7 @@
 mod activation;
 mod batch_norm;
 mod binary;
+mod concat;
 mod conv;
 mod crossentropy;
 mod dense;
@@ -44,5 +46,6 @@ mod targets;
 mod unary;
 
 pub use activation::Activation;
+pub(crate) use concat::resolve_axis;
 pub use conv::{Padding, conv_output};
 pub use crossentropy::EPSILON;

@@ -10,17 +10,25 @@ use crate::layers::{
 };
 use crate::losses::{Loss, LossFn};
 use crate::metrics::Metric;
-use crate::models::Sequential;
+use crate::models::{Model, Sequential};
 use crate::ops::Padding;
 use crate::optimizers::{OptimizerConfig, OptimizerState};
 use crate::tensor::Tensor;
 
 /// The records describing `model`.
-pub(crate) fn to_file(model: &Sequential) -> Result<FileModel> {
+pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
+    if !model.sequential {
+        return Err(Error::invalid(
+            "save",
+            "a Sequential model (the .kerust format holds a chain of layers; functional graphs are not saved yet)",
+            format!("the functional model \"{}\"", model.name()),
+        ));
+    }
     let layers = model
         .layers()
         .iter()
-        .map(|layer| {
+        .map(|handle| {
+            let layer = handle.lock();
             Ok(FileLayer {
                 class_name: layer.class_name().to_string(),
                 name: layer.name().unwrap_or_default().to_string(),
@@ -37,18 +45,19 @@ pub(crate) fn to_file(model: &Sequential) -> Result<FileModel> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let compile = model.compiled.as_ref().map(|c| {
+    let compile = model.compiled.as_ref().and_then(|c| {
+        let output = c.outputs.first()?;
         let (optimizer, hyperparameters) = hyperparameters(&c.optimizer.config());
         let state = c.optimizer.state();
-        FileCompile {
-            loss: c.loss.loss.name().to_string(),
-            from_logits: c.loss.from_logits,
-            metrics: c.metrics.iter().map(|(name, _)| name.to_string()).collect(),
+        Some(FileCompile {
+            loss: output.loss.loss.name().to_string(),
+            from_logits: output.loss.from_logits,
+            metrics: output.metrics.iter().map(|(name, _)| name.to_string()).collect(),
             optimizer: optimizer.to_string(),
             hyperparameters,
             iterations: state.iterations,
             slots: state.slots,
-        }
+        })
     });
     Ok(FileModel {
         kerust_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -62,6 +71,7 @@ pub(crate) fn to_file(model: &Sequential) -> Result<FileModel> {
 /// The model the records describe, weights and optimizer state included.
 pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
     let mut layers: Vec<Box<dyn Layer>> = Vec::with_capacity(file.layers.len());
+    // Checked before any layer is named or built.
     for l in &file.layers {
         let mut layer = layer_from(l, origin)?;
         layer.set_name(l.name.clone());
@@ -77,7 +87,8 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         check_sizes(&file, &shape, origin)?;
         model.build(&shape)?;
     }
-    for (layer, saved) in model.layers.iter_mut().zip(&file.layers) {
+    for (handle, saved) in model.layers().iter().zip(&file.layers) {
+        let mut layer = handle.lock();
         let mut params = layer.params_mut();
         if params.len() != saved.weights.len() {
             return Err(Error::data(
@@ -125,7 +136,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         optimizer.validate().map_err(in_file)?;
         // Every buffer against the weights it belongs to, before any step.
         let trainable: Vec<usize> = model
-            .layers
+            .layers()
             .iter()
             .flat_map(|l| l.params())
             .filter(|p| p.trainable)
@@ -139,7 +150,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
             .check(optimizer.name(), optimizer.slot_specs(), Some(&trainable))
             .map_err(in_file)?;
         optimizer.set_state(state).map_err(in_file)?;
-        model.compiled = Some(crate::models::sequential_compiled(
+        model.compiled = Some(crate::models::Compiled::single(
             LossFn {
                 loss,
                 from_logits: c.from_logits,

@@ -1,6 +1,6 @@
 //! Saving and loading whole models.
 //!
-//! [`Sequential::save`](crate::models::Sequential::save) writes one file
+//! [`Model::save`](crate::models::Model::save) writes one file
 //! holding the architecture (every layer's configuration), the weights, what
 //! `compile` set (loss, metrics, optimizer and its hyperparameters) and the
 //! optimizer's state; [`load_model`] reads it back. A loaded model predicts
@@ -25,8 +25,8 @@
 //! file or the new one. Its format is versioned and checksummed; see
 //! `format.rs` for the layout.
 //!
-//! [`Sequential::save_weights`](crate::models::Sequential::save_weights) and
-//! [`load_weights`](crate::models::Sequential::load_weights) move the weights
+//! [`Model::save_weights`](crate::models::Model::save_weights) and
+//! [`load_weights`](crate::models::Model::load_weights) move the weights
 //! alone in the safetensors format, named `dense/kernel`, `dense/bias`, …,
 //! for exchange with other tools.
 
@@ -43,9 +43,9 @@ pub use weights::MAX_HEADER_BYTES;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::models::Sequential;
+use crate::models::{Model, Sequential};
 
-impl Sequential {
+impl Model {
     /// Saves the whole model to `path` (see [`crate::saving`]).
     ///
     /// ```
@@ -69,7 +69,7 @@ impl Sequential {
     }
 }
 
-/// Loads a model saved by [`Sequential::save`].
+/// Loads a model saved by [`Model::save`].
 ///
 /// ```no_run
 /// use kerust::prelude::*;

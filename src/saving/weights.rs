@@ -15,12 +15,12 @@ use serde::Deserialize;
 use super::source::Source;
 use super::write_atomic;
 use crate::error::{Error, Result, fmt_shape};
-use crate::models::Sequential;
+use crate::models::Model;
 use crate::tensor::Tensor;
 
-impl Sequential {
+impl Model {
     /// Writes every weight to `path` in the safetensors format, named
-    /// `<layer>/<weight>` (atomically, as [`save`](Sequential::save)).
+    /// `<layer>/<weight>` (atomically, as [`save`](Model::save)).
     ///
     /// ```
     /// use kerust::prelude::*;
@@ -49,7 +49,7 @@ impl Sequential {
         let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
         for layer in self.layers() {
             for p in layer.params() {
-                let name = format!("{}/{}", layer.name().unwrap_or_default(), p.name);
+                let name = format!("{}/{}", layer.name(), p.name);
                 let data: Vec<u8> = p.value.view().iter().flat_map(|v| v.to_le_bytes()).collect();
                 bytes.push((name, p.value.shape().to_vec(), data));
             }
@@ -69,7 +69,7 @@ impl Sequential {
         write_atomic(path.as_ref(), &file)
     }
 
-    /// Reads weights written by [`save_weights`](Sequential::save_weights)
+    /// Reads weights written by [`save_weights`](Model::save_weights)
     /// (or any safetensors file with the same names), checking that every
     /// weight of the model is there with dtype `float32` and the right
     /// shape, and that the file holds nothing else.
@@ -141,7 +141,7 @@ impl Sequential {
         let mut expected_names = Vec::new();
         for layer in self.layers() {
             for p in layer.params() {
-                let name = format!("{}/{}", layer.name().unwrap_or_default(), p.name);
+                let name = format!("{}/{}", layer.name(), p.name);
                 let want = format!("{name} of shape {} (float32)", fmt_shape(p.value.shape()));
                 let entry = entries
                     .get(&name)
@@ -164,12 +164,7 @@ impl Sequential {
             ));
         }
         // The data: exactly the model's weights, as the header lays them out.
-        let data_len: usize = self
-            .layers()
-            .iter()
-            .flat_map(|l| l.params())
-            .map(|p| 4 * p.value.len())
-            .sum();
+        let data_len: usize = self.layers().iter().map(|l| 4 * l.count_params()).sum();
         let declared = entries.values().map(|e| e.data_offsets.1).max().unwrap_or(0);
         if declared != data_len {
             return Err(unreadable(format!(
@@ -199,7 +194,7 @@ impl Sequential {
     }
 }
 
-/// The largest safetensors header [`Sequential::load_weights`] reads:
+/// The largest safetensors header [`Model::load_weights`] reads:
 /// 16 MiB, room for the names, shapes and offsets of some hundred
 /// thousand weights.
 ///

@@ -1,0 +1,196 @@
+//! [`Tracker`]: the running loss and metrics of an epoch or an
+//! evaluation, per output, and the names they are logged under.
+
+use ndarray::{ArrayViewD, CowArray};
+
+use super::compile::Compiled;
+use super::data::{BatchTargets, TargetData};
+use crate::callbacks::Logs;
+use crate::metrics::MetricState;
+use crate::ops::Activation;
+
+/// Running means over the samples seen.
+pub(crate) struct Tracker {
+    outputs: Vec<OutputTrack>,
+    /// Σ batch loss × batch size, for the total loss.
+    loss_sum: f64,
+    seen: usize,
+}
+
+struct OutputTrack {
+    /// The name of the layer making the output: the prefix of its logs
+    /// when the model has several outputs.
+    name: String,
+    loss_sum: f64,
+    metrics: Vec<MetricState>,
+}
+
+impl Tracker {
+    /// Fresh counts for `compiled`'s metrics on targets like `ys`, for
+    /// outputs named `names` with `units` values each.
+    pub(crate) fn new(
+        compiled: &Compiled,
+        ys: &[TargetData],
+        names: Vec<String>,
+        units: &[usize],
+    ) -> Tracker {
+        let outputs = compiled
+            .outputs
+            .iter()
+            .zip(names)
+            .enumerate()
+            .map(|(j, (settled, name))| {
+                let sparse = ys.get(j).is_some_and(TargetData::is_sparse);
+                let units = units.get(j).copied().unwrap_or(1);
+                OutputTrack {
+                    name,
+                    loss_sum: 0.0,
+                    metrics: settled
+                        .metrics
+                        .iter()
+                        .map(|&(name, m)| MetricState::new(name, m.resolve(sparse, units)))
+                        .collect(),
+                }
+            })
+            .collect();
+        Tracker {
+            outputs,
+            loss_sum: 0.0,
+            seen: 0,
+        }
+    }
+
+    /// Forgets everything seen.
+    pub(crate) fn reset(&mut self) {
+        self.loss_sum = 0.0;
+        self.seen = 0;
+        for o in &mut self.outputs {
+            o.loss_sum = 0.0;
+            o.metrics.iter_mut().for_each(MetricState::reset);
+        }
+    }
+
+    /// Counts a batch of `rows` samples: its total loss and each output's.
+    pub(crate) fn add_losses(&mut self, rows: usize, total: f32, per_output: &[f32]) {
+        self.loss_sum += f64::from(total) * rows as f64;
+        self.seen += rows;
+        for (o, &l) in self.outputs.iter_mut().zip(per_output) {
+            o.loss_sum += f64::from(l) * rows as f64;
+        }
+    }
+
+    /// Counts output `j`'s scores in its metrics (see [`update_metrics`]).
+    pub(crate) fn add_scores(
+        &mut self,
+        j: usize,
+        targets: &BatchTargets,
+        scores: &ArrayViewD<'_, f32>,
+        skipped: Option<Activation>,
+    ) {
+        if let Some(o) = self.outputs.get_mut(j) {
+            update_metrics(&mut o.metrics, targets, scores, skipped);
+        }
+    }
+
+    /// The mean total loss so far.
+    pub(crate) fn loss(&self) -> f64 {
+        self.loss_sum / self.seen.max(1) as f64
+    }
+
+    /// `(name, value)` of everything tracked, in Keras' order: the loss,
+    /// each output's loss (with several outputs), then each output's metrics.
+    pub(crate) fn entries(&self) -> Vec<(String, f64)> {
+        let mut entries = vec![("loss".to_string(), self.loss())];
+        let seen = self.seen.max(1) as f64;
+        if self.outputs.len() > 1 {
+            for o in &self.outputs {
+                entries.push((format!("{}_loss", o.name), o.loss_sum / seen));
+            }
+        }
+        for o in &self.outputs {
+            for m in &o.metrics {
+                let name = if self.outputs.len() > 1 {
+                    format!("{}_{}", o.name, m.name)
+                } else {
+                    m.name.to_string()
+                };
+                entries.push((name, m.result()));
+            }
+        }
+        entries
+    }
+
+    /// The values of [`entries`](Tracker::entries), in order.
+    pub(crate) fn values(&self) -> Vec<f64> {
+        self.entries().into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Sets every entry in `logs`, under `prefix` (`""` or `"val_"`).
+    /// Entries already there are updated in place, so the batch loop
+    /// allocates no keys after its first batch.
+    pub(crate) fn write_logs(&self, logs: &mut Logs, prefix: &str) {
+        if prefix.is_empty() && self.outputs.len() == 1 {
+            // The common case without building names: loss and metrics.
+            let metrics = self.outputs[0].metrics.iter().map(|m| (m.name, m.result()));
+            for (name, value) in std::iter::once(("loss", self.loss())).chain(metrics) {
+                match logs.get_mut(name) {
+                    Some(slot) => *slot = value,
+                    None => {
+                        logs.insert(name.to_string(), value);
+                    }
+                }
+            }
+            return;
+        }
+        for (name, value) in self.entries() {
+            logs.insert(format!("{prefix}{name}"), value);
+        }
+    }
+}
+
+/// Counts one batch in every metric. `skipped` is the final activation the
+/// forward pass left out because the loss reads logits: decisions read the
+/// logits in place (after a left-out sigmoid the binary decision is at
+/// logit 0; arg-max is unchanged by softmax), values (mse, mae) read the
+/// activated outputs, computed only when such a metric is there.
+fn update_metrics(
+    metrics: &mut [MetricState],
+    targets: &BatchTargets,
+    scores: &ArrayViewD<'_, f32>,
+    skipped: Option<Activation>,
+) {
+    if metrics.is_empty() {
+        return;
+    }
+    let threshold = if skipped == Some(Activation::Sigmoid) {
+        0.0
+    } else {
+        0.5
+    };
+    let activated = skipped
+        .filter(|_| metrics.iter().any(|m| m.kind.reads_values()))
+        .map(|activation| {
+            let mut a = scores.to_owned();
+            activation.apply(a.view_mut());
+            a
+        });
+    let activated = activated.as_ref().map(|a| a.view());
+    let Some(logits) = rows(scores) else {
+        return;
+    };
+    let values = activated.as_ref().and_then(|a| rows(a));
+    for m in metrics {
+        match &values {
+            Some(v) if m.kind.reads_values() => m.update_scores(targets.as_targets(), v.view(), 0.5),
+            _ => m.update_scores(targets.as_targets(), logits.view(), threshold),
+        }
+    }
+}
+
+/// Outputs `(samples, …)` as a row-major `(samples, values)` matrix.
+fn rows<'a>(scores: &'a ArrayViewD<'_, f32>) -> Option<CowArray<'a, f32, ndarray::Ix2>> {
+    let n = scores.shape().first().copied().unwrap_or(0);
+    let width = scores.len() / n.max(1);
+    // Row-major (made so) with n·width elements: always one matrix.
+    scores.as_standard_layout().into_shape_with_order((n, width)).ok()
+}
