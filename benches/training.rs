@@ -144,12 +144,12 @@ fn model(w: &Workload) -> Sequential {
             .compile_with(
                 Adam::new(),
                 Loss::SparseCategoricalCrossentropy,
-                &[Metric::Accuracy],
+                [Metric::Accuracy],
             )
             .unwrap();
     } else {
         model
-            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
             .unwrap();
     }
     model

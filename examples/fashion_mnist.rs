@@ -67,7 +67,7 @@ fn main() -> Result<()> {
         model.compile_with(
             SGD::new(),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )?;
         let (x_fit, y_fit) = rows(&train_scaled, &train_target, &train_rows);
         model.fit(&x_fit, &y_fit, FitOptions::default().epochs(5).verbose(0))?;
@@ -95,7 +95,7 @@ fn main() -> Result<()> {
     println!("\n== 5. The Keras model ==");
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model.summary();
-    model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+    model.compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])?;
     let history = model.fit(&train_scaled, &train_target, FitOptions::default().epochs(5))?;
     pictures.curves(&history);
     let scores = model.evaluate(&val_scaled, &val_target)?;

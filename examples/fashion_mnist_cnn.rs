@@ -62,7 +62,7 @@ fn main() -> Result<()> {
     model.compile_with(
         Adam::new(),
         Loss::SparseCategoricalCrossentropy,
-        &[Metric::Accuracy],
+        [Metric::Accuracy],
     )?;
 
     let dir = std::env::temp_dir().join("kerust-fashion-mnist-cnn");

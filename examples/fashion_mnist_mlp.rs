@@ -46,7 +46,7 @@ fn main() -> Result<()> {
     model.compile_with(
         Adam::new(),
         Loss::SparseCategoricalCrossentropy,
-        &[Metric::Accuracy],
+        [Metric::Accuracy],
     )?;
 
     let dir = std::env::temp_dir().join("kerust-fashion-mnist-mlp");

@@ -94,7 +94,7 @@ impl Loss {
     /// # use kerust::prelude::*;
     /// // loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) after a linear output
     /// let mut model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
-    /// model.compile(Loss::SparseCategoricalCrossentropy.from_logits(), &["accuracy"])?;
+    /// model.compile(Loss::SparseCategoricalCrossentropy.from_logits(), ["accuracy"])?;
     /// # Ok::<(), kerust::Error>(())
     /// ```
     pub fn from_logits(self) -> LossFn {

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2};
 
 fn model() -> Sequential {
     let mut m = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    m.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+    m.compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     m
 }
@@ -190,8 +190,7 @@ fn terminate_on_nan_stops_inside_fit() {
     let y = Array1::from_elem(64, 1.0f32).insert_axis(ndarray::Axis(1));
     let mut m = Sequential::new(vec![Dense::new(1).input_shape(3)]);
     // A huge learning rate sends the mean squared error to infinity, then NaN.
-    m.compile_with(SGD::new().learning_rate(1e30), "mse", &[] as &[Metric])
-        .unwrap();
+    m.compile_with(SGD::new().learning_rate(1e30), "mse", ()).unwrap();
     let mut t = TerminateOnNaN::new();
     let h = m
         .fit(

@@ -26,7 +26,7 @@ fn the_best_checkpoint_of_the_dropout_mlp_reaches_keras_accuracy() {
         .compile_with(
             Adam::new(),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     let dir = std::env::temp_dir().join(format!("kerust-ckpt-train-{}", std::process::id()));

@@ -48,7 +48,7 @@ fn a_small_cnn_learns_and_round_trips_through_a_file() {
         .compile_with(
             Adam::new().learning_rate(0.01),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     let h = model
@@ -69,7 +69,7 @@ fn a_small_cnn_learns_and_round_trips_through_a_file() {
 #[test]
 fn convolution_layers_refuse_flat_inputs() {
     let mut model = Sequential::new(vec![Conv2D::new(4, 3).input_shape(784)]);
-    let err = model.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    let err = model.compile("mse", ()).unwrap_err().to_string();
     assert!(
         err.contains("inputs of shape (height, width, channels) per sample"),
         "{err}"
@@ -94,7 +94,7 @@ fn batch_normalization_trains_on_batches_and_infers_with_moving_averages() {
         .compile_with(
             SGD::new().learning_rate(0.1),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     // One full batch, no shuffle: the moving mean moves halfway to the batch mean.
@@ -123,7 +123,7 @@ fn batch_normalization_trains_on_batches_and_infers_with_moving_averages() {
     let dense_only = {
         let mut m = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
         m.set_weights(vec![w[4].clone(), w[5].clone()]).unwrap();
-        m.compile("mse", &[] as &[Metric]).unwrap();
+        m.compile("mse", ()).unwrap();
         m.predict(&normalised).unwrap()
     };
     let predicted = model.predict(&probe).unwrap();
@@ -152,7 +152,7 @@ fn reshape_turns_flat_pixels_into_images_and_saves() {
             .contains("│ reshape (Reshape)               │ (None, 4, 4, 1)        │             0 │")
     );
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let x = ndarray::Array2::from_shape_fn((8, 16), |(i, j)| ((i + j) % 5) as f32);
     let y = Array1::from_shape_fn(8, |i| (i % 2) as u8);
@@ -167,14 +167,14 @@ fn reshape_turns_flat_pixels_into_images_and_saves() {
     );
     std::fs::remove_file(&path).unwrap();
     let mut bad = Sequential::new(vec![Reshape::new((3, 3)).input_shape(16)]);
-    let err = bad.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    let err = bad.compile("mse", ()).unwrap_err().to_string();
     assert!(err.contains("a target shape with 16 values"), "{err}");
 }
 
 /// The message of the error building (compiling) `model` gives.
 fn build_error(mut model: Sequential) -> String {
     model
-        .compile("sparse_categorical_crossentropy", &[] as &[Metric])
+        .compile("sparse_categorical_crossentropy", ())
         .unwrap_err()
         .to_string()
 }
@@ -216,9 +216,7 @@ fn images_with_other_channels_than_the_model_was_built_for_are_refused() {
         Flatten::new(),
         Dense::new(2).activation(Softmax),
     ];
-    model
-        .compile("sparse_categorical_crossentropy", &[] as &[Metric])
-        .unwrap();
+    model.compile("sparse_categorical_crossentropy", ()).unwrap();
     let x = Array4::<f32>::zeros((4, 8, 8, 3));
     let y = Array1::<u8>::zeros(4);
     let err = model

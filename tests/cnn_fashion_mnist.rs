@@ -32,7 +32,7 @@ fn the_book_cnn_learns_past_what_dense_models_reach_in_two_epochs() {
         .compile_with(
             Adam::new(),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     let start = std::time::Instant::now();

@@ -104,7 +104,7 @@ fn a_shared_layer_has_one_set_of_weights_and_gets_both_gradients() {
         .set_weights(vec![Tensor::from_vec(&[2, 1], vec![0.0, 0.0]).unwrap()])
         .unwrap();
     model
-        .compile_with(SGD::new().learning_rate(0.1), "mse", &[] as &[Metric])
+        .compile_with(SGD::new().learning_rate(0.1), "mse", ())
         .unwrap();
     // y = w·a + w·b; from w = 0 with target 1: d(mse)/dw = −2·(a + b).
     let xa = array![[1.0f32, 0.0]];
@@ -125,7 +125,7 @@ fn a_model_called_as_a_layer_shares_its_weights() {
     let mut outer = Model::new(&y, &head).unwrap();
     assert_eq!(outer.count_params(), 8 + 3);
     outer
-        .compile_with(SGD::new().learning_rate(0.5), "mse", &[] as &[Metric])
+        .compile_with(SGD::new().learning_rate(0.5), "mse", ())
         .unwrap();
     let before = inner.get_weights()[0].to_vec();
     let x = Array2::from_shape_fn((8, 3), |(i, j)| (i * 3 + j) as f32 / 10.0);
@@ -143,7 +143,7 @@ fn a_feature_model_from_a_trained_model_reads_its_layer() {
         Dense::new(3).activation(Softmax)
     ];
     model
-        .compile("sparse_categorical_crossentropy", &["accuracy"])
+        .compile("sparse_categorical_crossentropy", ["accuracy"])
         .unwrap();
     model.fit(&x, &y, quiet().epochs(2)).unwrap();
     let first = model.get_layer_at(0).unwrap().clone();
@@ -174,7 +174,7 @@ fn frozen_layers_keep_their_weights_and_count_as_non_trainable() {
     let summary = model.summary_string();
     assert!(summary.contains("Trainable params: 6 "), "{summary}");
     assert!(summary.contains("Non-trainable params: 45 "), "{summary}");
-    model.compile("mse", &[] as &[Metric]).unwrap();
+    model.compile("mse", ()).unwrap();
     let before = model.get_weights();
     model.fit(&x, &y, quiet().epochs(2)).unwrap();
     let after = model.get_weights();
@@ -208,10 +208,10 @@ fn two_outputs_train_with_weighted_losses_and_log_under_their_names() {
         .compile_outputs(
             Adam::new().learning_rate(0.05),
             vec![
-                Objective::new("sparse_categorical_crossentropy").metrics(&["accuracy"]),
+                Objective::new("sparse_categorical_crossentropy").metrics(["accuracy"]),
                 Objective::new("binary_crossentropy")
                     .loss_weight(0.5)
-                    .metrics(&["accuracy"]),
+                    .metrics(["accuracy"]),
             ],
         )
         .unwrap();
@@ -232,4 +232,47 @@ fn two_outputs_train_with_weighted_losses_and_log_under_their_names() {
     // [loss, classes_loss, flag_loss, classes_accuracy, flag_accuracy]
     assert_eq!(scores.len(), 5);
     assert_abs_diff_eq!(scores[0], scores[1] + 0.5 * scores[2], epsilon = 1e-5);
+}
+
+#[test]
+fn the_summary_of_a_graph_says_where_each_layer_reads_from() {
+    let (a, b) = (Input::named("title", 4), Input::new(6));
+    let ha = Dense::new(3).call(&a).unwrap();
+    let hb = Dense::new(3).call(&b).unwrap();
+    let joined = Concatenate::new().call(&[ha, hb]).unwrap();
+    let out = Dense::new(1).name("priority").call(&joined).unwrap();
+    let model = Model::new(&[a, b], &out).unwrap();
+    let expected = "\
+Model: \"functional\"
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ title (InputLayer)  │ (None, 4)         │          0 │ -                 │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ input_layer         │ (None, 6)         │          0 │ -                 │
+│ (InputLayer)        │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ dense (Dense)       │ (None, 3)         │         15 │ title[0][0]       │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ dense_1 (Dense)     │ (None, 3)         │         21 │ input_layer[0][0] │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ concatenate         │ (None, 6)         │          0 │ dense[0][0],      │
+│ (Concatenate)       │                   │            │ dense_1[0][0]     │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ priority (Dense)    │ (None, 1)         │          7 │ concatenate[0][0] │
+└─────────────────────┴───────────────────┴────────────┴───────────────────┘
+ Total params: 43 (172.00 B)
+ Trainable params: 43 (172.00 B)
+ Non-trainable params: 0 (0.00 B)
+";
+    assert_eq!(model.summary_string(), expected);
+    // A chain is printed without the column, its input as the first row.
+    let x = Input::new(784);
+    let chain = Model::new(&x, &Dense::new(10).call(&x).unwrap()).unwrap();
+    let summary = chain.summary_string();
+    assert!(!summary.contains("Connected to"), "{summary}");
+    assert!(
+        summary.contains("│ input_layer (InputLayer)        │ (None, 784)"),
+        "{summary}"
+    );
 }

@@ -29,7 +29,7 @@ fn the_seed_model_reaches_keras_accuracy_and_an_mlp_goes_further() {
     set_random_seed(42);
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     model
         .fit(
@@ -58,7 +58,7 @@ fn the_seed_model_reaches_keras_accuracy_and_an_mlp_goes_further() {
     mlp.compile_with(
         Adam::new(),
         Loss::SparseCategoricalCrossentropy,
-        &[Metric::Accuracy],
+        [Metric::Accuracy],
     )
     .unwrap();
     mlp.fit(
@@ -81,7 +81,7 @@ fn the_seed_model_learns_on_the_bundled_sample() {
     set_random_seed(42);
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     model
         .fit(

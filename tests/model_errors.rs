@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, Array3};
 fn compiled() -> Sequential {
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     model
 }
@@ -109,7 +109,7 @@ fn one_hot_targets_of_the_wrong_width() {
     let (x, y) = data(6);
     let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
     model
-        .compile(Loss::CategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::CategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let narrow = to_categorical(&y.mapv(|v| v % 5), Some(5)).unwrap();
     assert_eq!(
@@ -185,37 +185,37 @@ fn unknown_names_and_bad_layers() {
     let mut model = compiled();
     assert!(
         model
-            .compile("hinge", &["accuracy"])
+            .compile("hinge", ["accuracy"])
             .unwrap_err()
             .to_string()
             .contains("unknown loss identifier")
     );
     assert!(
         model
-            .compile("mse", &["f1"])
+            .compile("mse", ["f1"])
             .unwrap_err()
             .to_string()
             .contains("unknown metric identifier")
     );
     assert!(
         model
-            .compile_with(SGD::new().momentum(2.0), "mse", &["accuracy"])
+            .compile_with(SGD::new().momentum(2.0), "mse", ["accuracy"])
             .unwrap_err()
             .to_string()
             .contains("momentum in [0, 1]")
     );
     let mut bad = Sequential::new(vec![Dense::new(10).activation("relux").input_shape(4)]);
-    let err = bad.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    let err = bad.compile("mse", ()).unwrap_err().to_string();
     assert!(err.contains("unknown activation identifier \"relux\""), "{err}");
     let mut zero = Sequential::new(vec![Dense::new(0).input_shape(4)]);
     assert!(
-        zero.compile("mse", &[] as &[Metric])
+        zero.compile("mse", ())
             .unwrap_err()
             .to_string()
             .contains("units=0")
     );
     let mut empty = Sequential::new(Vec::<Dense>::new());
-    empty.compile("mse", &[] as &[Metric]).unwrap();
+    empty.compile("mse", ()).unwrap();
     let (x, y) = data(2);
     assert!(
         empty
@@ -237,7 +237,7 @@ fn layers_too_large_to_build_are_errors_not_aborts() {
     ] {
         let mut model = Sequential::new(vec![layer]);
         model
-            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
             .unwrap();
         let err = model.fit(&x, &y, quiet()).unwrap_err().to_string();
         assert!(
@@ -249,8 +249,7 @@ fn layers_too_large_to_build_are_errors_not_aborts() {
         .into_shape_with_order((2, 4, 4, 1))
         .unwrap();
     let mut conv = sequential![Conv2D::new(1 << 40, 3), Flatten::new(), Dense::new(2)];
-    conv.compile("sparse_categorical_crossentropy", &[] as &[Metric])
-        .unwrap();
+    conv.compile("sparse_categorical_crossentropy", ()).unwrap();
     let err = conv.fit(&images, &y, quiet()).unwrap_err().to_string();
     assert!(
         err.contains("found a weight of shape (3, 3, 1, 1099511627776)"),
@@ -261,7 +260,7 @@ fn layers_too_large_to_build_are_errors_not_aborts() {
             .kernel_initializer(Initializer::RandomUniform { min: 1.0, max: -1.0 })
             .input_shape(8),
     ]);
-    let err = init.compile("mse", &[] as &[Metric]).unwrap_err().to_string();
+    let err = init.compile("mse", ()).unwrap_err().to_string();
     assert!(
         err.contains("finite bounds with min <= max, found min=1, max=-1"),
         "{err}"
@@ -271,7 +270,7 @@ fn layers_too_large_to_build_are_errors_not_aborts() {
 #[test]
 fn nan_or_infinite_targets_name_the_row() {
     let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
-    model.compile("mse", &[] as &[Metric]).unwrap();
+    model.compile("mse", ()).unwrap();
     let x = Array2::<f32>::zeros((6, 3));
     let mut y = Array2::<f32>::zeros((6, 2));
     y[[4, 1]] = f32::NAN;
@@ -294,7 +293,7 @@ fn nan_or_infinite_targets_name_the_row() {
 #[test]
 fn binary_targets_outside_zero_one_are_refused() {
     let mut model = Sequential::new(vec![Dense::new(1).activation(Sigmoid).input_shape(3)]);
-    model.compile("binary_crossentropy", &["accuracy"]).unwrap();
+    model.compile("binary_crossentropy", ["accuracy"]).unwrap();
     let x = Array2::<f32>::zeros((10, 3));
     // Class ids 0..9 given to a binary loss: a negative loss, before.
     let labels = Array1::from_shape_fn(10, |i| i as u8);

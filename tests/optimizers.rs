@@ -204,7 +204,7 @@ fn learning_rates_that_are_not_finite_or_negative_are_errors_not_nan_weights() {
     // Through fit: a schedule that returns NaN stops training with an error.
     use kerust::prelude::*;
     let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
-    model.compile("mse", &[] as &[Metric]).unwrap();
+    model.compile("mse", ()).unwrap();
     let x = ndarray::Array2::<f32>::ones((8, 3));
     let y = ndarray::Array2::<f32>::zeros((8, 2));
     let before = model.get_weights();

@@ -27,7 +27,7 @@ fn trained() -> Sequential {
         .compile_with(
             Adam::new().learning_rate(0.01),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     let (x, y) = data();
@@ -114,7 +114,7 @@ fn training_continues_after_a_load_as_if_never_interrupted() {
 fn small_file() -> Vec<u8> {
     let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let path = temp("small.kerust");
     model.save(&path).unwrap();
@@ -202,7 +202,7 @@ fn an_uncompiled_unbuilt_model_round_trips() {
     let mut loaded = load_model(&path).unwrap();
     assert!(!loaded.is_built());
     assert!(loaded.optimizer().is_none());
-    loaded.compile("mse", &[] as &[Metric]).unwrap();
+    loaded.compile("mse", ()).unwrap();
     let x = Array2::<f32>::zeros((5, 7));
     let y = Array2::<f32>::zeros((5, 1));
     loaded.fit(&x, &y, FitOptions::default().verbose(0)).unwrap();

@@ -68,7 +68,7 @@ fn an_unbuilt_model_summarises_with_question_marks_and_builds_from_data() {
         "{s}"
     );
     model
-        .compile("sparse_categorical_crossentropy", &["accuracy"])
+        .compile("sparse_categorical_crossentropy", ["accuracy"])
         .unwrap();
     let (x, y) = blobs(40);
     model.fit(&x, &y, FitOptions::default().verbose(0)).unwrap();
@@ -91,7 +91,7 @@ fn fit_records_every_epoch_with_keras_keys_and_learns() {
     let (x, y) = blobs(200);
     let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let history = model
         .fit(
@@ -126,7 +126,7 @@ fn validation_split_takes_the_tail_before_shuffling() {
     let y = Array1::from_shape_fn(100, |i| u8::from(i >= 80));
     let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(2)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let h = model
         .fit(&x, &y, FitOptions::default().validation_split(0.2).verbose(0))
@@ -152,7 +152,7 @@ fn validation_data_and_one_hot_targets_with_categorical_crossentropy() {
         .compile_with(
             Adam::new().learning_rate(0.05),
             Loss::CategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     let h = model
@@ -174,11 +174,7 @@ fn binary_classification_with_one_sigmoid_unit() {
     let y_float = y.mapv(f32::from).insert_axis(Axis(1));
     let mut model = Sequential::new(vec![Dense::new(1).activation(Sigmoid).input_shape(4)]);
     model
-        .compile_with(
-            SGD::new().learning_rate(0.5),
-            "binary_crossentropy",
-            &["accuracy"],
-        )
+        .compile_with(SGD::new().learning_rate(0.5), "binary_crossentropy", ["accuracy"])
         .unwrap();
     let h = model
         .fit(&x, &y_float, FitOptions::default().epochs(10).verbose(0))
@@ -196,7 +192,7 @@ fn regression_with_mean_squared_error() {
     let y = x.mapv(|v| 3.0 * v - 1.0);
     let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
     model
-        .compile_with(SGD::new().learning_rate(0.3), "mse", &[] as &[Metric])
+        .compile_with(SGD::new().learning_rate(0.3), "mse", ())
         .unwrap();
     let h = model
         .fit(&x, &y, FitOptions::default().epochs(60).verbose(0))
@@ -216,7 +212,7 @@ fn predict_returns_probabilities_per_sample_and_dropout_is_off() {
         Dense::new(2).activation(Softmax),
     ];
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     model
         .fit(&x, &y, FitOptions::default().epochs(3).verbose(0))
@@ -247,7 +243,7 @@ fn the_same_seed_gives_the_same_training() {
             Dense::new(2).activation(Softmax)
         ];
         model
-            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
             .unwrap();
         model
             .fit(&x, &y, FitOptions::default().epochs(3).verbose(0))
@@ -273,7 +269,7 @@ fn the_tape_differentiates_the_whole_model() {
         .compile_with(
             SGD::new().learning_rate(1.0),
             Loss::SparseCategoricalCrossentropy,
-            &[] as &[Metric],
+            (),
         )
         .unwrap();
     model
@@ -290,14 +286,14 @@ fn a_fit_seed_repeats_the_batch_order() {
     let (x, y) = blobs(100);
     let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
     model
-        .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+        .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
         .unwrap();
     let start = model.get_weights();
     let mut run = |seed| {
         model.set_weights(start.clone()).unwrap();
         let mut fresh = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(4)]);
         fresh
-            .compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])
+            .compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])
             .unwrap();
         fresh.set_weights(start.clone()).unwrap();
         fresh
@@ -317,7 +313,7 @@ fn summary_counts_the_optimizer_after_training() {
         .compile_with(
             Adam::new(),
             Loss::SparseCategoricalCrossentropy,
-            &[Metric::Accuracy],
+            [Metric::Accuracy],
         )
         .unwrap();
     assert!(!model.summary_string().contains("Optimizer params"));
@@ -335,7 +331,7 @@ fn regression_metrics_mae_and_mse_are_logged_under_the_names_given() {
     let x = Array2::from_shape_fn((64, 3), |(i, j)| ((i * 3 + j) % 7) as f32 / 7.0);
     let y = Array2::from_shape_fn((64, 1), |(i, _)| (i % 5) as f32 / 2.0);
     let mut model = Sequential::new(vec![Dense::new(1).input_shape(3)]);
-    model.compile("mse", &["mae", "mse"]).unwrap();
+    model.compile("mse", ["mae", "mse"]).unwrap();
     let history = model
         .fit(
             &x,
@@ -377,7 +373,7 @@ fn value_metrics_read_probabilities_where_the_loss_reads_logits() {
     let x = Array2::from_shape_fn((32, 2), |(i, j)| ((i + 2 * j) % 5) as f32 - 2.0);
     let y = Array1::from_shape_fn(32, |i| (i % 2) as u8);
     let mut model = Sequential::new(vec![Dense::new(1).activation(Sigmoid).input_shape(2)]);
-    model.compile("binary_crossentropy", &["acc", "mae"]).unwrap();
+    model.compile("binary_crossentropy", ["acc", "mae"]).unwrap();
     let history = model
         .fit(&x, &y, FitOptions::default().epochs(1).verbose(0))
         .unwrap();

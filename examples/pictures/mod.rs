@@ -35,7 +35,7 @@ impl Pictures {
     /// Runs `draw` on the picture's path and reports it (or why it failed:
     /// a picture that cannot be written does not stop the example).
     #[cfg_attr(not(feature = "plot"), allow(dead_code))]
-    fn write(&self, file: &str, what: &str, draw: impl FnOnce(&std::path::Path) -> Result<()>) {
+    pub fn write(&self, file: &str, what: &str, draw: impl FnOnce(&std::path::Path) -> Result<()>) {
         if let Some(dir) = &self.dir {
             let path = dir.join(file);
             match draw(&path) {

@@ -61,7 +61,7 @@ pub struct Param {
 /// // Layers receive a Forward from Sequential; user code meets it only when
 /// // implementing Layer. Training mode turns dropout on:
 /// let mut model = sequential![Dense::new(4).input_shape(2), Dropout::new(0.5)];
-/// model.compile("mse", &[] as &[Metric])?;
+/// model.compile("mse", ())?;
 /// let x = ndarray::Array2::<f32>::ones((3, 2));
 /// let out = model.predict(&x)?; // training = false: dropout passes everything
 /// assert_eq!(out.shape(), &[3, 4]);

@@ -16,6 +16,7 @@
 //! named by a string is logged under that string (`"acc"` as `acc`, `"mae"`
 //! as `mae`), and one given by value under its full name.
 
+mod arg;
 mod confusion;
 
 use std::str::FromStr;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::losses::Targets;
 
+pub use arg::{IntoMetrics, MetricArg};
 pub use confusion::{confusion_matrix, predicted_classes};
 
 /// A metric, by Keras name.
@@ -163,77 +165,6 @@ impl FromStr for Metric {
 
     fn from_str(s: &str) -> Result<Self> {
         Metric::named(s).map(|(_, m)| m)
-    }
-}
-
-/// A metric given by value or by Keras name (resolved by `compile`).
-///
-/// ```
-/// use kerust::metrics::{Metric, MetricArg};
-/// let arg: MetricArg = (&"accuracy").into();
-/// assert_eq!(arg.resolve()?, Metric::Accuracy);
-/// # Ok::<(), kerust::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MetricArg {
-    /// A known metric.
-    Known(Metric),
-    /// A name to resolve.
-    Named(String),
-}
-
-impl MetricArg {
-    /// The metric, resolving a name.
-    ///
-    /// ```
-    /// use kerust::metrics::MetricArg;
-    /// assert!(MetricArg::Named("auc".into()).resolve().is_err()); // not yet in kerust
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for an unknown name.
-    pub fn resolve(&self) -> Result<Metric> {
-        self.resolve_named().map(|(_, m)| m)
-    }
-
-    /// The metric and the name it is logged under: its own name for a
-    /// value, the string given for a name (see [`Metric::named`]).
-    ///
-    /// ```
-    /// use kerust::metrics::{Metric, MetricArg};
-    /// assert_eq!(MetricArg::from(&"mse").resolve_named()?, ("mse", Metric::MeanSquaredError));
-    /// assert_eq!(MetricArg::from(Metric::MeanSquaredError).resolve_named()?.0, "mean_squared_error");
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for an unknown name.
-    pub fn resolve_named(&self) -> Result<(&'static str, Metric)> {
-        match self {
-            MetricArg::Known(m) => Ok((m.name(), *m)),
-            MetricArg::Named(n) => Metric::named(n),
-        }
-    }
-}
-
-impl From<Metric> for MetricArg {
-    fn from(m: Metric) -> Self {
-        MetricArg::Known(m)
-    }
-}
-impl From<&Metric> for MetricArg {
-    fn from(m: &Metric) -> Self {
-        MetricArg::Known(*m)
-    }
-}
-impl From<&str> for MetricArg {
-    fn from(n: &str) -> Self {
-        MetricArg::Named(n.into())
-    }
-}
-impl From<&&str> for MetricArg {
-    fn from(n: &&str) -> Self {
-        MetricArg::Named((*n).into())
     }
 }
 

@@ -4,7 +4,7 @@
 use super::Model;
 use crate::error::{Error, Result};
 use crate::losses::{LossArg, LossFn};
-use crate::metrics::{Metric, MetricArg};
+use crate::metrics::{IntoMetrics, Metric, MetricArg};
 use crate::optimizers::{Optimizer, RMSprop};
 
 /// What `compile` settled.
@@ -48,8 +48,8 @@ impl Compiled {
 ///
 /// ```
 /// use kerust::models::Objective;
-/// let classes = Objective::new("sparse_categorical_crossentropy").metrics(&["accuracy"]);
-/// let footwear = Objective::new("binary_crossentropy").loss_weight(0.5).metrics(&["accuracy"]);
+/// let classes = Objective::new("sparse_categorical_crossentropy").metrics(["accuracy"]);
+/// let footwear = Objective::new("binary_crossentropy").loss_weight(0.5).metrics(["accuracy"]);
 /// # let _ = (classes, footwear);
 /// ```
 #[derive(Debug, Clone)]
@@ -92,14 +92,11 @@ impl Objective {
     ///
     /// ```
     /// use kerust::models::Objective;
-    /// let objective = Objective::new("mse").metrics(&["mae"]);
+    /// let objective = Objective::new("mse").metrics(["mae"]);
     /// # let _ = objective;
     /// ```
-    pub fn metrics<M>(mut self, metrics: &[M]) -> Self
-    where
-        for<'m> &'m M: Into<MetricArg>,
-    {
-        self.metrics = metrics.iter().map(Into::into).collect();
+    pub fn metrics(mut self, metrics: impl IntoMetrics) -> Self {
+        self.metrics = metrics.metric_args();
         self
     }
 
@@ -132,33 +129,31 @@ impl Model {
     ///
     /// `loss` is a [`Loss`](crate::losses::Loss) or a Keras name
     /// (`"sparse_categorical_crossentropy"`); metrics likewise
-    /// (`&[Metric::Accuracy]`, `&["accuracy"]`).
+    /// (`&[Metric::Accuracy]`, `&["accuracy"]`), or `()` for none.
     ///
     /// ```
     /// # use kerust::prelude::*;
     /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// assert_eq!(model.optimizer().map(|o| o.name()), Some("RMSprop"));
+    /// model.compile("mse", ())?; // no metrics, as Keras' compile(loss="mse")
     /// # Ok::<(), kerust::Error>(())
     /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an unknown name, or an error left by
     /// building the layers.
-    pub fn compile<M>(&mut self, loss: impl Into<LossArg>, metrics: &[M]) -> Result<()>
-    where
-        for<'m> &'m M: Into<MetricArg>,
-    {
+    pub fn compile(&mut self, loss: impl Into<LossArg>, metrics: impl IntoMetrics) -> Result<()> {
         self.compile_with(RMSprop::new(), loss, metrics)
     }
 
     /// [`compile`](Model::compile) with an explicit optimizer:
-    /// `model.compile_with(Adam::new(), "sparse_categorical_crossentropy", &["accuracy"])`.
+    /// `model.compile_with(Adam::new(), "sparse_categorical_crossentropy", ["accuracy"])`.
     ///
     /// ```
     /// # use kerust::prelude::*;
     /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-    /// model.compile_with(Adam::new().learning_rate(0.01), Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+    /// model.compile_with(Adam::new().learning_rate(0.01), Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])?;
     /// assert_eq!(model.optimizer().map(|o| o.learning_rate()), Some(0.01));
     /// # Ok::<(), kerust::Error>(())
     /// ```
@@ -166,10 +161,14 @@ impl Model {
     /// # Errors
     /// As [`compile`](Model::compile), and the optimizer's
     /// hyperparameter checks (e.g. a momentum outside `[0, 1]`).
-    pub fn compile_with<O, M>(&mut self, optimizer: O, loss: impl Into<LossArg>, metrics: &[M]) -> Result<()>
+    pub fn compile_with<O>(
+        &mut self,
+        optimizer: O,
+        loss: impl Into<LossArg>,
+        metrics: impl IntoMetrics,
+    ) -> Result<()>
     where
         O: Optimizer + 'static,
-        for<'m> &'m M: Into<MetricArg>,
     {
         let objective = Objective::new(loss).metrics(metrics);
         let outputs = self.graph.as_ref().map_or(1, |g| g.outputs.len());
@@ -190,7 +189,7 @@ impl Model {
     /// let flag = Dense::new(1).activation(Sigmoid).name("flag").call(&x)?;
     /// let mut model = Model::new(&x, &[classes, flag])?;
     /// model.compile_outputs(RMSprop::new(), vec![
-    ///     Objective::new("sparse_categorical_crossentropy").metrics(&["accuracy"]),
+    ///     Objective::new("sparse_categorical_crossentropy").metrics(["accuracy"]),
     ///     Objective::new("binary_crossentropy").loss_weight(0.5),
     /// ])?;
     /// # Ok::<(), kerust::Error>(())

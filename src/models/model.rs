@@ -24,7 +24,7 @@ use crate::tensor::Tensor;
 /// let hidden = Dense::new(100).activation(Relu).call(&image)?;
 /// let classes = Dense::new(10).activation(Softmax).name("classes").call(&hidden)?;
 /// let mut model = Model::new(&image, &classes)?;
-/// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+/// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
 /// assert_eq!(model.count_params(), 79_510);
 /// # Ok::<(), kerust::Error>(())
 /// ```
@@ -293,7 +293,7 @@ impl Model {
     /// # use kerust::prelude::*;
     /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
     /// assert!(model.optimizer().is_none());
-    /// model.compile_with(SGD::new(), "mse", &[] as &[Metric])?;
+    /// model.compile_with(SGD::new(), "mse", ())?;
     /// assert_eq!(model.optimizer().map(|o| o.name()), Some("SGD"));
     /// # Ok::<(), kerust::Error>(())
     /// ```
@@ -306,7 +306,7 @@ impl Model {
     /// ```
     /// # use kerust::prelude::*;
     /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(1)]);
-    /// model.compile_with(SGD::new(), "mse", &[] as &[Metric])?;
+    /// model.compile_with(SGD::new(), "mse", ())?;
     /// if let Some(opt) = model.optimizer_mut() {
     ///     opt.set_learning_rate(0.5);
     /// }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// use kerust::prelude::*;
 ///
 /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-/// model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+/// model.compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])?;
 /// assert_eq!(model.count_params(), 7850);
 /// # Ok::<(), kerust::Error>(())
 /// ```

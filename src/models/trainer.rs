@@ -38,7 +38,7 @@ impl Model {
     /// let x = Array2::from_shape_fn((64, 2), |(i, j)| if (i % 2 == 0) == (j == 0) { 1.0 } else { 0.0 });
     /// let y = Array1::from_shape_fn(64, |i| (i % 2) as u8);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(2)]);
-    /// model.compile_with(SGD::new().learning_rate(0.5), "sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile_with(SGD::new().learning_rate(0.5), "sparse_categorical_crossentropy", ["accuracy"])?;
     /// let history = model.fit(&x, &y, FitOptions::default().epochs(20).verbose(0))?;
     /// assert_eq!(history.last("accuracy"), Some(1.0));
     /// # Ok::<(), kerust::Error>(())
@@ -204,7 +204,7 @@ impl Model {
     /// let x = ndarray::Array2::<f32>::zeros((4, 3));
     /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// let scores = model.evaluate(&x, &y)?; // [loss, accuracy]
     /// assert!((scores[0] - 2f64.ln()).abs() < 1e-6); // zero inputs: uniform predictions
     /// # Ok::<(), kerust::Error>(())
@@ -227,7 +227,7 @@ impl Model {
     /// let x = ndarray::Array2::<f32>::zeros((4, 3));
     /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// let scores = model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?;
     /// assert_eq!(scores.len(), 2);
     /// # Ok::<(), kerust::Error>(())
@@ -258,7 +258,7 @@ impl Model {
     /// let x = ndarray::Array2::<f32>::ones((4, 3));
     /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// let before = model.get_weights()[0].to_vec();
     /// let [loss, accuracy] = model.train_on_batch(&x, &y)?[..] else { unreachable!() };
     /// assert!(loss > 0.0 && (0.0..=1.0).contains(&accuracy));
@@ -284,7 +284,7 @@ impl Model {
     /// let x = ndarray::Array2::<f32>::zeros((4, 3));
     /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// let scores = model.test_on_batch(&x, &y)?;
     /// assert!((scores[0] - 2f64.ln()).abs() < 1e-6);
     /// # Ok::<(), kerust::Error>(())

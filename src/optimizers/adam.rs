@@ -19,7 +19,7 @@ use crate::tensor::Tensor;
 /// ```
 /// # use kerust::prelude::*;
 /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-/// model.compile_with(Adam::new(), "sparse_categorical_crossentropy", &["accuracy"])?; // optimizer='adam'
+/// model.compile_with(Adam::new(), "sparse_categorical_crossentropy", ["accuracy"])?; // optimizer='adam'
 /// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ use crate::tensor::Tensor;
 /// ```
 /// # use kerust::prelude::*;
 /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-/// model.compile_with(RMSprop::new().learning_rate(0.0005), "sparse_categorical_crossentropy", &["accuracy"])?;
+/// model.compile_with(RMSprop::new().learning_rate(0.0005), "sparse_categorical_crossentropy", ["accuracy"])?;
 /// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Debug)]

@@ -16,7 +16,7 @@ use crate::tensor::Tensor;
 /// ```
 /// # use kerust::prelude::*;
 /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-/// model.compile_with(SGD::new().momentum(0.9).nesterov(true), "sparse_categorical_crossentropy", &["accuracy"])?;
+/// model.compile_with(SGD::new().momentum(0.9).nesterov(true), "sparse_categorical_crossentropy", ["accuracy"])?;
 /// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Debug)]

@@ -12,7 +12,7 @@
 //! let dir = std::env::temp_dir().join(format!("kerust-doc-save-{}", std::process::id()));
 //! let path = dir.join("model.kerust");
 //! let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
-//! model.compile(Loss::SparseCategoricalCrossentropy, &[Metric::Accuracy])?;
+//! model.compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])?;
 //! model.save(&path)?;
 //! let loaded = kerust::saving::load_model(&path)?;
 //! assert_eq!(loaded.get_weights(), model.get_weights());
@@ -52,7 +52,7 @@ impl Model {
     /// # use kerust::prelude::*;
     /// let path = std::env::temp_dir().join("kerust-doc-save.kerust");
     /// let mut model = Sequential::new(vec![Dense::new(10).activation(Softmax).input_shape(784)]);
-    /// model.compile("sparse_categorical_crossentropy", &["accuracy"])?;
+    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
     /// model.save(&path)?;
     /// let loaded = load_model(&path)?;
     /// assert_eq!(loaded.get_weights()[0].to_vec(), model.get_weights()[0].to_vec());
@@ -101,7 +101,7 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
 /// # use kerust::prelude::*;
 /// let path = std::env::temp_dir().join("kerust-doc-bytes.kerust");
 /// let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
-/// model.compile("mse", &[] as &[Metric])?;
+/// model.compile("mse", ())?;
 /// model.save(&path)?;
 /// let bytes = std::fs::read(&path).expect("just written");
 /// let copy = kerust::saving::load_model_from_bytes(&bytes, "a download")?;

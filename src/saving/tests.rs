@@ -213,7 +213,7 @@ fn configurations_are_bounded_without_an_input_shape() {
     // The largest count loads; building it for real inputs is then an
     // error naming the weight, not an abort.
     let mut model = load(&unbuilt("2147483648")).unwrap();
-    model.compile("mse", &[] as &[crate::metrics::Metric]).unwrap();
+    model.compile("mse", ()).unwrap();
     let x = ndarray::Array2::<f32>::ones((2, 3));
     let y = ndarray::Array2::<f32>::zeros((2, 1));
     let err = model

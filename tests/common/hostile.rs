@@ -37,7 +37,7 @@ pub fn extend_to_2_gib(path: &Path) {
 pub fn small_model() -> Sequential {
     let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(4)]);
     model
-        .compile("sparse_categorical_crossentropy", &["accuracy"])
+        .compile("sparse_categorical_crossentropy", ["accuracy"])
         .expect("compile");
     model
 }

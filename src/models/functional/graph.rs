@@ -163,6 +163,19 @@ impl Graph {
             .unwrap_or(0)
     }
 
+    /// Whether the graph is a chain: one input, each call reading only the
+    /// one before it, each layer called once (Keras' "sequential-like").
+    pub(crate) fn is_chain(&self) -> bool {
+        let mut previous = 0;
+        self.inputs.len() == 1
+            && self.layers.len() == self.steps.len()
+            && self.steps.iter().all(|step| {
+                let reads_previous = step.inputs == [previous] && step.outputs == 1;
+                previous = step.first_output;
+                reads_previous
+            })
+    }
+
     /// The shapes of the input samples.
     pub(crate) fn input_shapes(&self) -> Vec<Vec<usize>> {
         self.inputs.iter().map(|t| t.shape().to_vec()).collect()

@@ -64,6 +64,15 @@ impl KerasTensor {
         }
     }
 
+    /// The name given to an [`Input`] (`None` for any other tensor, or an
+    /// input left unnamed).
+    pub(crate) fn input_name(&self) -> Option<&str> {
+        match &self.node.kind {
+            NodeKind::Input { name } => name.as_deref(),
+            NodeKind::Call { .. } => None,
+        }
+    }
+
     /// A key that identifies the tensor within a graph.
     pub(crate) fn key(&self) -> (u64, usize) {
         (self.node.id, self.index)
@@ -91,6 +100,22 @@ pub(crate) enum NodeKind {
 }
 
 impl Node {
+    /// The tensors the call read (none for an input).
+    pub(crate) fn inputs(&self) -> &[KerasTensor] {
+        match &self.kind {
+            NodeKind::Input { .. } => &[],
+            NodeKind::Call { inputs, .. } => inputs,
+        }
+    }
+
+    /// The layer called (none for an input).
+    pub(crate) fn layer(&self) -> Option<&LayerRef> {
+        match &self.kind {
+            NodeKind::Input { .. } => None,
+            NodeKind::Call { layer, .. } => Some(layer),
+        }
+    }
+
     pub(crate) fn new(kind: NodeKind, shapes: Vec<Vec<usize>>) -> Arc<Node> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Arc::new(Node {

@@ -316,6 +316,15 @@ impl LayerRef {
         }
     }
 
+    /// The position of `node` among the layer's calls (Keras' node index).
+    pub(crate) fn node_index(&self, node: &Arc<Node>) -> usize {
+        lock(&self.shared.calls)
+            .nodes
+            .iter()
+            .position(|n| std::ptr::eq(n.as_ptr(), Arc::as_ptr(node)))
+            .unwrap_or(0)
+    }
+
     /// Whether two handles are the same layer.
     pub(crate) fn same(&self, other: &LayerRef) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)

@@ -205,7 +205,7 @@ fn bases() -> &'static [(FileModel, Vec<usize>)] {
             optimizer: impl crate::optimizers::Optimizer + 'static,
         ) -> Sequential {
             model
-                .compile_with(optimizer, "sparse_categorical_crossentropy", &["accuracy"])
+                .compile_with(optimizer, "sparse_categorical_crossentropy", ["accuracy"])
                 .unwrap();
             model
         }
