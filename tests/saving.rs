@@ -480,3 +480,32 @@ fn killed_saves_leave_no_temporaries_behind() {
     assert!(load_model(dir.join("m.kerust")).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_frozen_layer_stays_frozen_through_save_and_load() {
+    let x = Array2::from_shape_fn((16, 4), |(i, j)| ((i + 2 * j) % 5) as f32 / 5.0);
+    let y = Array1::from_shape_fn(16, |i| (i % 3) as u8);
+    let mut model = sequential![
+        Dense::new(6).activation(Relu).input_shape(4),
+        Dense::new(3).activation(Softmax)
+    ];
+    model.layers()[0].set_trainable(false);
+    model
+        .compile_with(Adam::new(), "sparse_categorical_crossentropy", ["accuracy"])
+        .unwrap();
+    model
+        .fit(&x, &y, FitOptions::default().epochs(2).verbose(0))
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("kerust-frozen-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    // The optimizer state covers the trainable weights only, and loads.
+    let mut loaded = load_model(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(!loaded.layers()[0].trainable());
+    assert!(loaded.layers()[1].trainable());
+    let frozen = loaded.get_weights()[0].to_vec();
+    loaded
+        .fit(&x, &y, FitOptions::default().epochs(1).verbose(0))
+        .unwrap();
+    assert_eq!(loaded.get_weights()[0].to_vec(), frozen);
+}

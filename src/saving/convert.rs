@@ -32,7 +32,7 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
             Ok(FileLayer {
                 class_name: layer.class_name().to_string(),
                 name: layer.name().unwrap_or_default().to_string(),
-                options: options(&layer.config())?,
+                options: with_trainable(options(&layer.config())?, handle.trainable()),
                 weights: layer
                     .params()
                     .iter()
@@ -79,6 +79,20 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
     }
     let mut model = Sequential::new(layers);
     model.name = file.name.clone();
+    // Frozen layers before anything reads which weights train.
+    for (handle, saved) in model.layers().iter().zip(&file.layers) {
+        match saved.option("trainable") {
+            None | Some("true") => {}
+            Some("false") => handle.set_trainable(false),
+            Some(other) => {
+                return Err(Error::data(
+                    origin,
+                    format!("trainable true or false for layer \"{}\"", saved.name),
+                    other.to_string(),
+                ));
+            }
+        }
+    }
     if let Some(shape) = &file.input_shape {
         let shape: Vec<usize> = shape
             .iter()
@@ -138,6 +152,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         let trainable: Vec<usize> = model
             .layers()
             .iter()
+            .filter(|l| l.trainable())
             .flat_map(|l| l.params())
             .filter(|p| p.trainable)
             .map(|p| p.value.len())
@@ -160,6 +175,15 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         ));
     }
     Ok(model)
+}
+
+/// A layer's options, with `trainable=false` when it is frozen (files
+/// without the option, as those written before it existed, load trainable).
+fn with_trainable(mut options: Vec<(String, String)>, trainable: bool) -> Vec<(String, String)> {
+    if !trainable {
+        options.push(("trainable".into(), "false".into()));
+    }
+    options
 }
 
 /// Before building (which allocates every weight), checks that the weights

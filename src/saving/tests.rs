@@ -65,6 +65,20 @@ fn huge_claims_in_a_well_formed_file_fail_without_allocating() {
     assert!(load(&file).unwrap_err().to_string().contains("found Conv7D"));
 }
 
+#[test]
+fn the_trainable_flag_is_read_and_checked() {
+    let mut file = dense_file(3, "2", vec![3, 2], vec![0.0; 6]);
+    file.layers[0].options.push(("trainable".into(), "false".into()));
+    let model = load(&file).unwrap();
+    assert!(!model.layers()[0].trainable());
+    file.layers[0].options.last_mut().unwrap().1 = "maybe".into();
+    let err = load(&file).unwrap_err().to_string();
+    assert!(
+        err.contains("expected trainable true or false for layer \"dense\", found maybe"),
+        "{err}"
+    );
+}
+
 /// A compiled model trained one step with `optimizer`, as file records:
 /// a dense layer of `inputs` × 10 (+ 10), so that large inputs give a
 /// kernel long enough for the update to be split over threads.

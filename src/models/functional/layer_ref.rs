@@ -93,7 +93,8 @@ impl LayerRef {
     }
 
     /// The layer itself, locked for as long as the guard lives (to read
-    /// its weights in place, or to change them).
+    /// its weights in place, or to change them). The model's own methods
+    /// lock its layers too: let the guard go before calling them.
     ///
     /// ```
     /// # use kerust::prelude::*;
