@@ -4,7 +4,7 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
@@ -36,7 +36,7 @@ pub struct BatchNormalization {
     input_shape: Option<Vec<usize>>,
     name: Option<String>,
     built_for: Option<Vec<usize>>,
-    params: Vec<Param>,
+    weights: Weights,
 }
 
 impl Default for BatchNormalization {
@@ -63,7 +63,7 @@ impl BatchNormalization {
             input_shape: None,
             name: None,
             built_for: None,
-            params: Vec::new(),
+            weights: Weights::default(),
         }
     }
 
@@ -138,14 +138,6 @@ impl BatchNormalization {
         self.name = Some(name.into());
         self
     }
-
-    /// Positions of γ, β, moving mean and moving variance in `params`.
-    fn slots(&self) -> (Option<usize>, Option<usize>, usize, usize) {
-        let gamma = self.scale.then_some(0);
-        let beta = self.center.then_some(usize::from(self.scale));
-        let mean = usize::from(self.scale) + usize::from(self.center);
-        (gamma, beta, mean, mean + 1)
-    }
 }
 
 impl Layer for BatchNormalization {
@@ -182,21 +174,16 @@ impl Layer for BatchNormalization {
         }
         crate::error::check_non_negative("BatchNormalization", "epsilon", self.epsilon)?;
         crate::initializers::weight_elements(&[c])?;
-        let param = |name, value: Tensor, trainable| Param {
-            name,
-            value,
-            trainable,
-        };
-        let mut params = Vec::new();
+        let mut weights = Weights::default();
         if self.scale {
-            params.push(param("gamma", Tensor::ones(&[c]), true));
+            weights.add_weight("gamma", Tensor::ones(&[c]), true);
         }
         if self.center {
-            params.push(param("beta", Tensor::zeros(&[c]), true));
+            weights.add_weight("beta", Tensor::zeros(&[c]), true);
         }
-        params.push(param("moving_mean", Tensor::zeros(&[c]), false));
-        params.push(param("moving_variance", Tensor::ones(&[c]), false));
-        self.params = params;
+        weights.add_weight("moving_mean", Tensor::zeros(&[c]), false);
+        weights.add_weight("moving_variance", Tensor::ones(&[c]), false);
+        self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
         Ok(input_shape.to_vec())
     }
@@ -208,16 +195,16 @@ impl Layer for BatchNormalization {
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
         let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
         check_input(self, built, f.tape.value(x)?.shape())?;
-        let (gamma_at, beta_at, mean_at, var_at) = self.slots();
-        let gamma = gamma_at.map(|i| f.params[i]);
-        let beta = beta_at.map(|i| f.params[i]);
+        let (gamma, beta) = (f.param_opt("gamma"), f.param_opt("beta"));
         // A frozen layer normalises with its moving statistics even in
         // training, as Keras 3's BatchNormalization does.
         if f.training && f.trainable {
             let (y, mean, var) = f.tape.batch_norm(x, gamma, beta, self.epsilon)?;
             let m = self.momentum;
-            for (slot, batch) in [(mean_at, mean), (var_at, var)] {
-                let moving = &mut self.params[slot].value;
+            for (name, batch) in [("moving_mean", mean), ("moving_variance", var)] {
+                let Some(moving) = self.weights.get_mut(name).map(|p| &mut p.value) else {
+                    continue;
+                };
                 let mut updated = moving.view().to_owned();
                 updated.zip_mut_with(&batch.view(), |old, &new| *old = *old * m + new * (1.0 - m));
                 *moving = Tensor::from(updated);
@@ -226,8 +213,8 @@ impl Layer for BatchNormalization {
         }
         // Inference: y = x·s + t with s = γ/√(moving_variance + ε) and
         // t = β − moving_mean·s, composed from differentiable ops.
-        let mean = f.tape.value(f.params[mean_at])?.clone();
-        let var = f.tape.value(f.params[var_at])?.clone();
+        let mean = f.tape.value(f.param("moving_mean")?)?.clone();
+        let var = f.tape.value(f.param("moving_variance")?)?.clone();
         let inv = f
             .tape
             .constant(Tensor::from(var.view().mapv(|v| 1.0 / (v + self.epsilon).sqrt())));
@@ -246,11 +233,11 @@ impl Layer for BatchNormalization {
     }
 
     fn params(&self) -> Vec<&Param> {
-        self.params.iter().collect()
+        self.weights.params()
     }
 
     fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.params.iter_mut().collect()
+        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {

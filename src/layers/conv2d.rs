@@ -3,7 +3,7 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -69,7 +69,7 @@ pub struct Conv2D {
     input_shape: Option<Vec<usize>>,
     name: Option<String>,
     built_for: Option<Vec<usize>>,
-    params: Vec<Param>,
+    weights: Weights,
 }
 
 impl Conv2D {
@@ -95,7 +95,7 @@ impl Conv2D {
             input_shape: None,
             name: None,
             built_for: None,
-            params: Vec::new(),
+            weights: Weights::default(),
         }
     }
 
@@ -199,10 +199,9 @@ impl Conv2D {
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
         let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
         check_input(self, built, f.tape.value(x)?.shape())?;
-        let bias = self.use_bias.then(|| f.params[1]);
+        let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
         let strides = (self.strides.0, self.strides.1);
-        f.tape
-            .conv2d(x, f.params[0], bias, strides, self.padding, activation)
+        f.tape.conv2d(x, kernel, bias, strides, self.padding, activation)
     }
 }
 
@@ -242,21 +241,19 @@ impl Layer for Conv2D {
         let Window(kh, kw) = self.kernel_size;
         let (oh, _) = conv_output("Conv2D", h, kh, self.strides.0, self.padding)?;
         let (ow, _) = conv_output("Conv2D", w, kw, self.strides.1, self.padding)?;
-        let mut params = vec![Param {
-            name: "kernel",
-            value: self
-                .kernel_initializer
-                .initialize(&[kh, kw, c, self.filters], rng)?,
-            trainable: true,
-        }];
+        let mut weights = Weights::default();
+        let kernel = self
+            .kernel_initializer
+            .initialize(&[kh, kw, c, self.filters], rng)?;
+        weights.add_weight("kernel", kernel, true);
         if self.use_bias {
-            params.push(Param {
-                name: "bias",
-                value: self.bias_initializer.initialize(&[self.filters], rng)?,
-                trainable: true,
-            });
+            weights.add_weight(
+                "bias",
+                self.bias_initializer.initialize(&[self.filters], rng)?,
+                true,
+            );
         }
-        self.params = params;
+        self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
         Ok(vec![oh, ow, self.filters])
     }
@@ -278,11 +275,11 @@ impl Layer for Conv2D {
     }
 
     fn params(&self) -> Vec<&Param> {
-        self.params.iter().collect()
+        self.weights.params()
     }
 
     fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.params.iter_mut().collect()
+        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {

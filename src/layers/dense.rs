@@ -2,7 +2,7 @@
 
 use rand::rngs::StdRng;
 
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -35,7 +35,7 @@ pub struct Dense {
     input_shape: Option<Vec<usize>>,
     name: Option<String>,
     built_for: Option<Vec<usize>>,
-    params: Vec<Param>,
+    weights: Weights,
 }
 
 impl Dense {
@@ -57,7 +57,7 @@ impl Dense {
             input_shape: None,
             name: None,
             built_for: None,
-            params: Vec::new(),
+            weights: Weights::default(),
         }
     }
 
@@ -174,19 +174,20 @@ impl Layer for Dense {
                 format!("input sample shape {}", fmt_shape(input_shape)),
             ));
         };
-        let mut params = vec![Param {
-            name: "kernel",
-            value: self.kernel_initializer.initialize(&[fan_in, self.units], rng)?,
-            trainable: true,
-        }];
+        let mut weights = Weights::default();
+        weights.add_weight(
+            "kernel",
+            self.kernel_initializer.initialize(&[fan_in, self.units], rng)?,
+            true,
+        );
         if self.use_bias {
-            params.push(Param {
-                name: "bias",
-                value: self.bias_initializer.initialize(&[self.units], rng)?,
-                trainable: true,
-            });
+            weights.add_weight(
+                "bias",
+                self.bias_initializer.initialize(&[self.units], rng)?,
+                true,
+            );
         }
-        self.params = params;
+        self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
         // The input's last axis (checked above) becomes `units` wide.
         Ok(input_shape[..input_shape.len() - 1]
@@ -213,11 +214,11 @@ impl Layer for Dense {
     }
 
     fn params(&self) -> Vec<&Param> {
-        self.params.iter().collect()
+        self.weights.params()
     }
 
     fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.params.iter_mut().collect()
+        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {
@@ -235,8 +236,8 @@ impl Dense {
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
         let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
         check_input(self, built, f.tape.value(x)?.shape())?;
-        let bias = self.use_bias.then(|| f.params[1]);
-        f.tape.dense(x, f.params[0], bias, activation)
+        let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
+        f.tape.dense(x, kernel, bias, activation)
     }
 }
 

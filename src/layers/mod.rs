@@ -18,6 +18,7 @@ mod flatten;
 mod merge;
 mod pooling;
 mod reshape;
+mod weights;
 
 pub use batch_normalization::BatchNormalization;
 pub use conv2d::{Conv2D, Window};
@@ -27,8 +28,11 @@ pub use flatten::Flatten;
 pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use pooling::{AveragePooling2D, MaxPooling2D};
 pub use reshape::Reshape;
+pub use weights::Weights;
 
-use rand::rngs::StdRng;
+/// The random generator layers build their weights with (re-exported, so
+/// that a layer of your own needs no `rand` dependency of its own).
+pub use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::{Tape, Var};
@@ -70,8 +74,11 @@ pub struct Param {
 pub struct Forward<'a> {
     /// The tape to record on.
     pub tape: &'a mut Tape,
-    /// The layer's weights on the tape, in the order of [`Layer::params`].
+    /// The layer's weights on the tape, in the order of [`Layer::params`];
+    /// find one by name with [`param`](Forward::param).
     pub params: &'a [Var],
+    /// The names of those weights, in the same order.
+    pub names: &'a [&'static str],
     /// Training (dropout active, statistics updated) or inference.
     pub training: bool,
     /// The model's random generator (dropout masks).
@@ -218,6 +225,11 @@ pub enum LayerConfig {
         /// The axis joined along, counting the batch axis.
         axis: isize,
     },
+    /// A layer defined outside kerust, by its class name.
+    Custom {
+        /// [`Layer::class_name`].
+        class_name: String,
+    },
     /// [`AveragePooling2D`].
     AveragePooling2D {
         /// Window height and width.
@@ -229,13 +241,44 @@ pub enum LayerConfig {
     },
 }
 
-/// A Keras layer.
+/// A Keras layer. kerust's layers implement it, and so can yours: create
+/// the weights by name in `build`, find them by name in `forward`, record
+/// differentiable ops on the tape, and the layer trains in any model (its
+/// backward comes from the tape).
 ///
 /// ```
-/// # use kerust::prelude::*;
-/// let model = sequential![Flatten::new().input_shape([28, 28]), Dense::new(10)];
+/// use kerust::prelude::*;
+/// use kerust::autograd::Var;
+/// use kerust::layers::{Forward, Param, Weights};
+///
+/// /// `y = x ⊙ scale`, one learned factor per feature.
+/// #[derive(Default)]
+/// struct Scale { name: Option<String>, built: bool, weights: Weights }
+///
+/// impl Layer for Scale {
+///     fn class_name(&self) -> &'static str { "Scale" }
+///     fn name(&self) -> Option<&str> { self.name.as_deref() }
+///     fn set_name(&mut self, name: String) { self.name = Some(name); }
+///     fn declared_input_shape(&self) -> Option<&[usize]> { None }
+///     fn build(&mut self, input: &[usize], _rng: &mut kerust::layers::StdRng) -> Result<Vec<usize>> {
+///         self.weights.add_weight("scale", Tensor::ones(&[*input.last().unwrap_or(&1)]), true);
+///         self.built = true;
+///         Ok(input.to_vec())
+///     }
+///     fn is_built(&self) -> bool { self.built }
+///     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+///         let scale = f.param("scale")?;
+///         f.tape.mul(x, scale)
+///     }
+///     fn params(&self) -> Vec<&Param> { self.weights.params() }
+///     fn params_mut(&mut self) -> Vec<&mut Param> { self.weights.params_mut() }
+/// }
+///
+/// let model = sequential![Dense::new(4).input_shape(3), Scale::default()];
+/// assert_eq!(model.get_layer("scale")?.count_params(), 4);
 /// let classes: Vec<_> = model.layers().iter().map(|l| l.class_name()).collect();
-/// assert_eq!(classes, ["Flatten", "Dense"]);
+/// assert_eq!(classes, ["Dense", "Scale"]);
+/// # Ok::<(), kerust::Error>(())
 /// ```
 pub trait Layer: Send {
     /// Keras' class name, e.g. `"Dense"`.
@@ -314,8 +357,13 @@ pub trait Layer: Send {
     /// The layer's weights, mutably.
     fn params_mut(&mut self) -> Vec<&mut Param>;
 
-    /// The configuration.
-    fn config(&self) -> LayerConfig;
+    /// The configuration. A layer of your own keeps the default,
+    /// [`LayerConfig::Custom`] with its class name.
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Custom {
+            class_name: self.class_name().to_string(),
+        }
+    }
 }
 
 impl<L: Layer + 'static> From<L> for Box<dyn Layer> {

@@ -377,12 +377,18 @@ fn options(config: &LayerConfig) -> Result<Vec<(String, String)>> {
             kv("strides", pair_text(*strides)),
             kv("padding", padding_text(*padding).into()),
         ],
-        #[allow(unreachable_patterns)]
-        _ => {
+        LayerConfig::Custom { class_name } => {
             return Err(Error::invalid(
                 "save",
-                "a layer kerust can save",
-                format!("{config:?}"),
+                "layers the .kerust format describes (kerust's own; a layer defined outside kerust is saved with save_weights)",
+                format!("the layer class {class_name}"),
+            ));
+        }
+        other => {
+            return Err(Error::invalid(
+                "save",
+                "layers the .kerust format describes",
+                format!("the layer {other:?}"),
             ));
         }
     })

@@ -200,6 +200,7 @@ impl Graph {
         }
         let mut ranges: Vec<Option<(usize, usize)>> = vec![None; self.layers.len()];
         let mut params = Vec::new();
+        let mut names = Vec::new();
         let mut skipped = vec![None; self.outputs.len()];
         let mut args = Vec::new();
         for step in &self.steps {
@@ -211,6 +212,7 @@ impl Graph {
                 let start = params.len();
                 for p in layer.params() {
                     let value = p.value.clone();
+                    names.push(p.name);
                     params.push(if training && trainable && p.trainable {
                         tape.variable(value)
                     } else {
@@ -226,6 +228,7 @@ impl Graph {
             let mut f = Forward {
                 tape,
                 params: &params[start..start + len],
+                names: &names[start..start + len],
                 training,
                 rng,
                 trainable,
