@@ -119,7 +119,7 @@ fn a_shared_layer_has_one_set_of_weights_and_gets_both_gradients() {
 #[test]
 fn a_model_called_as_a_layer_shares_its_weights() {
     let x = Input::new(3);
-    let inner = Model::new(&x, &Dense::new(2).activation(Relu).call(&x).unwrap()).unwrap();
+    let inner = Model::new(&x, &Dense::new(2).call(&x).unwrap()).unwrap();
     let y = Input::new(3);
     let head = Dense::new(1).call(&inner.call(&y).unwrap()).unwrap();
     let mut outer = Model::new(&y, &head).unwrap();

@@ -18,7 +18,7 @@ pub(crate) struct Compiled {
 /// An output's loss, weight and metrics, resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct Settled {
-    pub(crate) loss: LossFn,
+    pub(crate) loss: crate::losses::SettledLoss,
     pub(crate) weight: f32,
     /// Each metric with the name it is logged under.
     pub(crate) metrics: Vec<(&'static str, Metric)>,
@@ -33,7 +33,7 @@ impl Compiled {
     ) -> Compiled {
         Compiled {
             outputs: vec![Settled {
-                loss,
+                loss: crate::losses::SettledLoss::Builtin(loss),
                 weight: 1.0,
                 metrics,
             }],
@@ -109,7 +109,7 @@ impl Objective {
             ));
         }
         Ok(Settled {
-            loss: self.loss.resolve()?,
+            loss: self.loss.settle()?,
             weight: self.weight,
             metrics: self
                 .metrics

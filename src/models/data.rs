@@ -323,13 +323,14 @@ pub(crate) fn targets_for(
         .map(TargetData::Classes)
 }
 
-/// Checks targets against the model's outputs and the inputs' count.
+/// Checks targets against the model's outputs and the inputs' count
+/// (`loss` is `None` for a loss of your own: then only counts and finiteness).
 pub(crate) fn check_targets(
     op: &'static str,
     targets: &TargetData,
     samples: usize,
     output: &[usize],
-    loss: crate::losses::Loss,
+    loss: Option<crate::losses::Loss>,
 ) -> Result<()> {
     if targets.len() != samples {
         return Err(Error::invalid(
@@ -340,7 +341,7 @@ pub(crate) fn check_targets(
     }
     let units = output.last().copied().unwrap_or(1);
     match targets {
-        TargetData::Classes(c) if loss.is_sparse() => {
+        TargetData::Classes(c) if loss.is_some_and(crate::losses::Loss::is_sparse) => {
             if let Some((index, &label)) = c.iter().enumerate().find(|&(_, &l)| l >= units) {
                 return Err(Error::LabelOutOfRange {
                     op,
@@ -351,7 +352,7 @@ pub(crate) fn check_targets(
             }
         }
         TargetData::Classes(c) => {
-            if loss == crate::losses::Loss::BinaryCrossentropy
+            if loss == Some(crate::losses::Loss::BinaryCrossentropy)
                 && let Some((row, &label)) = c.iter().enumerate().find(|&(_, &l)| l > 1)
             {
                 return Err(Error::invalid(
@@ -371,7 +372,7 @@ pub(crate) fn check_targets(
                     value_at(flat, per_row, at),
                 ));
             }
-            if loss == crate::losses::Loss::BinaryCrossentropy
+            if loss == Some(crate::losses::Loss::BinaryCrossentropy)
                 && let Some(at) = flat.iter().position(|v| !(0.0..=1.0).contains(v))
             {
                 return Err(Error::invalid(
@@ -387,7 +388,7 @@ pub(crate) fn check_targets(
                     && sample.last() == Some(&1)
                     && &sample[..output.len()] == output);
             if !fits {
-                let hint = if loss == crate::losses::Loss::CategoricalCrossentropy {
+                let hint = if loss == Some(crate::losses::Loss::CategoricalCrossentropy) {
                     format!(" (one-hot targets must have {units} columns, one per output unit)")
                 } else {
                     String::new()

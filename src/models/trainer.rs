@@ -15,7 +15,6 @@ use super::options::{EvaluateOptions, FitOptions};
 use super::tracker::Tracker;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
 use crate::error::{Error, Result};
-use crate::losses::LossFn;
 use crate::tensor::Tensor;
 use crate::tensor::background::Background;
 use crate::utils::progbar::{Progbar, Sink};
@@ -339,8 +338,12 @@ impl Model {
             .zip(&graph.outputs)
             .zip(&compiled.outputs)
             .map(|((y, output), settled)| {
-                let y = targets_for(op, y, settled.loss.loss)?;
-                check_targets(op, &y, samples, output.shape(), settled.loss.loss)?;
+                let loss = settled.loss.builtin();
+                let y = match loss {
+                    Some(loss) => targets_for(op, y, loss)?,
+                    None => y,
+                };
+                check_targets(op, &y, samples, output.shape(), loss)?;
                 Ok(y)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -468,11 +471,9 @@ impl Model {
         let mut values = Vec::with_capacity(pass.outputs.len());
         for (j, settled) in compiled.outputs.iter().enumerate() {
             let (out, skipped) = (pass.outputs[j], pass.skipped[j]);
-            let loss_fn = LossFn {
-                loss: settled.loss.loss,
-                from_logits: settled.loss.from_logits || skipped.is_some(),
-            };
-            let loss = loss_fn.compute(tape, ys[j].as_targets(), out)?;
+            let loss = settled
+                .loss
+                .compute(tape, ys[j].as_targets(), out, skipped.is_some())?;
             values.push(tape.value(loss)?.item()?);
             tracker.add_scores(j, &ys[j], &tape.value(out)?.view(), skipped);
             losses.push(loss);

@@ -47,11 +47,12 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
         .collect::<Result<Vec<_>>>()?;
     let compile = model.compiled.as_ref().and_then(|c| {
         let output = c.outputs.first()?;
+        let (loss, from_logits) = output.loss.saved_as();
         let (optimizer, hyperparameters) = hyperparameters(&c.optimizer.config());
         let state = c.optimizer.state();
         Some(FileCompile {
-            loss: output.loss.loss.name().to_string(),
-            from_logits: output.loss.from_logits,
+            loss,
+            from_logits,
             metrics: output.metrics.iter().map(|(name, _)| name.to_string()).collect(),
             optimizer: optimizer.to_string(),
             hyperparameters,

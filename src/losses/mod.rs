@@ -11,7 +11,12 @@
 //! This is what Keras does on its default TensorFlow backend, and it is
 //! also faster and exact where clipping would bite.
 
+mod custom;
+
+pub use custom::{LossFunction, custom};
+
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -201,15 +206,97 @@ impl From<Loss> for LossFn {
 /// assert_eq!(by_name.resolve()?.loss, Loss::MeanSquaredError);
 /// # Ok::<(), kerust::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum LossArg {
     /// A known loss.
     Known(LossFn),
     /// A name to resolve.
     Named(String),
+    /// A loss of your own ([`custom`], [`LossFunction`]).
+    Custom(Arc<dyn LossFunction>),
+}
+
+impl std::fmt::Debug for LossArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LossArg::Known(l) => write!(f, "Known({l:?})"),
+            LossArg::Named(n) => write!(f, "Named({n:?})"),
+            LossArg::Custom(c) => write!(f, "Custom({:?})", c.name()),
+        }
+    }
+}
+
+/// What `compile` settled for an output's loss: a built-in one (which may
+/// read logits), or one of your own.
+#[derive(Clone)]
+pub(crate) enum SettledLoss {
+    Builtin(LossFn),
+    Custom(Arc<dyn LossFunction>),
+}
+
+impl std::fmt::Debug for SettledLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettledLoss::Builtin(l) => write!(f, "{l:?}"),
+            SettledLoss::Custom(c) => write!(f, "Custom({:?})", c.name()),
+        }
+    }
+}
+
+impl SettledLoss {
+    /// The built-in loss, if it is one.
+    pub(crate) fn builtin(&self) -> Option<Loss> {
+        match self {
+            SettledLoss::Builtin(l) => Some(l.loss),
+            SettledLoss::Custom(_) => None,
+        }
+    }
+
+    /// See [`LossFn::logits_of`]; a loss of your own reads what the model outputs.
+    pub(crate) fn logits_of(&self) -> Option<crate::ops::Activation> {
+        match self {
+            SettledLoss::Builtin(l) => l.logits_of(),
+            SettledLoss::Custom(_) => None,
+        }
+    }
+
+    /// Records the loss; `logits` when the model left out the activation
+    /// this loss reads the logits of.
+    pub(crate) fn compute(
+        &self,
+        tape: &mut Tape,
+        y_true: Targets<'_>,
+        y_pred: Var,
+        logits: bool,
+    ) -> Result<Var> {
+        match self {
+            SettledLoss::Builtin(l) => LossFn {
+                loss: l.loss,
+                from_logits: l.from_logits || logits,
+            }
+            .compute(tape, y_true, y_pred),
+            SettledLoss::Custom(c) => c.call(tape, y_true, y_pred),
+        }
+    }
+
+    /// The name it is saved by, and whether it reads logits.
+    pub(crate) fn saved_as(&self) -> (String, bool) {
+        match self {
+            SettledLoss::Builtin(l) => (l.loss.name().to_string(), l.from_logits),
+            SettledLoss::Custom(c) => (c.name().to_string(), false),
+        }
+    }
 }
 
 impl LossArg {
+    /// The loss `compile` uses.
+    pub(crate) fn settle(&self) -> Result<SettledLoss> {
+        match self {
+            LossArg::Custom(c) => Ok(SettledLoss::Custom(c.clone())),
+            other => other.resolve().map(SettledLoss::Builtin),
+        }
+    }
+
     /// The loss, resolving a name.
     ///
     /// ```
@@ -218,11 +305,16 @@ impl LossArg {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for an unknown name.
+    /// [`Error::InvalidArgument`] for an unknown name, or a loss of your own.
     pub fn resolve(&self) -> Result<LossFn> {
         match self {
             LossArg::Known(l) => Ok(*l),
             LossArg::Named(n) => Ok(n.parse::<Loss>()?.into()),
+            LossArg::Custom(c) => Err(Error::invalid(
+                "loss",
+                "a built-in loss",
+                format!("the loss of your own {:?}", c.name()),
+            )),
         }
     }
 }
