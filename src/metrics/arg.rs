@@ -1,8 +1,10 @@
 //! What `compile` accepts as metrics: values or Keras names, in a list,
 //! or `()` for none.
 
-use super::Metric;
-use crate::error::Result;
+use std::sync::Arc;
+
+use super::{Metric, MetricFunction};
+use crate::error::{Error, Result};
 
 /// A metric given by value or by Keras name (resolved by `compile`).
 ///
@@ -12,12 +14,48 @@ use crate::error::Result;
 /// assert_eq!(arg.resolve()?, Metric::Accuracy);
 /// # Ok::<(), kerust::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum MetricArg {
     /// A known metric.
     Known(Metric),
     /// A name to resolve.
     Named(String),
+    /// A metric of your own ([`custom`](super::custom), [`MetricFunction`]).
+    Custom(Arc<dyn MetricFunction>),
+}
+
+impl std::fmt::Debug for MetricArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetricArg::Known(m) => write!(f, "Known({m:?})"),
+            MetricArg::Named(n) => write!(f, "Named({n:?})"),
+            MetricArg::Custom(c) => write!(f, "Custom({:?})", c.name()),
+        }
+    }
+}
+
+/// What `compile` settled for a metric: a built-in one with the name it is
+/// logged under, or one of your own.
+#[derive(Clone)]
+pub(crate) enum SettledMetric {
+    Builtin(&'static str, Metric),
+    Custom(Arc<dyn MetricFunction>),
+}
+
+impl std::fmt::Debug for SettledMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl SettledMetric {
+    /// The name it is logged (and saved) under.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            SettledMetric::Builtin(name, _) => name,
+            SettledMetric::Custom(c) => c.name(),
+        }
+    }
 }
 
 impl MetricArg {
@@ -45,11 +83,27 @@ impl MetricArg {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an unknown name.
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an
+    /// unknown name, or a metric of your own.
     pub fn resolve_named(&self) -> Result<(&'static str, Metric)> {
         match self {
             MetricArg::Known(m) => Ok((m.name(), *m)),
             MetricArg::Named(n) => Metric::named(n),
+            MetricArg::Custom(c) => Err(Error::invalid(
+                "metric",
+                "a built-in metric",
+                format!("the metric of your own {:?}", c.name()),
+            )),
+        }
+    }
+
+    /// The metric `compile` uses.
+    pub(crate) fn settle(&self) -> Result<SettledMetric> {
+        match self {
+            MetricArg::Custom(c) => Ok(SettledMetric::Custom(c.clone())),
+            other => other
+                .resolve_named()
+                .map(|(name, m)| SettledMetric::Builtin(name, m)),
         }
     }
 }

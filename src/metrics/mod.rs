@@ -18,6 +18,7 @@
 
 mod arg;
 mod confusion;
+mod custom;
 
 use std::str::FromStr;
 
@@ -27,8 +28,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::losses::Targets;
 
+pub(crate) use arg::SettledMetric;
 pub use arg::{IntoMetrics, MetricArg};
 pub use confusion::{confusion_matrix, predicted_classes};
+pub use custom::{MetricFunction, custom};
 
 /// A metric, by Keras name.
 ///

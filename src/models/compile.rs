@@ -4,7 +4,7 @@
 use super::Model;
 use crate::error::{Error, Result};
 use crate::losses::{LossArg, LossFn};
-use crate::metrics::{IntoMetrics, Metric, MetricArg};
+use crate::metrics::{IntoMetrics, Metric, MetricArg, SettledMetric};
 use crate::optimizers::{Optimizer, RMSprop};
 
 /// What `compile` settled.
@@ -20,8 +20,8 @@ pub(crate) struct Compiled {
 pub(crate) struct Settled {
     pub(crate) loss: crate::losses::SettledLoss,
     pub(crate) weight: f32,
-    /// Each metric with the name it is logged under.
-    pub(crate) metrics: Vec<(&'static str, Metric)>,
+    /// Each metric, with the name it is logged under.
+    pub(crate) metrics: Vec<SettledMetric>,
 }
 
 impl Compiled {
@@ -35,7 +35,10 @@ impl Compiled {
             outputs: vec![Settled {
                 loss: crate::losses::SettledLoss::Builtin(loss),
                 weight: 1.0,
-                metrics,
+                metrics: metrics
+                    .into_iter()
+                    .map(|(name, m)| SettledMetric::Builtin(name, m))
+                    .collect(),
             }],
             optimizer,
         }
@@ -114,7 +117,7 @@ impl Objective {
             metrics: self
                 .metrics
                 .iter()
-                .map(MetricArg::resolve_named)
+                .map(MetricArg::settle)
                 .collect::<Result<Vec<_>>>()?,
         })
     }

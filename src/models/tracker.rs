@@ -6,7 +6,7 @@ use ndarray::{ArrayViewD, CowArray};
 use super::compile::Compiled;
 use super::data::{BatchTargets, TargetData};
 use crate::callbacks::Logs;
-use crate::metrics::MetricState;
+use crate::metrics::{MetricFunction, MetricState, SettledMetric};
 use crate::ops::Activation;
 
 /// Running means over the samples seen.
@@ -22,7 +22,49 @@ struct OutputTrack {
     /// when the model has several outputs.
     name: String,
     loss_sum: f64,
-    metrics: Vec<MetricState>,
+    metrics: Vec<Tracked>,
+}
+
+/// A metric's running state: a built-in one, or the mean of a metric of
+/// your own's per-sample values.
+enum Tracked {
+    Builtin(MetricState),
+    Custom {
+        f: std::sync::Arc<dyn MetricFunction>,
+        total: f64,
+        count: u64,
+    },
+}
+
+impl Tracked {
+    fn name(&self) -> &str {
+        match self {
+            Tracked::Builtin(m) => m.name,
+            Tracked::Custom { f, .. } => f.name(),
+        }
+    }
+
+    fn result(&self) -> f64 {
+        match self {
+            Tracked::Builtin(m) => m.result(),
+            Tracked::Custom { total, count, .. } => total / (*count).max(1) as f64,
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Tracked::Builtin(m) => m.reset(),
+            Tracked::Custom { total, count, .. } => (*total, *count) = (0.0, 0),
+        }
+    }
+
+    /// Whether it reads the activated outputs (not the logits).
+    fn reads_values(&self) -> bool {
+        match self {
+            Tracked::Builtin(m) => m.kind.reads_values(),
+            Tracked::Custom { .. } => true,
+        }
+    }
 }
 
 impl Tracker {
@@ -48,7 +90,16 @@ impl Tracker {
                     metrics: settled
                         .metrics
                         .iter()
-                        .map(|&(name, m)| MetricState::new(name, m.resolve(sparse, units)))
+                        .map(|m| match m {
+                            SettledMetric::Builtin(name, m) => {
+                                Tracked::Builtin(MetricState::new(name, m.resolve(sparse, units)))
+                            }
+                            SettledMetric::Custom(f) => Tracked::Custom {
+                                f: f.clone(),
+                                total: 0.0,
+                                count: 0,
+                            },
+                        })
                         .collect(),
                 }
             })
@@ -66,7 +117,7 @@ impl Tracker {
         self.seen = 0;
         for o in &mut self.outputs {
             o.loss_sum = 0.0;
-            o.metrics.iter_mut().for_each(MetricState::reset);
+            o.metrics.iter_mut().for_each(Tracked::reset);
         }
     }
 
@@ -110,9 +161,9 @@ impl Tracker {
         for o in &self.outputs {
             for m in &o.metrics {
                 let name = if self.outputs.len() > 1 {
-                    format!("{}_{}", o.name, m.name)
+                    format!("{}_{}", o.name, m.name())
                 } else {
-                    m.name.to_string()
+                    m.name().to_string()
                 };
                 entries.push((name, m.result()));
             }
@@ -131,7 +182,7 @@ impl Tracker {
     pub(crate) fn write_logs(&self, logs: &mut Logs, prefix: &str) {
         if prefix.is_empty() && self.outputs.len() == 1 {
             // The common case without building names: loss and metrics.
-            let metrics = self.outputs[0].metrics.iter().map(|m| (m.name, m.result()));
+            let metrics = self.outputs[0].metrics.iter().map(|m| (m.name(), m.result()));
             for (name, value) in std::iter::once(("loss", self.loss())).chain(metrics) {
                 match logs.get_mut(name) {
                     Some(slot) => *slot = value,
@@ -154,7 +205,7 @@ impl Tracker {
 /// logit 0; arg-max is unchanged by softmax), values (mse, mae) read the
 /// activated outputs, computed only when such a metric is there.
 fn update_metrics(
-    metrics: &mut [MetricState],
+    metrics: &mut [Tracked],
     targets: &BatchTargets,
     scores: &ArrayViewD<'_, f32>,
     skipped: Option<Activation>,
@@ -168,7 +219,7 @@ fn update_metrics(
         0.5
     };
     let activated = skipped
-        .filter(|_| metrics.iter().any(|m| m.kind.reads_values()))
+        .filter(|_| metrics.iter().any(Tracked::reads_values))
         .map(|activation| {
             let mut a = scores.to_owned();
             activation.apply(a.view_mut());
@@ -180,9 +231,18 @@ fn update_metrics(
     };
     let values = activated.as_ref().and_then(|a| rows(a));
     for m in metrics {
-        match &values {
-            Some(v) if m.kind.reads_values() => m.update_scores(targets.as_targets(), v.view(), 0.5),
-            _ => m.update_scores(targets.as_targets(), logits.view(), threshold),
+        let reads_values = m.reads_values();
+        match (m, &values) {
+            (Tracked::Builtin(m), Some(v)) if reads_values => {
+                m.update_scores(targets.as_targets(), v.view(), 0.5)
+            }
+            (Tracked::Builtin(m), _) => m.update_scores(targets.as_targets(), logits.view(), threshold),
+            (Tracked::Custom { f, total, count }, v) => {
+                let outputs = v.as_ref().map_or_else(|| logits.view(), |v| v.view());
+                let per_sample = f.per_sample(targets.as_targets(), outputs);
+                *total += per_sample.iter().sum::<f64>();
+                *count += per_sample.len() as u64;
+            }
         }
     }
 }

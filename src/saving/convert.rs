@@ -53,7 +53,7 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
         Some(FileCompile {
             loss,
             from_logits,
-            metrics: output.metrics.iter().map(|(name, _)| name.to_string()).collect(),
+            metrics: output.metrics.iter().map(|m| m.name().to_string()).collect(),
             optimizer: optimizer.to_string(),
             hyperparameters,
             iterations: state.iterations,

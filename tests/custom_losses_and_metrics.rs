@@ -1,12 +1,13 @@
-//! Losses of your own in `compile`: a closure and a `LossFunction`, trained
-//! next to the built-in losses, with the same results where they compute
-//! the same thing.
+//! Losses and metrics of your own in `compile`: closures and trait
+//! objects, next to the built-in ones, with the same results where they
+//! compute the same thing.
 
 use std::sync::Arc;
 
 use approx::assert_abs_diff_eq;
 use kerust::autograd::{Tape, Var};
 use kerust::losses::{self, LossFunction, Targets};
+use kerust::metrics::{self, MetricArg};
 use kerust::models::Objective;
 use kerust::prelude::*;
 use ndarray::Array2;
@@ -134,4 +135,68 @@ fn a_saved_model_names_its_own_loss_and_loading_asks_for_it() {
     let err = load_model(&path).unwrap_err().to_string();
     std::fs::remove_file(&path).ok();
     assert!(err.contains("my_mse"), "{err}");
+}
+
+/// |y − ŷ| averaged over each sample's outputs, as Keras' mae metric.
+fn absolute_error(y_true: Targets<'_>, y_pred: ndarray::ArrayView2<'_, f32>) -> Vec<f64> {
+    let Targets::Dense(t) = y_true else {
+        return Vec::new();
+    };
+    let t = t.view().into_shape_with_order(y_pred.dim()).unwrap().to_owned();
+    (0..y_pred.nrows())
+        .map(|i| {
+            let row = (&y_pred.row(i) - &t.row(i)).mapv(|v| f64::from(v.abs()));
+            row.mean().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_closure_metric_is_averaged_over_samples_as_the_built_in_one() {
+    let (x, y) = data();
+    let mut model = sequential![Dense::new(4).activation(Tanh).input_shape(3), Dense::new(2)];
+    let list = vec![MetricArg::from("mae"), metrics::custom("my_mae", absolute_error)];
+    model.compile("mse", list).unwrap();
+    // Batches of 32 and 16: a mean over samples, not over batches.
+    let scores = model
+        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    assert_eq!(scores.len(), 3);
+    assert_abs_diff_eq!(scores[1], scores[2], epsilon = 1e-6);
+    let history = model
+        .fit(&x, &y, FitOptions::default().epochs(2).verbose(0))
+        .unwrap();
+    assert_abs_diff_eq!(
+        history.last("mae").unwrap(),
+        history.last("my_mae").unwrap(),
+        epsilon = 1e-6
+    );
+}
+
+#[test]
+fn a_custom_metric_sees_probabilities_when_the_loss_reads_logits() {
+    let (x, _) = data();
+    let labels = ndarray::Array1::from_shape_fn(48, |i| (i % 3) as u8);
+    let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(3)]);
+    let confidence = metrics::custom("confidence", |_, y_pred| {
+        y_pred
+            .rows()
+            .into_iter()
+            .map(|r| f64::from(r.fold(0.0f32, |m, &p| m.max(p))))
+            .collect()
+    });
+    model
+        .compile("sparse_categorical_crossentropy", vec![confidence])
+        .unwrap();
+    let scores = model
+        .evaluate_with(&x, &labels, EvaluateOptions::default().verbose(0))
+        .unwrap();
+    let probabilities = model.predict(&x).unwrap();
+    let want: f64 = probabilities
+        .rows()
+        .into_iter()
+        .map(|r| f64::from(r.fold(0.0f32, |m, &p| m.max(p))))
+        .sum::<f64>()
+        / 48.0;
+    assert_abs_diff_eq!(scores[1], want, epsilon = 1e-6);
 }
