@@ -287,7 +287,11 @@ impl LayerRef {
             },
             outputs,
         );
-        lock(&self.shared.calls).nodes.push(Arc::downgrade(&node));
+        let mut calls = lock(&self.shared.calls);
+        // Calls of graphs that are gone (a Sequential rebuilt by `add`) go too.
+        calls.nodes.retain(|n| n.strong_count() > 0);
+        calls.nodes.push(Arc::downgrade(&node));
+        drop(calls);
         Ok((0..node.shapes.len())
             .map(|i| KerasTensor::new(node.clone(), i))
             .collect())
