@@ -276,3 +276,45 @@ Model: \"functional\"
         "{summary}"
     );
 }
+
+#[test]
+fn a_graphs_weights_save_and_load_and_checkpoint_by_name() {
+    let build = || {
+        let (a, b) = (Input::new(3), Input::new(2));
+        let joined = Concatenate::new()
+            .call(&[Dense::new(4).call(&a).unwrap(), b.clone()])
+            .unwrap();
+        let out = Dense::new(1).name("out").call(&joined).unwrap();
+        Model::new(&[a, b], &out).unwrap()
+    };
+    let xa = Array2::from_shape_fn((8, 3), |(i, j)| (i + j) as f32 / 8.0);
+    let xb = Array2::from_shape_fn((8, 2), |(i, j)| (i * j) as f32 / 8.0);
+    let y = Array2::from_shape_fn((8, 1), |(i, _)| i as f32 / 8.0);
+    let mut model = build();
+    model.compile("mse", ()).unwrap();
+    let dir = std::env::temp_dir().join(format!("kerust-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("best.safetensors");
+    let mut checkpoint = ModelCheckpoint::new(path.to_string_lossy().into_owned()).save_weights_only(true);
+    model
+        .fit(
+            &[&xa, &xb],
+            &y,
+            FitOptions::default()
+                .verbose(0)
+                .epochs(2)
+                .callback(&mut checkpoint),
+        )
+        .unwrap();
+    // A model of the same graph, fresh weights, takes the checkpoint.
+    let mut copy = build();
+    copy.load_weights(&path).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        copy.predict(&[&xa, &xb]).unwrap(),
+        model.predict(&[&xa, &xb]).unwrap()
+    );
+    // The whole-model file holds chains only, and says so.
+    let err = model.save(dir.join("model.kerust")).unwrap_err().to_string();
+    assert!(err.contains("functional"), "{err}");
+}
