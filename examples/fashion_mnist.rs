@@ -19,6 +19,7 @@
 //! finds it (see `kerust::datasets`); without it, the example runs on the
 //! sample of real images built into kerust and says so.
 
+mod data;
 mod pictures;
 
 use std::time::Instant;
@@ -32,7 +33,7 @@ fn main() -> Result<()> {
     let pictures = pictures::Pictures::from_args("fashion_mnist");
 
     println!("== 1. The data ==");
-    let ((train_input, train_target), (test_input, test_target)) = load()?;
+    let ((train_input, train_target), (test_input, test_target)) = data::fashion_mnist()?;
     println!(
         "train_input {:?}, train_target {:?}",
         train_input.shape(),
@@ -114,21 +115,6 @@ fn main() -> Result<()> {
 
     println!("\ndone in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The full dataset, or the bundled sample with a loud notice.
-fn load() -> Result<kerust::datasets::TrainTest> {
-    match fashion_mnist::load_data() {
-        Ok(data) => Ok(data),
-        Err(e) => {
-            eprintln!("\n*** Fashion-MNIST is not available: {e}");
-            eprintln!(
-                "*** Falling back to the SAMPLE bundled with kerust: 2,000 training and 500 test images."
-            );
-            eprintln!("*** Results below come from that sample, not from the full dataset.\n");
-            fashion_mnist::load_sample()
-        }
-    }
 }
 
 /// Pixels / 255, each image flattened to 784 values.

@@ -14,6 +14,7 @@
 //! `EarlyStopping(patience 2, restore_best_weights)`; then the validation
 //! and test sets are evaluated.
 
+mod data;
 mod pictures;
 
 use std::time::Instant;
@@ -25,14 +26,7 @@ fn main() -> Result<()> {
     let start = Instant::now();
     set_random_seed(42);
     let pictures = pictures::Pictures::from_args("fashion_mnist_cnn");
-    let ((train_input, train_target), (test_input, test_target)) = match fashion_mnist::load_data() {
-        Ok(data) => data,
-        Err(e) => {
-            eprintln!("\n*** Fashion-MNIST is not available: {e}");
-            eprintln!("*** Falling back to the SAMPLE bundled with kerust (2,000 + 500 images).\n");
-            fashion_mnist::load_sample()?
-        }
-    };
+    let ((train_input, train_target), (test_input, test_target)) = data::fashion_mnist()?;
     // train_input.reshape(-1, 28, 28, 1) / 255.0
     pictures.first_images(train_input.view(), &train_target);
     let train_scaled = images(&train_input);

@@ -15,6 +15,7 @@
 //! weights 1 and 0.5; Adam; the walk-through's 0.2 validation split with
 //! seed 42; 3 epochs (`-- --epochs N` for more).
 
+mod data;
 mod pictures;
 
 use std::time::Instant;
@@ -31,14 +32,7 @@ fn main() -> Result<()> {
     set_random_seed(42);
     let epochs = epochs_from_args().unwrap_or(3);
     let pictures = pictures::Pictures::from_args("fashion_mnist_functional");
-    let ((train_input, train_target), (test_input, test_target)) = match fashion_mnist::load_data() {
-        Ok(data) => data,
-        Err(e) => {
-            eprintln!("\n*** Fashion-MNIST is not available: {e}");
-            eprintln!("*** Falling back to the SAMPLE bundled with kerust (2,000 + 500 images).\n");
-            fashion_mnist::load_sample()?
-        }
-    };
+    let ((train_input, train_target), (test_input, test_target)) = data::fashion_mnist()?;
     pictures.first_images(train_input.view(), &train_target);
     let train_scaled = images(&train_input);
     drop(train_input);
