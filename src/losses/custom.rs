@@ -50,6 +50,12 @@ pub trait LossFunction: Send + Sync {
     fn call(&self, tape: &mut Tape, y_true: Targets<'_>, y_pred: Var) -> Result<Var>;
 }
 
+impl std::fmt::Debug for dyn LossFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.name())
+    }
+}
+
 /// A closure as a [`LossFunction`], made by [`custom`].
 struct FnLoss<F> {
     name: String,

@@ -206,7 +206,7 @@ impl From<Loss> for LossFn {
 /// assert_eq!(by_name.resolve()?.loss, Loss::MeanSquaredError);
 /// # Ok::<(), kerust::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum LossArg {
     /// A known loss.
     Known(LossFn),
@@ -216,31 +216,12 @@ pub enum LossArg {
     Custom(Arc<dyn LossFunction>),
 }
 
-impl std::fmt::Debug for LossArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LossArg::Known(l) => write!(f, "Known({l:?})"),
-            LossArg::Named(n) => write!(f, "Named({n:?})"),
-            LossArg::Custom(c) => write!(f, "Custom({:?})", c.name()),
-        }
-    }
-}
-
 /// What `compile` settled for an output's loss: a built-in one (which may
 /// read logits), or one of your own.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) enum SettledLoss {
     Builtin(LossFn),
     Custom(Arc<dyn LossFunction>),
-}
-
-impl std::fmt::Debug for SettledLoss {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SettledLoss::Builtin(l) => write!(f, "{l:?}"),
-            SettledLoss::Custom(c) => write!(f, "Custom({:?})", c.name()),
-        }
-    }
 }
 
 impl SettledLoss {

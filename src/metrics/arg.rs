@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(arg.resolve()?, Metric::Accuracy);
 /// # Ok::<(), kerust::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum MetricArg {
     /// A known metric.
     Known(Metric),
@@ -24,28 +24,12 @@ pub enum MetricArg {
     Custom(Arc<dyn MetricFunction>),
 }
 
-impl std::fmt::Debug for MetricArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MetricArg::Known(m) => write!(f, "Known({m:?})"),
-            MetricArg::Named(n) => write!(f, "Named({n:?})"),
-            MetricArg::Custom(c) => write!(f, "Custom({:?})", c.name()),
-        }
-    }
-}
-
 /// What `compile` settled for a metric: a built-in one with the name it is
 /// logged under, or one of your own.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) enum SettledMetric {
     Builtin(&'static str, Metric),
     Custom(Arc<dyn MetricFunction>),
-}
-
-impl std::fmt::Debug for SettledMetric {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 impl SettledMetric {

@@ -44,6 +44,12 @@ pub trait MetricFunction: Send + Sync {
     fn per_sample(&self, y_true: Targets<'_>, y_pred: ArrayView2<'_, f32>) -> Vec<f64>;
 }
 
+impl std::fmt::Debug for dyn MetricFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.name())
+    }
+}
+
 /// A closure as a [`MetricFunction`], made by [`custom`].
 struct FnMetric<F> {
     name: String,

@@ -82,7 +82,7 @@ impl Model {
     /// # Errors
     /// [`Error::InvalidArgument`] if an output needs an input that is not
     /// among `inputs` (the graph is disconnected), or two layers share a name.
-    pub fn new<'i, 'o>(inputs: impl Into<Tensors<'i>>, outputs: impl Into<Tensors<'o>>) -> Result<Model> {
+    pub fn new(inputs: impl Into<Tensors>, outputs: impl Into<Tensors>) -> Result<Model> {
         let graph = Graph::new(&inputs.into().0, &outputs.into().0)?;
         name_layers("Model", &graph.layers)?;
         Ok(Model::with_parts("functional", Vec::new(), Some(graph), false))
@@ -165,13 +165,7 @@ impl Model {
     }
 
     pub(crate) fn built_graph(&self, op: &'static str) -> Result<&Graph> {
-        self.graph.as_ref().ok_or_else(|| {
-            Error::invalid(
-                op,
-                "a built model (give the first layer an input shape, or call build or fit first)",
-                "a model that was never built",
-            )
-        })
+        self.graph.as_ref().ok_or_else(|| not_built(op))
     }
 
     /// The layer named `name` (Keras' `model.get_layer(name)`).
@@ -391,6 +385,15 @@ impl Model {
 }
 
 #[cold]
+pub(crate) fn not_built(op: &'static str) -> Error {
+    Error::invalid(
+        op,
+        "a built model (give the first layer an input shape, or call build or fit first)",
+        "a model that was never built",
+    )
+}
+
+#[cold]
 pub(crate) fn not_compiled(op: &'static str) -> Error {
     Error::invalid(
         op,
@@ -454,7 +457,7 @@ impl Model {
     /// # Errors
     /// [`Error::ShapeMismatch`] if the inputs' shapes differ from the
     /// model's; [`Error::InvalidArgument`] for a model with several outputs.
-    pub fn call<'a>(&self, inputs: impl Into<Tensors<'a>>) -> Result<KerasTensor> {
+    pub fn call(&self, inputs: impl Into<Tensors>) -> Result<KerasTensor> {
         one_output(self.call_many(inputs)?, || {
             format!("a model with one output ({})", self.name)
         })
@@ -473,7 +476,7 @@ impl Model {
     ///
     /// # Errors
     /// As [`call`](Model::call).
-    pub fn call_many<'a>(&self, inputs: impl Into<Tensors<'a>>) -> Result<Vec<KerasTensor>> {
+    pub fn call_many(&self, inputs: impl Into<Tensors>) -> Result<Vec<KerasTensor>> {
         let graph = self.built_graph("call")?;
         let given = inputs.into().0;
         let expected = graph.input_shapes();
@@ -494,9 +497,11 @@ impl Model {
         let mut rng = crate::utils::model_rng();
         for step in &graph.steps {
             let args = step
-                .reads
+                .made
+                .node
+                .inputs()
                 .iter()
-                .map(|key| map.get(key).cloned().ok_or_else(unplaced_value))
+                .map(|t| map.get(&t.key()).cloned().ok_or_else(unplaced_value))
                 .collect::<Result<Vec<_>>>()?;
             let made = graph.layers[step.layer].call_with(args, &mut rng)?;
             for (k, t) in made.into_iter().enumerate() {

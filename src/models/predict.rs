@@ -6,8 +6,8 @@ use ndarray::ArrayD;
 use super::Model;
 use super::arrays::IntoInputs;
 use super::dataset::Dataset;
+use super::model::not_built;
 use super::options::EvaluateOptions;
-use super::trainer::not_built;
 use crate::error::{Error, Result};
 use crate::utils::progbar::{Progbar, Sink};
 

@@ -99,12 +99,12 @@ impl Model {
         };
         let mut s = format!("Model: \"{}\"\n{table}", self.name);
         let (mut trainable, mut frozen) = (0, 0);
-        for (layer_trainable, p) in self
+        for (trains, p) in self
             .layers()
             .iter()
-            .flat_map(|l| l.params().into_iter().map(|p| (l.trainable(), p)))
+            .flat_map(|l| l.params().into_iter().map(|p| (l.trains(&p), p)))
         {
-            if layer_trainable && p.trainable {
+            if trains {
                 trainable += p.value.len();
             } else {
                 frozen += p.value.len();

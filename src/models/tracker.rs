@@ -12,6 +12,8 @@ use crate::ops::Activation;
 /// Running means over the samples seen.
 pub(crate) struct Tracker {
     outputs: Vec<OutputTrack>,
+    /// The names of the values, in Keras' order (see [`Tracker::values`]).
+    names: Vec<String>,
     /// Σ batch loss × batch size, for the total loss.
     loss_sum: f64,
     seen: usize,
@@ -103,9 +105,23 @@ impl Tracker {
                         .collect(),
                 }
             })
-            .collect();
+            .collect::<Vec<OutputTrack>>();
+        // The loss, each output's loss (with several outputs), then each
+        // output's metrics, prefixed by the output's name when there are several.
+        let several = outputs.len() > 1;
+        let mut names = vec!["loss".to_string()];
+        if several {
+            names.extend(outputs.iter().map(|o| format!("{}_loss", o.name)));
+        }
+        for o in &outputs {
+            names.extend(o.metrics.iter().map(|m| match several {
+                true => format!("{}_{}", o.name, m.name()),
+                false => m.name().to_string(),
+            }));
+        }
         Tracker {
             outputs,
+            names,
             loss_sum: 0.0,
             seen: 0,
         }
@@ -148,53 +164,37 @@ impl Tracker {
         self.loss_sum / self.seen.max(1) as f64
     }
 
-    /// `(name, value)` of everything tracked, in Keras' order: the loss,
-    /// each output's loss (with several outputs), then each output's metrics.
-    pub(crate) fn entries(&self) -> Vec<(String, f64)> {
-        let mut entries = vec![("loss".to_string(), self.loss())];
+    /// The values of everything tracked, in the order of their names: the
+    /// loss, each output's loss (with several outputs), then each output's
+    /// metrics.
+    pub(crate) fn values(&self) -> Vec<f64> {
         let seen = self.seen.max(1) as f64;
+        let mut values = vec![self.loss()];
         if self.outputs.len() > 1 {
-            for o in &self.outputs {
-                entries.push((format!("{}_loss", o.name), o.loss_sum / seen));
-            }
+            values.extend(self.outputs.iter().map(|o| o.loss_sum / seen));
         }
         for o in &self.outputs {
-            for m in &o.metrics {
-                let name = if self.outputs.len() > 1 {
-                    format!("{}_{}", o.name, m.name())
-                } else {
-                    m.name().to_string()
-                };
-                entries.push((name, m.result()));
-            }
+            values.extend(o.metrics.iter().map(Tracked::result));
         }
-        entries
+        values
     }
 
-    /// The values of [`entries`](Tracker::entries), in order.
-    pub(crate) fn values(&self) -> Vec<f64> {
-        self.entries().into_iter().map(|(_, v)| v).collect()
+    /// `(name, value)` of everything tracked, in Keras' order.
+    pub(crate) fn entries(&self) -> Vec<(&str, f64)> {
+        self.names.iter().map(String::as_str).zip(self.values()).collect()
     }
 
     /// Sets every entry in `logs`, under `prefix` (`""` or `"val_"`).
     /// Entries already there are updated in place, so the batch loop
     /// allocates no keys after its first batch.
     pub(crate) fn write_logs(&self, logs: &mut Logs, prefix: &str) {
-        if prefix.is_empty() && self.outputs.len() == 1 {
-            // The common case without building names: loss and metrics.
-            let metrics = self.outputs[0].metrics.iter().map(|m| (m.name(), m.result()));
-            for (name, value) in std::iter::once(("loss", self.loss())).chain(metrics) {
-                match logs.get_mut(name) {
-                    Some(slot) => *slot = value,
-                    None => {
-                        logs.insert(name.to_string(), value);
-                    }
+        for (name, value) in self.entries() {
+            match logs.get_mut(name).filter(|_| prefix.is_empty()) {
+                Some(slot) => *slot = value,
+                None => {
+                    logs.insert(format!("{prefix}{name}"), value);
                 }
             }
-            return;
-        }
-        for (name, value) in self.entries() {
-            logs.insert(format!("{prefix}{name}"), value);
         }
     }
 }

@@ -10,7 +10,8 @@ use super::Model;
 use super::arrays::{IntoInputs, IntoTargetList};
 use super::data::{BatchTargets, TargetData, check_inputs, check_targets, targets_for};
 use super::dataset::Dataset;
-use super::model::not_compiled;
+use super::functional::LayerRef;
+use super::model::{not_built, not_compiled};
 use super::options::{EvaluateOptions, FitOptions};
 use super::tracker::Tracker;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
@@ -428,15 +429,11 @@ impl Model {
             let batch = data.gather_x(chunk, &mut self.batches[0]);
             self.step(batch, &data.gather_y(chunk), false, &mut tracker)?;
             if let Some(bar) = &mut bar {
-                let values = tracker.entries();
-                let values: Vec<(&str, f64)> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-                bar.update(b as u64 + 1, &values);
+                bar.update(b as u64 + 1, &tracker.entries());
             }
         }
         if let Some(bar) = &mut bar {
-            let values = tracker.entries();
-            let values: Vec<(&str, f64)> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-            bar.finish(steps, &values);
+            bar.finish(steps, &tracker.entries());
         }
         Ok(tracker)
     }
@@ -478,19 +475,17 @@ impl Model {
             tracker.add_scores(j, &ys[j], &tape.value(out)?.view(), skipped);
             losses.push(loss);
         }
-        // The total: one output's loss as it is, or the weighted sum.
+        // The total: one output's loss as it is, or the weighted sum (a
+        // graph has at least one output).
         let total = match (losses.as_slice(), compiled.outputs.as_slice()) {
             ([loss], [settled]) if settled.weight == 1.0 => *loss,
             _ => {
-                let mut total = None;
+                let mut total = tape.constant(Tensor::scalar(0.0));
                 for (&loss, settled) in losses.iter().zip(&compiled.outputs) {
                     let weighted = tape.mul_scalar(loss, settled.weight)?;
-                    total = Some(match total {
-                        Some(t) => tape.add(t, weighted)?,
-                        None => weighted,
-                    });
+                    total = tape.add(total, weighted)?;
                 }
-                total.ok_or_else(|| not_built("fit"))?
+                total
             }
         };
         tracker.add_losses(rows, tape.value(total)?.item()?, &values);
@@ -498,25 +493,23 @@ impl Model {
             return Ok(());
         }
         tape.backward(total)?;
+        // The weights that train are the tape's variables (the forward pass
+        // decided which); their gradients, in order.
         let mut grads = Vec::new();
-        let mut k = 0;
-        for layer in &graph.layers {
-            let trainable = layer.trainable();
-            for p in layer.lock().params() {
-                if trainable && p.trainable {
-                    grads.push(tape.take_grad(pass.params[k])?);
-                }
-                k += 1;
+        for &weight in &pass.params {
+            if tape.requires_grad(weight)? {
+                grads.push(tape.take_grad(weight)?);
             }
         }
         // Let go of the tape's handles so the update below is in place.
         tape.clear();
-        let mut guards: Vec<_> = graph.layers.iter().map(|l| (l.trainable(), l.lock())).collect();
+        let mut guards: Vec<_> = graph.layers.iter().map(|l| (l, l.lock())).collect();
         let mut params: Vec<&mut Tensor> = guards
             .iter_mut()
-            .filter(|(trainable, _)| *trainable)
-            .flat_map(|(_, l)| l.params_mut())
-            .filter(|p| p.trainable)
+            .flat_map(|(handle, layer)| {
+                let handle: &LayerRef = handle;
+                layer.params_mut().into_iter().filter(move |p| handle.trains(p))
+            })
             .map(|p| &mut p.value)
             .collect();
         compiled.optimizer.apply(&mut params, &grads)?;
@@ -527,11 +520,6 @@ impl Model {
         }
         Ok(())
     }
-}
-
-#[cold]
-pub(crate) fn not_built(op: &'static str) -> Error {
-    Error::invalid(op, "a built model", "a model that was never built")
 }
 
 /// SplitMix64 of the seed and the epoch: well-spread seeds for neighbouring epochs.

@@ -153,9 +153,7 @@ pub(crate) fn from_file(file: FileModel, origin: &str) -> Result<Sequential> {
         let trainable: Vec<usize> = model
             .layers()
             .iter()
-            .filter(|l| l.trainable())
-            .flat_map(|l| l.params())
-            .filter(|p| p.trainable)
+            .flat_map(|l| l.params().into_iter().filter(|p| l.trains(p)))
             .map(|p| p.value.len())
             .collect();
         let state = OptimizerState {

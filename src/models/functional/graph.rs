@@ -37,9 +37,7 @@ pub(crate) struct Step {
     /// Its first output slot; it writes `outputs` slots from there.
     first_output: usize,
     outputs: usize,
-    /// The tensors it reads, by key (to replay the call elsewhere).
-    pub(crate) reads: Vec<(u64, usize)>,
-    /// The tensor it makes (its first output).
+    /// The tensor it makes (its first output); its node holds the call.
     pub(crate) made: KerasTensor,
 }
 
@@ -136,7 +134,6 @@ impl Graph {
                     inputs: reads,
                     first_output,
                     outputs: n,
-                    reads: call_inputs.iter().map(KerasTensor::key).collect(),
                     made: KerasTensor::new(t.node.clone(), 0),
                 });
             }
@@ -213,7 +210,7 @@ impl Graph {
                 for p in layer.params() {
                     let value = p.value.clone();
                     names.push(p.name);
-                    params.push(if training && trainable && p.trainable {
+                    params.push(if training && handle.trains(p) {
                         tape.variable(value)
                     } else {
                         tape.constant(value)

@@ -179,33 +179,30 @@ impl Input {
 /// assert_eq!(Tensors::from([&a, &b]).0.len(), 2);
 /// ```
 #[derive(Debug)]
-pub struct Tensors<'a>(pub Vec<KerasTensor>, pub std::marker::PhantomData<&'a ()>);
+pub struct Tensors(pub Vec<KerasTensor>);
 
-impl<'a> From<&'a KerasTensor> for Tensors<'a> {
-    fn from(t: &'a KerasTensor) -> Self {
-        Tensors(vec![t.clone()], std::marker::PhantomData)
+impl From<&KerasTensor> for Tensors {
+    fn from(t: &KerasTensor) -> Self {
+        Tensors(vec![t.clone()])
     }
 }
-impl<'a> From<&'a [KerasTensor]> for Tensors<'a> {
-    fn from(ts: &'a [KerasTensor]) -> Self {
-        Tensors(ts.to_vec(), std::marker::PhantomData)
+impl From<&[KerasTensor]> for Tensors {
+    fn from(ts: &[KerasTensor]) -> Self {
+        Tensors(ts.to_vec())
     }
 }
-impl<'a, const N: usize> From<&'a [KerasTensor; N]> for Tensors<'a> {
-    fn from(ts: &'a [KerasTensor; N]) -> Self {
-        Tensors(ts.to_vec(), std::marker::PhantomData)
+impl<const N: usize> From<&[KerasTensor; N]> for Tensors {
+    fn from(ts: &[KerasTensor; N]) -> Self {
+        Tensors(ts.to_vec())
     }
 }
-impl<'a> From<&'a Vec<KerasTensor>> for Tensors<'a> {
-    fn from(ts: &'a Vec<KerasTensor>) -> Self {
-        Tensors(ts.clone(), std::marker::PhantomData)
+impl From<&Vec<KerasTensor>> for Tensors {
+    fn from(ts: &Vec<KerasTensor>) -> Self {
+        Tensors(ts.clone())
     }
 }
-impl<'a, const N: usize> From<[&'a KerasTensor; N]> for Tensors<'a> {
-    fn from(ts: [&'a KerasTensor; N]) -> Self {
-        Tensors(
-            ts.iter().map(|t| (*t).clone()).collect(),
-            std::marker::PhantomData,
-        )
+impl<const N: usize> From<[&KerasTensor; N]> for Tensors {
+    fn from(ts: [&KerasTensor; N]) -> Self {
+        Tensors(ts.into_iter().cloned().collect())
     }
 }

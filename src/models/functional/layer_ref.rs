@@ -163,6 +163,12 @@ impl LayerRef {
         self.shared.trainable.load(Ordering::Relaxed)
     }
 
+    /// Whether training updates `param`, one of this layer's weights: the
+    /// layer is trainable and so is the weight (moving statistics are not).
+    pub(crate) fn trains(&self, param: &Param) -> bool {
+        self.trainable() && param.trainable
+    }
+
     /// Freezes (`false`) or unfreezes the layer, as Keras'
     /// `layer.trainable = False`: its weights are left alone by training,
     /// `summary()` counts them as non-trainable, and a frozen
@@ -228,7 +234,7 @@ impl LayerRef {
     /// # Errors
     /// [`Error::Layer`] naming the layer and the input shape it cannot
     /// take, and what it needed.
-    pub fn call<'a>(&self, inputs: impl Into<Tensors<'a>>) -> Result<KerasTensor> {
+    pub fn call(&self, inputs: impl Into<Tensors>) -> Result<KerasTensor> {
         one_output(self.call_many(inputs)?, || {
             format!("a layer with one output ({})", self.name())
         })
@@ -248,7 +254,7 @@ impl LayerRef {
     ///
     /// # Errors
     /// As [`call`](LayerRef::call).
-    pub fn call_many<'a>(&self, inputs: impl Into<Tensors<'a>>) -> Result<Vec<KerasTensor>> {
+    pub fn call_many(&self, inputs: impl Into<Tensors>) -> Result<Vec<KerasTensor>> {
         let mut rng = crate::utils::model_rng();
         self.call_with(inputs.into().0, &mut rng)
     }
@@ -379,11 +385,11 @@ pub trait CallLayer {
     ///
     /// # Errors
     /// As [`LayerRef::call`].
-    fn call<'a>(self, inputs: impl Into<Tensors<'a>>) -> Result<KerasTensor>;
+    fn call(self, inputs: impl Into<Tensors>) -> Result<KerasTensor>;
 }
 
 impl<L: Layer + 'static> CallLayer for L {
-    fn call<'a>(self, inputs: impl Into<Tensors<'a>>) -> Result<KerasTensor> {
+    fn call(self, inputs: impl Into<Tensors>) -> Result<KerasTensor> {
         LayerRef::new(self).call(inputs)
     }
 }
