@@ -168,28 +168,36 @@ impl Tracker {
     /// loss, each output's loss (with several outputs), then each output's
     /// metrics.
     pub(crate) fn values(&self) -> Vec<f64> {
+        self.value_iter().collect()
+    }
+
+    fn value_iter(&self) -> impl Iterator<Item = f64> + '_ {
         let seen = self.seen.max(1) as f64;
-        let mut values = vec![self.loss()];
-        if self.outputs.len() > 1 {
-            values.extend(self.outputs.iter().map(|o| o.loss_sum / seen));
-        }
-        for o in &self.outputs {
-            values.extend(o.metrics.iter().map(Tracked::result));
-        }
-        values
+        let losses = self.outputs.iter().filter(|_| self.outputs.len() > 1);
+        std::iter::once(self.loss())
+            .chain(losses.map(move |o| o.loss_sum / seen))
+            .chain(
+                self.outputs
+                    .iter()
+                    .flat_map(|o| o.metrics.iter().map(Tracked::result)),
+            )
     }
 
     /// `(name, value)` of everything tracked, in Keras' order.
     pub(crate) fn entries(&self) -> Vec<(&str, f64)> {
-        self.names.iter().map(String::as_str).zip(self.values()).collect()
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.value_iter())
+            .collect()
     }
 
     /// Sets every entry in `logs`, under `prefix` (`""` or `"val_"`).
     /// Entries already there are updated in place, so the batch loop
     /// allocates no keys after its first batch.
     pub(crate) fn write_logs(&self, logs: &mut Logs, prefix: &str) {
-        for (name, value) in self.entries() {
-            match logs.get_mut(name).filter(|_| prefix.is_empty()) {
+        for (name, value) in self.names.iter().zip(self.value_iter()) {
+            match logs.get_mut(name.as_str()).filter(|_| prefix.is_empty()) {
                 Some(slot) => *slot = value,
                 None => {
                     logs.insert(format!("{prefix}{name}"), value);
