@@ -108,7 +108,7 @@ fn main() -> Result<()> {
     // keras.Model(model.inputs, model.layers[1].output): the first
     // convolution's feature maps (layer 0 is the input in Keras' list).
     let conv = model.get_layer("conv2d")?;
-    let mut features = Model::new(&model.inputs()?, &conv.output()?)?;
+    let mut features = Model::new(model.inputs()?, &conv.output()?)?;
     let maps = features.predict(&test_images.slice(ndarray::s![..2, .., .., ..]))?;
     println!(
         "feature maps of the first convolution for 2 test images: {:?}",

@@ -72,6 +72,20 @@ pub enum ActivationArg {
 }
 
 impl ActivationArg {
+    /// Keras' name of the activation, as given.
+    ///
+    /// ```
+    /// use kerust::activations::{Activation, ActivationArg};
+    /// assert_eq!(ActivationArg::from(Activation::Relu).name(), "relu");
+    /// assert_eq!(ActivationArg::from("tanh").name(), "tanh");
+    /// ```
+    pub fn name(&self) -> &str {
+        match self {
+            ActivationArg::Known(a) => a.name(),
+            ActivationArg::Named(n) => n,
+        }
+    }
+
     /// The activation, resolving a name.
     ///
     /// ```

@@ -21,6 +21,7 @@ use crate::tensor::Tensor;
 /// # let _ = layer;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Initializer {
     /// `U(−l, l)` with `l = √(6/(fan_in+fan_out))` (Keras' default kernel).
     #[default]

@@ -1,19 +1,48 @@
 //! A layer written outside kerust, by implementing `Layer`: it creates its
 //! own weight by name, trains inside Sequential and functional models, and
-//! its weights save and load; saving the whole model names its class.
+//! its weights save and load; registered once, the whole model saves and
+//! loads with it, and an unregistered class is an error that names it.
 
 use approx::assert_abs_diff_eq;
 use kerust::autograd::Var;
-use kerust::layers::{Forward, Param, StdRng, Weights};
+use kerust::layers::{Forward, FromConfig, LayerConfig, Param, StdRng, Weights, register_layer};
 use kerust::prelude::*;
 use ndarray::{Array2, array};
+use serde::{Deserialize, Serialize};
 
-/// `y = x ⊙ scale`, one learned factor per feature, starting at 1.
-#[derive(Debug, Default)]
+/// `y = x ⊙ scale`, one learned factor per feature, starting at `initial`.
+#[derive(Debug)]
 struct Scale {
     name: Option<String>,
     built: bool,
     weights: Weights,
+    options: ScaleOptions,
+}
+
+/// The layer's own option, saved with the model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ScaleOptions {
+    initial: f32,
+}
+
+impl Default for Scale {
+    fn default() -> Self {
+        Scale {
+            name: None,
+            built: false,
+            weights: Weights::default(),
+            options: ScaleOptions { initial: 1.0 },
+        }
+    }
+}
+
+impl FromConfig for Scale {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        Ok(Scale {
+            options: config.parse()?,
+            ..Scale::default()
+        })
+    }
 }
 
 impl Layer for Scale {
@@ -33,9 +62,10 @@ impl Layer for Scale {
         None
     }
 
-    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
         let width = *input_shape.last().unwrap_or(&1);
-        self.weights.add_weight("scale", Tensor::ones(&[width]), true);
+        let initial = Initializer::Constant(self.options.initial);
+        self.weights.add_weight("scale", &[width], initial, rng, true)?;
         self.built = true;
         Ok(input_shape.to_vec())
     }
@@ -55,6 +85,48 @@ impl Layer for Scale {
 
     fn params_mut(&mut self) -> Vec<&mut Param> {
         self.weights.params_mut()
+    }
+
+    fn config(&self) -> LayerConfig {
+        LayerConfig::new("Scale", &self.options)
+    }
+}
+
+/// A layer no test registers: `y = x`.
+#[derive(Debug, Default)]
+struct Unregistered {
+    name: Option<String>,
+    built: bool,
+}
+
+impl Layer for Unregistered {
+    fn class_name(&self) -> &'static str {
+        "Unregistered"
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn set_name(&mut self, name: String) {
+        self.name = Some(name);
+    }
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        None
+    }
+    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+        self.built = true;
+        Ok(input_shape.to_vec())
+    }
+    fn is_built(&self) -> bool {
+        self.built
+    }
+    fn forward(&mut self, _f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        Ok(x)
+    }
+    fn params(&self) -> Vec<&Param> {
+        Vec::new()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        Vec::new()
     }
 }
 
@@ -99,10 +171,55 @@ fn a_user_layer_learns_its_weight_in_a_sequential_model() {
         copy.get_layer("scale").unwrap().params()[0].value.to_vec(),
         learned
     );
-    let err = model
-        .save(std::env::temp_dir().join("never-written.kerust"))
-        .unwrap_err();
-    assert!(err.to_string().contains("the layer class Scale"), "{err}");
+}
+
+#[test]
+fn saving_a_model_with_an_unregistered_layer_names_its_class() {
+    let model = sequential![Dense::new(3).input_shape(3), Unregistered::default()];
+    let path = std::env::temp_dir().join(format!("kerust-unregistered-{}.kerust", std::process::id()));
+    let err = model.save(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("registered once with kerust::layers::register_layer, found the unregistered layer class Unregistered"),
+        "{err}"
+    );
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_registered_user_layer_saves_and_loads_with_its_model() {
+    register_layer::<Scale>("Scale").unwrap();
+    let (x, y) = data();
+    let input = Input::named("features", 3);
+    let hidden = Dense::new(3).call(&input).unwrap();
+    let scale = Scale {
+        options: ScaleOptions { initial: 0.5 },
+        ..Scale::default()
+    };
+    let output = scale.call(&hidden).unwrap();
+    let mut model = Model::new(&input, &output).unwrap();
+    assert_eq!(
+        model.get_layer("scale").unwrap().params()[0].value.to_vec(),
+        [0.5; 3]
+    );
+    model.compile_with(Adam::new(), "mse", ["mae"]).unwrap();
+    model
+        .fit(&x, &y, FitOptions::default().epochs(2).verbose(0))
+        .unwrap();
+
+    let path = std::env::temp_dir().join(format!("kerust-registered-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    let mut loaded = load_model(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    // The option, the weights and the optimizer state all came back.
+    let layer = loaded.get_layer("scale").unwrap();
+    assert_eq!(layer.class_name(), "Scale");
+    assert_eq!(layer.lock().config().get::<f32>("initial"), Some(0.5));
+    assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
+    let options = || FitOptions::default().epochs(1).verbose(0).shuffle(false);
+    model.fit(&x, &y, options()).unwrap();
+    loaded.fit(&x, &y, options()).unwrap();
+    assert_eq!(loaded.get_weights(), model.get_weights());
 }
 
 #[test]

@@ -147,7 +147,7 @@ fn a_feature_model_from_a_trained_model_reads_its_layer() {
         .unwrap();
     model.fit(&x, &y, quiet().epochs(2)).unwrap();
     let first = model.get_layer_at(0).unwrap().clone();
-    let mut features = Model::new(&model.inputs().unwrap(), &first.output().unwrap()).unwrap();
+    let mut features = Model::new(model.inputs().unwrap(), &first.output().unwrap()).unwrap();
     let got = features.predict(&x).unwrap();
     let p = first.params();
     let want = affine(&x, &p[0].value, &p[1].value).mapv(|v| v.max(0.0));
@@ -314,7 +314,69 @@ fn a_graphs_weights_save_and_load_and_checkpoint_by_name() {
         copy.predict(&[&xa, &xb]).unwrap(),
         model.predict(&[&xa, &xb]).unwrap()
     );
-    // The whole-model file holds chains only, and says so.
-    let err = model.save(dir.join("model.kerust")).unwrap_err().to_string();
-    assert!(err.contains("functional"), "{err}");
+}
+
+/// A whole functional model — two inputs, a layer shared by both, a merge,
+/// two outputs with their own losses, weights and metrics, a frozen layer,
+/// the optimizer's state — saves to one file and loads back: same names,
+/// same predictions, same compile, and training continues identically.
+#[test]
+fn a_whole_functional_model_saves_and_loads() {
+    let (a, b) = (Input::named("left", 3), Input::named("right", 3));
+    let shared = LayerRef::new(Dense::new(4).activation("tanh").name("shared"));
+    let (ha, hb) = (shared.call(&a).unwrap(), shared.call(&b).unwrap());
+    let sum = Add::new().call(&[ha.clone(), hb]).unwrap();
+    let joined = Concatenate::new().call(&[ha, sum.clone()]).unwrap();
+    let classes = Dense::new(3)
+        .activation("softmax")
+        .name("classes")
+        .call(&joined)
+        .unwrap();
+    let frozen = LayerRef::new(Dense::new(2).name("frozen"));
+    let value = frozen.call(&sum).unwrap();
+    let mut model = Model::new(&[a, b], &[classes, value]).unwrap();
+    frozen.set_trainable(false);
+    model
+        .compile_outputs(
+            Adam::new(),
+            vec![
+                Objective::new("sparse_categorical_crossentropy").metrics(["accuracy"]),
+                Objective::new("mse").loss_weight(0.25).metrics(["mae"]),
+            ],
+        )
+        .unwrap();
+    let xa = Array2::from_shape_fn((8, 3), |(i, j)| ((i * 3 + j) % 5) as f32 / 5.0);
+    let xb = Array2::from_shape_fn((8, 3), |(i, j)| ((i + 2 * j) % 7) as f32 / 7.0);
+    let labels = Array1::from_shape_fn(8, |i| (i % 3) as u8);
+    let values = Array2::from_shape_fn((8, 2), |(i, j)| (i + j) as f32 / 10.0);
+    let options = || {
+        FitOptions::default()
+            .epochs(2)
+            .batch_size(4)
+            .shuffle(false)
+            .verbose(0)
+    };
+    model.fit(&[&xa, &xb], &(&labels, &values), options()).unwrap();
+
+    let path = std::env::temp_dir().join(format!("kerust-functional-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    let mut loaded = load_model(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(loaded.summary_string(), model.summary_string());
+    assert!(!loaded.get_layer("frozen").unwrap().trainable());
+    let input_names: Vec<_> = loaded.inputs().unwrap().iter().map(|t| t.source_name()).collect();
+    assert_eq!(input_names, ["left", "right"]);
+    assert_eq!(
+        loaded.predict_many(&[&xa, &xb]).unwrap(),
+        model.predict_many(&[&xa, &xb]).unwrap()
+    );
+    let before = model.evaluate(&[&xa, &xb], &(&labels, &values)).unwrap();
+    assert_eq!(loaded.evaluate(&[&xa, &xb], &(&labels, &values)).unwrap(), before);
+    assert_eq!(before.len(), 5, "loss, two output losses, accuracy and mae");
+    // The optimizer continues from its state: one more epoch each, same weights.
+    model.fit(&[&xa, &xb], &(&labels, &values), options()).unwrap();
+    loaded.fit(&[&xa, &xb], &(&labels, &values), options()).unwrap();
+    assert_eq!(loaded.get_weights(), model.get_weights());
+    // A functional model is not a Sequential.
+    assert!(Sequential::try_from(loaded).is_err());
 }

@@ -158,12 +158,18 @@ fn wrong_magic_and_future_versions_are_named() {
         "{msg}"
     );
     let mut bytes = small_file();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     let msg = load_model_from_bytes(&bytes, "f").unwrap_err().to_string();
     assert_eq!(
         msg,
-        "f: expected format version 1, the one this kerust reads, found version 2 (written by a newer kerust)"
+        "f: expected format version 1 to 2, those this kerust reads, found version 3 (written by a newer kerust)"
     );
+    bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
+    let msg = load_model_from_bytes(&bytes, "f").unwrap_err().to_string();
+    assert!(msg.contains("found version 0"), "{msg}");
+    // Version 2 records announced as version 1 do not decode as such.
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    assert!(load_model_from_bytes(&bytes, "f").is_err());
     let mut bytes = small_file();
     bytes.push(0);
     assert!(

@@ -4,9 +4,13 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::config::defaults;
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
+use crate::initializers::Initializer;
 use crate::tensor::Tensor;
 
 /// Normalises the last axis (channels): in training with the batch's mean
@@ -157,7 +161,7 @@ impl Layer for BatchNormalization {
         self.input_shape.as_deref()
     }
 
-    fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
+    fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
         let Some(&c) = input_shape.last() else {
             return Err(Error::shape(
                 "BatchNormalization",
@@ -165,24 +169,16 @@ impl Layer for BatchNormalization {
                 format!("input sample shape {}", fmt_shape(input_shape)),
             ));
         };
-        if !(0.0..=1.0).contains(&self.momentum) {
-            return Err(Error::invalid(
-                "BatchNormalization",
-                "momentum in [0, 1]",
-                format!("momentum={}", self.momentum),
-            ));
-        }
-        crate::error::check_non_negative("BatchNormalization", "epsilon", self.epsilon)?;
-        crate::initializers::weight_elements(&[c])?;
+        self.check()?;
         let mut weights = Weights::default();
         if self.scale {
-            weights.add_weight("gamma", Tensor::ones(&[c]), true);
+            weights.add_weight("gamma", &[c], Initializer::Ones, rng, true)?;
         }
         if self.center {
-            weights.add_weight("beta", Tensor::zeros(&[c]), true);
+            weights.add_weight("beta", &[c], Initializer::Zeros, rng, true)?;
         }
-        weights.add_weight("moving_mean", Tensor::zeros(&[c]), false);
-        weights.add_weight("moving_variance", Tensor::ones(&[c]), false);
+        weights.add_weight("moving_mean", &[c], Initializer::Zeros, rng, false)?;
+        weights.add_weight("moving_variance", &[c], Initializer::Ones, rng, false)?;
         self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
         Ok(input_shape.to_vec())
@@ -241,11 +237,63 @@ impl Layer for BatchNormalization {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::BatchNormalization {
-            momentum: self.momentum,
-            epsilon: self.epsilon,
-            center: self.center,
-            scale: self.scale,
+        LayerConfig::new(
+            "BatchNormalization",
+            &BatchNormalizationConfig {
+                momentum: self.momentum,
+                epsilon: self.epsilon,
+                center: self.center,
+                scale: self.scale,
+            },
+        )
+    }
+}
+
+impl BatchNormalization {
+    /// Checks the options that no input shape changes.
+    fn check(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.momentum) {
+            return Err(Error::invalid(
+                "BatchNormalization",
+                "momentum in [0, 1]",
+                format!("momentum={}", self.momentum),
+            ));
         }
+        crate::error::check_non_negative("BatchNormalization", "epsilon", self.epsilon)
+    }
+}
+
+/// BatchNormalization's options, with Keras' defaults.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchNormalizationConfig {
+    #[serde(default = "default_momentum")]
+    momentum: f32,
+    #[serde(default = "default_epsilon")]
+    epsilon: f32,
+    #[serde(default = "defaults::yes")]
+    center: bool,
+    #[serde(default = "defaults::yes")]
+    scale: bool,
+}
+
+fn default_momentum() -> f32 {
+    0.99
+}
+
+fn default_epsilon() -> f32 {
+    1e-3
+}
+
+impl FromConfig for BatchNormalization {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: BatchNormalizationConfig = config.parse()?;
+        let layer = BatchNormalization::new()
+            .momentum(c.momentum)
+            .epsilon(c.epsilon)
+            .center(c.center)
+            .scale(c.scale);
+        layer.check()?;
+        Ok(layer)
     }
 }

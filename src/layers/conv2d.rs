@@ -3,7 +3,10 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::config::{check_count, defaults};
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -242,16 +245,10 @@ impl Layer for Conv2D {
         let (oh, _) = conv_output("Conv2D", h, kh, self.strides.0, self.padding)?;
         let (ow, _) = conv_output("Conv2D", w, kw, self.strides.1, self.padding)?;
         let mut weights = Weights::default();
-        let kernel = self
-            .kernel_initializer
-            .initialize(&[kh, kw, c, self.filters], rng)?;
-        weights.add_weight("kernel", kernel, true);
+        let kernel = [kh, kw, c, self.filters];
+        weights.add_weight("kernel", &kernel, self.kernel_initializer, rng, true)?;
         if self.use_bias {
-            weights.add_weight(
-                "bias",
-                self.bias_initializer.initialize(&[self.filters], rng)?,
-                true,
-            );
+            weights.add_weight("bias", &[self.filters], self.bias_initializer, rng, true)?;
         }
         self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
@@ -283,15 +280,58 @@ impl Layer for Conv2D {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Conv2D {
-            filters: self.filters,
-            kernel_size: (self.kernel_size.0, self.kernel_size.1),
-            strides: (self.strides.0, self.strides.1),
-            padding: self.padding,
-            activation: self.resolved,
-            use_bias: self.use_bias,
-            kernel_initializer: self.kernel_initializer,
-            bias_initializer: self.bias_initializer,
+        LayerConfig::new(
+            "Conv2D",
+            &Conv2DConfig {
+                filters: self.filters,
+                kernel_size: (self.kernel_size.0, self.kernel_size.1),
+                strides: (self.strides.0, self.strides.1),
+                padding: self.padding,
+                activation: self.activation.name().to_string(),
+                use_bias: self.use_bias,
+                kernel_initializer: self.kernel_initializer,
+                bias_initializer: self.bias_initializer,
+            },
+        )
+    }
+}
+
+/// Conv2D's options, with Keras' defaults.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Conv2DConfig {
+    filters: usize,
+    kernel_size: (usize, usize),
+    #[serde(default = "defaults::ones_pair")]
+    strides: (usize, usize),
+    #[serde(default)]
+    padding: Padding,
+    #[serde(default = "defaults::linear")]
+    activation: String,
+    #[serde(default = "defaults::yes")]
+    use_bias: bool,
+    #[serde(default)]
+    kernel_initializer: Initializer,
+    #[serde(default = "defaults::zeros")]
+    bias_initializer: Initializer,
+}
+
+impl FromConfig for Conv2D {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: Conv2DConfig = config.parse()?;
+        check_count("Conv2D", "filters", c.filters)?;
+        for (key, (a, b)) in [("kernel_size", c.kernel_size), ("strides", c.strides)] {
+            check_count("Conv2D", key, a)?;
+            check_count("Conv2D", key, b)?;
         }
+        c.kernel_initializer.check()?;
+        c.bias_initializer.check()?;
+        Ok(Conv2D::new(c.filters, c.kernel_size)
+            .strides(c.strides)
+            .padding(c.padding)
+            .activation(crate::activations::get(&c.activation)?)
+            .use_bias(c.use_bias)
+            .kernel_initializer(c.kernel_initializer)
+            .bias_initializer(c.bias_initializer))
     }
 }

@@ -2,7 +2,10 @@
 
 use rand::rngs::StdRng;
 
-use super::{Forward, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::config::{check_count, defaults};
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -177,15 +180,13 @@ impl Layer for Dense {
         let mut weights = Weights::default();
         weights.add_weight(
             "kernel",
-            self.kernel_initializer.initialize(&[fan_in, self.units], rng)?,
+            &[fan_in, self.units],
+            self.kernel_initializer,
+            rng,
             true,
-        );
+        )?;
         if self.use_bias {
-            weights.add_weight(
-                "bias",
-                self.bias_initializer.initialize(&[self.units], rng)?,
-                true,
-            );
+            weights.add_weight("bias", &[self.units], self.bias_initializer, rng, true)?;
         }
         self.weights = weights;
         self.built_for = Some(input_shape.to_vec());
@@ -222,13 +223,45 @@ impl Layer for Dense {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Dense {
-            units: self.units,
-            activation: self.resolved,
-            use_bias: self.use_bias,
-            kernel_initializer: self.kernel_initializer,
-            bias_initializer: self.bias_initializer,
-        }
+        LayerConfig::new(
+            "Dense",
+            &DenseConfig {
+                units: self.units,
+                activation: self.activation.name().to_string(),
+                use_bias: self.use_bias,
+                kernel_initializer: self.kernel_initializer,
+                bias_initializer: self.bias_initializer,
+            },
+        )
+    }
+}
+
+/// Dense's options, with Keras' defaults.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DenseConfig {
+    units: usize,
+    #[serde(default = "defaults::linear")]
+    activation: String,
+    #[serde(default = "defaults::yes")]
+    use_bias: bool,
+    #[serde(default)]
+    kernel_initializer: Initializer,
+    #[serde(default = "defaults::zeros")]
+    bias_initializer: Initializer,
+}
+
+impl FromConfig for Dense {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: DenseConfig = config.parse()?;
+        check_count("Dense", "units", c.units)?;
+        c.kernel_initializer.check()?;
+        c.bias_initializer.check()?;
+        Ok(Dense::new(c.units)
+            .activation(crate::activations::get(&c.activation)?)
+            .use_bias(c.use_bias)
+            .kernel_initializer(c.kernel_initializer)
+            .bias_initializer(c.bias_initializer))
     }
 }
 

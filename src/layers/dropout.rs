@@ -3,7 +3,9 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result};
 
@@ -86,13 +88,7 @@ impl Layer for Dropout {
     }
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
-        if !(0.0..1.0).contains(&self.rate) {
-            return Err(Error::invalid(
-                "Dropout",
-                "a rate in [0, 1)",
-                format!("rate={}", self.rate),
-            ));
-        }
+        self.check()?;
         self.built_for = Some(input_shape.to_vec());
         Ok(input_shape.to_vec())
     }
@@ -120,6 +116,35 @@ impl Layer for Dropout {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Dropout { rate: self.rate }
+        LayerConfig::new("Dropout", &DropoutConfig { rate: self.rate })
+    }
+}
+
+/// Dropout's options.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropoutConfig {
+    rate: f32,
+}
+
+impl FromConfig for Dropout {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: DropoutConfig = config.parse()?;
+        let layer = Dropout::new(c.rate);
+        layer.check()?;
+        Ok(layer)
+    }
+}
+
+impl Dropout {
+    fn check(&self) -> Result<()> {
+        if (0.0..1.0).contains(&self.rate) {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "Dropout",
+            "a rate in [0, 1)",
+            format!("rate={}", self.rate),
+        ))
     }
 }

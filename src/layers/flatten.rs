@@ -3,7 +3,7 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
 use crate::autograd::Var;
 use crate::error::Result;
 
@@ -107,6 +107,13 @@ impl Layer for Flatten {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Flatten
+        LayerConfig::empty("Flatten")
+    }
+}
+
+impl FromConfig for Flatten {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        config.parse::<super::config::NoOptions>()?;
+        Ok(Flatten::new())
     }
 }

@@ -4,7 +4,10 @@
 
 use rand::rngs::StdRng;
 
-use super::{Forward, Layer, LayerConfig, Param, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::config::NoOptions;
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, check_input};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 
@@ -161,7 +164,14 @@ macro_rules! elementwise_merge {
             }
 
             fn config(&self) -> LayerConfig {
-                LayerConfig::$name
+                LayerConfig::empty(stringify!($name))
+            }
+        }
+
+        impl FromConfig for $name {
+            fn from_config(config: &LayerConfig) -> Result<Self> {
+                config.parse::<NoOptions>()?;
+                Ok($name::new())
             }
         }
     };
@@ -367,6 +377,25 @@ impl Layer for Concatenate {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Concatenate { axis: self.axis }
+        LayerConfig::new("Concatenate", &ConcatenateConfig { axis: self.axis })
+    }
+}
+
+/// Concatenate's options, with Keras' default (the last axis).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConcatenateConfig {
+    #[serde(default = "last_axis")]
+    axis: isize,
+}
+
+fn last_axis() -> isize {
+    -1
+}
+
+impl FromConfig for Concatenate {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: ConcatenateConfig = config.parse()?;
+        Ok(Concatenate::new().axis(c.axis))
     }
 }

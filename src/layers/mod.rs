@@ -11,24 +11,30 @@
 //! composes with any other and the tape differentiates the whole model.
 
 mod batch_normalization;
+mod config;
 mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod merge;
 mod pooling;
+mod registry;
 mod reshape;
 mod weights;
 
 pub use batch_normalization::BatchNormalization;
+pub use config::{FromConfig, LayerConfig};
 pub use conv2d::{Conv2D, Window};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use pooling::{AveragePooling2D, MaxPooling2D};
+pub(crate) use registry::is_known;
+pub use registry::{layer_from_config, register_layer};
 pub use reshape::Reshape;
 pub use weights::Weights;
+pub(crate) use weights::within_budget;
 
 /// The random generator layers build their weights with (re-exported, so
 /// that a layer of your own needs no `rand` dependency of its own).
@@ -133,114 +139,6 @@ impl From<&[usize]> for Shape {
     }
 }
 
-/// A layer's configuration, enough to rebuild it (weights aside).
-///
-/// ```
-/// # use kerust::prelude::*;
-/// use kerust::layers::LayerConfig;
-/// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
-/// assert!(matches!(model.layers()[0].lock().config(), LayerConfig::Dense { units: 10, .. }));
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum LayerConfig {
-    /// [`Dense`].
-    Dense {
-        /// Output width.
-        units: usize,
-        /// Activation after the affine map.
-        activation: Activation,
-        /// Whether there is a bias.
-        use_bias: bool,
-        /// Kernel initializer.
-        kernel_initializer: crate::initializers::Initializer,
-        /// Bias initializer.
-        bias_initializer: crate::initializers::Initializer,
-    },
-    /// [`Flatten`].
-    Flatten,
-    /// [`Dropout`].
-    Dropout {
-        /// Fraction of inputs dropped in training.
-        rate: f32,
-    },
-    /// [`Conv2D`].
-    Conv2D {
-        /// Output channels.
-        filters: usize,
-        /// Window height and width.
-        kernel_size: (usize, usize),
-        /// Steps between windows.
-        strides: (usize, usize),
-        /// Border handling.
-        padding: crate::ops::Padding,
-        /// Activation after the convolution.
-        activation: Activation,
-        /// Whether there is a bias.
-        use_bias: bool,
-        /// Kernel initializer.
-        kernel_initializer: crate::initializers::Initializer,
-        /// Bias initializer.
-        bias_initializer: crate::initializers::Initializer,
-    },
-    /// [`MaxPooling2D`].
-    MaxPooling2D {
-        /// Window height and width.
-        pool_size: (usize, usize),
-        /// Steps between windows.
-        strides: (usize, usize),
-        /// Border handling.
-        padding: crate::ops::Padding,
-    },
-    /// [`Reshape`].
-    Reshape {
-        /// The shape of each output sample.
-        target_shape: Vec<usize>,
-    },
-    /// [`BatchNormalization`].
-    BatchNormalization {
-        /// Weight of the old value in the moving averages.
-        momentum: f32,
-        /// Added to the variance.
-        epsilon: f32,
-        /// Whether β is learned.
-        center: bool,
-        /// Whether γ is learned.
-        scale: bool,
-    },
-    /// [`Add`].
-    Add,
-    /// [`Subtract`].
-    Subtract,
-    /// [`Multiply`].
-    Multiply,
-    /// [`Average`].
-    Average,
-    /// [`Maximum`].
-    Maximum,
-    /// [`Minimum`].
-    Minimum,
-    /// [`Concatenate`].
-    Concatenate {
-        /// The axis joined along, counting the batch axis.
-        axis: isize,
-    },
-    /// A layer defined outside kerust, by its class name.
-    Custom {
-        /// [`Layer::class_name`].
-        class_name: String,
-    },
-    /// [`AveragePooling2D`].
-    AveragePooling2D {
-        /// Window height and width.
-        pool_size: (usize, usize),
-        /// Steps between windows.
-        strides: (usize, usize),
-        /// Border handling.
-        padding: crate::ops::Padding,
-    },
-}
-
 /// A Keras layer. kerust's layers implement it, and so can yours: create
 /// the weights by name in `build`, find them by name in `forward`, record
 /// differentiable ops on the tape, and the layer trains in any model (its
@@ -260,8 +158,9 @@ pub enum LayerConfig {
 ///     fn name(&self) -> Option<&str> { self.name.as_deref() }
 ///     fn set_name(&mut self, name: String) { self.name = Some(name); }
 ///     fn declared_input_shape(&self) -> Option<&[usize]> { None }
-///     fn build(&mut self, input: &[usize], _rng: &mut kerust::layers::StdRng) -> Result<Vec<usize>> {
-///         self.weights.add_weight("scale", Tensor::ones(&[*input.last().unwrap_or(&1)]), true);
+///     fn build(&mut self, input: &[usize], rng: &mut kerust::layers::StdRng) -> Result<Vec<usize>> {
+///         let width = *input.last().unwrap_or(&1);
+///         self.weights.add_weight("scale", &[width], Initializer::Ones, rng, true)?;
 ///         self.built = true;
 ///         Ok(input.to_vec())
 ///     }
@@ -357,12 +256,13 @@ pub trait Layer: Send {
     /// The layer's weights, mutably.
     fn params_mut(&mut self) -> Vec<&mut Param>;
 
-    /// The configuration. A layer of your own keeps the default,
-    /// [`LayerConfig::Custom`] with its class name.
+    /// The configuration (Keras' `get_config()`), from which
+    /// [`FromConfig::from_config`] makes the layer again. A layer of your
+    /// own without options keeps the default, an empty configuration of
+    /// its class; one with options returns
+    /// [`LayerConfig::new`]`(class, &options)`.
     fn config(&self) -> LayerConfig {
-        LayerConfig::Custom {
-            class_name: self.class_name().to_string(),
-        }
+        LayerConfig::empty(self.class_name())
     }
 }
 

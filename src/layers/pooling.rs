@@ -4,13 +4,16 @@ use rand::rngs::StdRng;
 
 use super::conv2d::Window;
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::config::check_count;
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::{Padding, conv_output};
 
 macro_rules! pooling_layer {
-    ($(#[$doc:meta])* $name:ident, $class:literal, $op:ident, $config:ident) => {
+    ($(#[$doc:meta])* $name:ident, $class:literal, $op:ident) => {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $name {
@@ -147,14 +150,44 @@ macro_rules! pooling_layer {
             }
 
             fn config(&self) -> LayerConfig {
-                LayerConfig::$config {
-                    pool_size: (self.pool_size.0, self.pool_size.1),
-                    strides: (self.stride().0, self.stride().1),
-                    padding: self.padding,
+                LayerConfig::new(
+                    $class,
+                    &PoolingConfig {
+                        pool_size: (self.pool_size.0, self.pool_size.1),
+                        strides: Some((self.stride().0, self.stride().1)),
+                        padding: self.padding,
+                    },
+                )
+            }
+        }
+
+        impl FromConfig for $name {
+            fn from_config(config: &LayerConfig) -> Result<Self> {
+                let c: PoolingConfig = config.parse()?;
+                let strides = c.strides.unwrap_or(c.pool_size);
+                for (key, (a, b)) in [("pool_size", c.pool_size), ("strides", strides)] {
+                    check_count($class, key, a)?;
+                    check_count($class, key, b)?;
                 }
+                let layer = $name::new(c.pool_size).padding(c.padding);
+                Ok(match c.strides {
+                    Some(strides) => layer.strides(strides),
+                    None => layer,
+                })
             }
         }
     };
+}
+
+/// A pooling layer's options, with Keras' defaults (strides: the pool size).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoolingConfig {
+    pool_size: (usize, usize),
+    #[serde(default)]
+    strides: Option<(usize, usize)>,
+    #[serde(default)]
+    padding: Padding,
 }
 
 pooling_layer! {
@@ -162,7 +195,7 @@ pooling_layer! {
     /// value of each window, per channel. No parameters.
     ///
     /// **Keras equivalent:** `keras.layers.MaxPooling2D(2)`
-    MaxPooling2D, "MaxPooling2D", max_pool2d, MaxPooling2D
+    MaxPooling2D, "MaxPooling2D", max_pool2d
 }
 
 pooling_layer! {
@@ -171,5 +204,5 @@ pooling_layer! {
     /// No parameters.
     ///
     /// **Keras equivalent:** `keras.layers.AveragePooling2D(2)`
-    AveragePooling2D, "AveragePooling2D", average_pool2d, AveragePooling2D
+    AveragePooling2D, "AveragePooling2D", average_pool2d
 }

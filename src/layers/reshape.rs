@@ -3,7 +3,9 @@
 use rand::rngs::StdRng;
 
 use super::dense::unbuilt;
-use super::{Forward, Layer, LayerConfig, Param, Shape, check_input};
+use serde::{Deserialize, Serialize};
+
+use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 
@@ -128,8 +130,29 @@ impl Layer for Reshape {
     }
 
     fn config(&self) -> LayerConfig {
-        LayerConfig::Reshape {
-            target_shape: self.target.clone(),
+        LayerConfig::new(
+            "Reshape",
+            &ReshapeConfig {
+                target_shape: self.target.clone(),
+            },
+        )
+    }
+}
+
+/// Reshape's options.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReshapeConfig {
+    target_shape: Vec<usize>,
+}
+
+impl FromConfig for Reshape {
+    fn from_config(config: &LayerConfig) -> Result<Self> {
+        let c: ReshapeConfig = config.parse()?;
+        super::sample_size("Reshape", &c.target_shape)?;
+        for &d in &c.target_shape {
+            super::config::check_count("Reshape", "each target dimension", d)?;
         }
+        Ok(Reshape::new(c.target_shape))
     }
 }

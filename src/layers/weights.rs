@@ -2,24 +2,30 @@
 //! `layer.add_weight(name=…)`), and the lookup of their tape variables by
 //! name in [`Forward`].
 
+use std::cell::Cell;
+
+use rand::rngs::StdRng;
+
 use super::{Forward, Param};
 use crate::autograd::Var;
-use crate::error::{Error, Result};
-use crate::tensor::Tensor;
+use crate::error::{Error, Result, fmt_shape};
+use crate::initializers::{Initializer, weight_elements};
 
 /// A layer's weights, each created with a name and found by it: a layer
 /// holds one `Weights`, adds to it in `build`, and hands it out from
 /// [`Layer::params`](super::Layer::params).
 ///
 /// ```
+/// use kerust::initializers::Initializer;
 /// use kerust::layers::Weights;
-/// use kerust::tensor::Tensor;
+/// let mut rng = kerust::utils::seeded_rng(0);
 /// let mut weights = Weights::default();
-/// weights.add_weight("kernel", Tensor::zeros(&[3, 2]), true);
-/// weights.add_weight("moving_mean", Tensor::zeros(&[2]), false);
+/// weights.add_weight("kernel", &[3, 2], Initializer::GlorotUniform, &mut rng, true)?;
+/// weights.add_weight("moving_mean", &[2], Initializer::Zeros, &mut rng, false)?;
 /// assert_eq!(weights.get("kernel").map(|p| p.value.shape()), Some(&[3, 2][..]));
 /// assert!(weights.get("bias").is_none());
 /// assert_eq!(weights.params().len(), 2);
+/// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Weights {
@@ -27,28 +33,47 @@ pub struct Weights {
 }
 
 impl Weights {
-    /// Adds a weight named `name` with its initial `value`; `trainable`
-    /// says whether the optimizer updates it (moving statistics do not).
-    /// Adding a name again replaces that weight.
+    /// Adds a weight named `name` of `shape`, drawn from `initializer`
+    /// with the model's generator (Keras' `layer.add_weight(name, shape,
+    /// initializer, trainable)`); `trainable` says whether the optimizer
+    /// updates it (moving statistics do not). Adding a name again replaces
+    /// that weight.
     ///
     /// ```
+    /// use kerust::initializers::Initializer;
     /// use kerust::layers::Weights;
-    /// use kerust::tensor::Tensor;
+    /// let mut rng = kerust::utils::seeded_rng(0);
     /// let mut weights = Weights::default();
-    /// weights.add_weight("scale", Tensor::ones(&[4]), true);
-    /// weights.add_weight("scale", Tensor::ones(&[8]), true); // rebuilt
+    /// weights.add_weight("scale", &[4], Initializer::Ones, &mut rng, true)?;
+    /// weights.add_weight("scale", &[8], Initializer::Ones, &mut rng, true)?; // rebuilt
     /// assert_eq!(weights.params().len(), 1);
+    /// assert!(weights.add_weight("huge", &[1 << 40], Initializer::Zeros, &mut rng, true).is_err());
+    /// # Ok::<(), kerust::Error>(())
     /// ```
-    pub fn add_weight(&mut self, name: &'static str, value: Tensor, trainable: bool) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the weight would have more than
+    /// [`MAX_WEIGHT_ELEMENTS`](crate::initializers::MAX_WEIGHT_ELEMENTS)
+    /// values, or, while a model file is loaded, more than the file holds.
+    pub fn add_weight(
+        &mut self,
+        name: &'static str,
+        shape: &[usize],
+        initializer: Initializer,
+        rng: &mut StdRng,
+        trainable: bool,
+    ) -> Result<()> {
+        spend(name, shape)?;
         let param = Param {
             name,
-            value,
+            value: initializer.initialize(shape, rng)?,
             trainable,
         };
         match self.params.iter_mut().find(|p| p.name == name) {
             Some(old) => *old = param,
             None => self.params.push(param),
         }
+        Ok(())
     }
 
     /// The weight named `name`.
@@ -64,14 +89,16 @@ impl Weights {
     /// The weight named `name`, mutably.
     ///
     /// ```
+    /// use kerust::initializers::Initializer;
     /// use kerust::layers::Weights;
     /// use kerust::tensor::Tensor;
     /// let mut weights = Weights::default();
-    /// weights.add_weight("bias", Tensor::zeros(&[2]), true);
+    /// weights.add_weight("bias", &[2], Initializer::Zeros, &mut kerust::utils::seeded_rng(0), true)?;
     /// if let Some(bias) = weights.get_mut("bias") {
     ///     bias.value = Tensor::ones(&[2]);
     /// }
     /// assert_eq!(weights.get("bias").map(|p| p.value.to_vec()), Some(vec![1.0, 1.0]));
+    /// # Ok::<(), kerust::Error>(())
     /// ```
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Param> {
         self.params.iter_mut().find(|p| p.name == name)
@@ -138,4 +165,38 @@ impl Forward<'_> {
             .position(|&n| n == name)
             .and_then(|i| self.params.get(i).copied())
     }
+}
+
+thread_local! {
+    /// While a model file is loaded: how many more weight values its
+    /// layers may create (the values the file holds).
+    /// (The values the file holds, and those not yet taken.)
+    static BUDGET: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (which builds layers) allowing its weights `values` values
+/// in all: a hostile configuration (a huge unit count or input shape)
+/// fails in `add_weight` before anything is allocated, whatever the layer.
+pub(crate) fn within_budget<T>(values: usize, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let outer = BUDGET.with(|b| b.replace(Some((values, values))));
+    let result = f();
+    BUDGET.with(|b| b.set(outer));
+    result
+}
+
+/// Takes a weight of `shape` out of the budget, if one is set.
+fn spend(name: &str, shape: &[usize]) -> Result<()> {
+    let n = weight_elements(shape)?;
+    BUDGET.with(|b| match b.get() {
+        Some((held, left)) if n > left => Err(Error::invalid(
+            "load_model",
+            format!("layers whose weights fit the {held} values in the file"),
+            format!("a weight {name} of shape {} beyond them", fmt_shape(shape)),
+        )),
+        Some((held, left)) => {
+            b.set(Some((held, left - n)));
+            Ok(())
+        }
+        None => Ok(()),
+    })
 }

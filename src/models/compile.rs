@@ -3,8 +3,8 @@
 
 use super::Model;
 use crate::error::{Error, Result};
-use crate::losses::{LossArg, LossFn};
-use crate::metrics::{IntoMetrics, Metric, MetricArg, SettledMetric};
+use crate::losses::LossArg;
+use crate::metrics::{IntoMetrics, MetricArg, SettledMetric};
 use crate::optimizers::{Optimizer, RMSprop};
 
 /// What `compile` settled.
@@ -22,27 +22,6 @@ pub(crate) struct Settled {
     pub(crate) weight: f32,
     /// Each metric, with the name it is logged under.
     pub(crate) metrics: Vec<SettledMetric>,
-}
-
-impl Compiled {
-    /// The compiled state of a one-output model, from its parts (for loading).
-    pub(crate) fn single(
-        loss: LossFn,
-        metrics: Vec<(&'static str, Metric)>,
-        optimizer: Box<dyn Optimizer>,
-    ) -> Compiled {
-        Compiled {
-            outputs: vec![Settled {
-                loss: crate::losses::SettledLoss::Builtin(loss),
-                weight: 1.0,
-                metrics: metrics
-                    .into_iter()
-                    .map(|(name, m)| SettledMetric::Builtin(name, m))
-                    .collect(),
-            }],
-            optimizer,
-        }
-    }
 }
 
 /// What one output of a model is trained for: its loss, the weight of that

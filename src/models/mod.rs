@@ -6,7 +6,7 @@ mod arrays;
 mod compile;
 mod data;
 mod dataset;
-mod functional;
+pub(crate) mod functional;
 mod model;
 mod options;
 mod predict;
@@ -17,8 +17,8 @@ mod trainer;
 
 pub use crate::saving::load_model;
 pub use arrays::{InputArray, IntoInputs, IntoTargetList};
-pub(crate) use compile::Compiled;
 pub use compile::Objective;
+pub(crate) use compile::{Compiled, Settled};
 pub use data::{IntoTargets, TargetData, TargetElement};
 pub use functional::{CallLayer, Input, KerasTensor, LayerRef, Tensors};
 pub use model::Model;

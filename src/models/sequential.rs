@@ -46,6 +46,34 @@ impl From<Sequential> for Model {
     }
 }
 
+/// A model that is a `Sequential` (as [`load_model`](crate::saving::load_model)
+/// returns one), back as a `Sequential` to [`add`](Sequential::add) to.
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let path = std::env::temp_dir().join(format!("kerust-doc-seq-{}.kerust", std::process::id()));
+/// Sequential::new(vec![Dense::new(4).input_shape(3)]).save(&path)?;
+/// let mut model = Sequential::try_from(load_model(&path)?)?;
+/// model.add(Dense::new(1))?;
+/// assert_eq!(model.count_params(), 16 + 5);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), kerust::Error>(())
+/// ```
+impl TryFrom<Model> for Sequential {
+    type Error = Error;
+
+    fn try_from(model: Model) -> Result<Sequential> {
+        if model.sequential {
+            return Ok(Sequential { model });
+        }
+        Err(Error::invalid(
+            "Sequential",
+            "a Sequential model",
+            format!("the functional model \"{}\"", model.name()),
+        ))
+    }
+}
+
 /// Stacks layers of different types: `sequential![Flatten::new(), Dense::new(10)]`
 /// is `Sequential::new(vec![...])` with each layer boxed.
 ///

@@ -28,6 +28,7 @@ use crate::tensor::{Tensor, gemm};
 /// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Padding {
     /// No padding: `out = floor((in − k)/s) + 1`.
     #[default]

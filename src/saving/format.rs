@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! offset  0  magic "KERUSTMD"
-//!         8  format version, u32 little-endian (1)
+//!         8  format version, u32 little-endian (2; 1 is still read)
 //!        12  payload length, u64 little-endian
 //!        20  SHA-256 of the payload (32 bytes)
 //!        52  payload: bincode 2 (standard configuration) of `FileModel`
@@ -30,12 +30,14 @@ use super::source::Source;
 use crate::error::{Error, Result};
 
 pub(crate) const MAGIC: &[u8; 8] = b"KERUSTMD";
-/// The format version this kerust writes and reads.
+/// The format version this kerust writes. It reads this one and every
+/// earlier one (version 1 files, which held `Sequential` models only, are
+/// migrated as they load).
 ///
 /// ```
-/// assert_eq!(kerust::saving::FORMAT_VERSION, 1);
+/// assert_eq!(kerust::saving::FORMAT_VERSION, 2);
 /// ```
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 32;
 /// Payloads larger than this are refused (4 GiB): the documented cap on
 /// what loading a model may read.
@@ -48,33 +50,53 @@ const DECODE_LIMIT: usize = if usize::BITS > 32 {
     usize::MAX
 };
 
-/// A saved model.
+/// A saved model (format version 2).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FileModel {
     pub kerust_version: String,
     pub name: String,
+    /// A `Sequential` (a chain of `layers`, built for `input_shape` when
+    /// that is set) or a functional graph (`inputs`, `calls`, `outputs`).
+    pub sequential: bool,
     pub input_shape: Option<Vec<u64>>,
+    pub inputs: Vec<FileInput>,
     pub layers: Vec<FileLayer>,
+    pub calls: Vec<FileCall>,
+    pub outputs: Vec<FileRef>,
     pub compile: Option<FileCompile>,
 }
 
-/// A layer: its Keras class, name, options as text, and weights.
+/// An input of a functional model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileInput {
+    pub name: String,
+    pub shape: Vec<u64>,
+}
+
+/// A layer: its Keras class, name, configuration (a JSON object, as in
+/// Keras' `config.json`), whether it trains, and its weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FileLayer {
     pub class_name: String,
     pub name: String,
-    pub options: Vec<(String, String)>,
+    pub config: String,
+    pub trainable: bool,
     pub weights: Vec<FileTensor>,
 }
 
-impl FileLayer {
-    /// The value of option `key`, if the layer has it.
-    pub(crate) fn option(&self, key: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
+/// One call of a layer (an index into the layers) on earlier values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileCall {
+    pub layer: u64,
+    pub inputs: Vec<FileRef>,
+}
+
+/// A value of the graph: output `index` of `node`, where the nodes are the
+/// inputs (numbered from 0) and then the calls.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileRef {
+    pub node: u64,
+    pub index: u64,
 }
 
 /// A named tensor.
@@ -88,22 +110,35 @@ pub(crate) struct FileTensor {
 /// What `compile` set, and the optimizer's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FileCompile {
-    pub loss: String,
-    pub from_logits: bool,
-    pub metrics: Vec<String>,
+    /// One per model output.
+    pub outputs: Vec<FileObjective>,
     pub optimizer: String,
     pub hyperparameters: Vec<(String, f64)>,
     pub iterations: u64,
     pub slots: Vec<Vec<Vec<f32>>>,
 }
 
+/// The loss, its weight and the metrics of one output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileObjective {
+    pub loss: String,
+    pub from_logits: bool,
+    pub weight: f64,
+    pub metrics: Vec<String>,
+}
+
 /// Header and payload of `model`.
 pub(crate) fn encode(model: &FileModel) -> Result<Vec<u8>> {
-    let payload = bincode::serde::encode_to_vec(model, bincode::config::standard())
+    encode_version(FORMAT_VERSION, model)
+}
+
+/// Header and payload of `records`, announced as format `version`.
+pub(crate) fn encode_version<T: Serialize>(version: u32, records: &T) -> Result<Vec<u8>> {
+    let payload = bincode::serde::encode_to_vec(records, bincode::config::standard())
         .map_err(|e| Error::invalid("save", "a model that can be encoded", e.to_string()))?;
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(&payload));
     out.extend_from_slice(&payload);
@@ -126,10 +161,10 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
         ));
     }
     let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-    if version != FORMAT_VERSION {
+    if !(1..=FORMAT_VERSION).contains(&version) {
         return Err(Error::data(
             &origin,
-            format!("format version {FORMAT_VERSION}, the one this kerust reads"),
+            format!("format version 1 to {FORMAT_VERSION}, those this kerust reads"),
             format!(
                 "version {version}{}",
                 if version > FORMAT_VERSION {
@@ -161,8 +196,11 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
         },
     );
     let config = bincode::config::standard().with_limit::<DECODE_LIMIT>();
-    let decoded: std::result::Result<FileModel, _> =
-        bincode::serde::decode_from_std_read(&mut payload, config);
+    let decoded = if version == 1 {
+        bincode::serde::decode_from_std_read(&mut payload, config).map(Payload::V1)
+    } else {
+        bincode::serde::decode_from_std_read(&mut payload, config).map(Payload::V2)
+    };
     // What the decoder left: read ahead into the buffer, or not read at all.
     let unused = payload.buffer().len() as u64 + payload.get_ref().inner.limit();
     let mut payload = payload.into_inner();
@@ -172,7 +210,10 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
                 return Err(corrupted(&origin, None));
             }
             src.expect_end("the payload")?;
-            return Ok(model);
+            return match model {
+                Payload::V1(old) => super::v1::migrate(old, &origin),
+                Payload::V2(model) => Ok(model),
+            };
         }
         Ok(_) => Error::data(
             &origin,
@@ -192,6 +233,12 @@ pub(crate) fn read<R: Read>(src: &mut Source<R>) -> Result<FileModel> {
         return Err(corrupted(&origin, Some(&problem)));
     }
     Err(problem)
+}
+
+/// A payload as decoded, in the records of its version.
+enum Payload {
+    V1(super::v1::FileModel),
+    V2(FileModel),
 }
 
 #[cold]

@@ -34,6 +34,7 @@ mod atomic;
 mod convert;
 mod format;
 mod source;
+mod v1;
 mod weights;
 
 pub use atomic::write_atomic;
@@ -43,7 +44,7 @@ pub use weights::MAX_HEADER_BYTES;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::models::{Model, Sequential};
+use crate::models::Model;
 
 impl Model {
     /// Saves the whole model to `path` (see [`crate::saving`]).
@@ -89,7 +90,7 @@ impl Model {
 /// is not a kerust model file, was written by a newer format version, is
 /// truncated or corrupted, or describes weights, layers or optimizer state
 /// that do not fit together.
-pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
+pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
     let mut src = source::Source::open(path.as_ref())?;
     let file = format::read(&mut src)?;
     convert::from_file(file, &src.origin)
@@ -113,7 +114,7 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Sequential> {
 ///
 /// # Errors
 /// As [`load_model`], without the I/O errors.
-pub fn load_model_from_bytes(bytes: &[u8], origin: &str) -> Result<Sequential> {
+pub fn load_model_from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     convert::from_file(format::read(&mut source::Source::bytes(bytes, origin))?, origin)
 }
 

@@ -8,4 +8,4 @@ pub(crate) mod temp_file;
 
 pub use labels::{Label, to_categorical};
 pub(crate) use random::model_rng;
-pub use random::set_random_seed;
+pub use random::{seeded_rng, set_random_seed};

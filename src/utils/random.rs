@@ -29,6 +29,20 @@ pub fn set_random_seed(seed: u64) {
     *GENERATOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(StdRng::seed_from_u64(seed));
 }
 
+/// A generator started at `seed`: what a layer's `build` receives, for
+/// building a layer or its weights by hand (in tests, or outside a model).
+///
+/// ```
+/// use kerust::initializers::Initializer;
+/// let a = Initializer::GlorotUniform.initialize(&[3, 2], &mut kerust::utils::seeded_rng(7))?;
+/// let b = Initializer::GlorotUniform.initialize(&[3, 2], &mut kerust::utils::seeded_rng(7))?;
+/// assert_eq!(a.to_vec(), b.to_vec());
+/// # Ok::<(), kerust::Error>(())
+/// ```
+pub fn seeded_rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
 /// A fresh generator for a new model, seeded from the global one.
 pub(crate) fn model_rng() -> StdRng {
     let mut guard = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());

@@ -28,6 +28,10 @@ pub(crate) struct Graph {
     readers: Vec<usize>,
 }
 
+/// A value of the graph: output `index` of node `node` (the inputs, then
+/// the steps), as `(node, index)`.
+pub(crate) type ValueRef = (usize, usize);
+
 /// One layer call.
 pub(crate) struct Step {
     /// Index into [`Graph::layers`].
@@ -171,6 +175,28 @@ impl Graph {
                 previous = step.first_output;
                 reads_previous
             })
+    }
+
+    /// How the calls connect, for saving: each step as its layer (an index
+    /// into [`layers`](Graph::layers)) and the values it reads, and the
+    /// outputs; a value is `(node, index)`, the nodes being the inputs
+    /// and then the steps.
+    pub(crate) fn wiring(&self) -> (Vec<(usize, Vec<ValueRef>)>, Vec<ValueRef>) {
+        let value = |slot: usize| -> ValueRef {
+            if slot < self.inputs.len() {
+                return (slot, 0);
+            }
+            // Steps write their outputs in order, so the step holding a
+            // slot is the last one starting at or before it.
+            let step = self.steps.partition_point(|s| s.first_output <= slot) - 1;
+            (self.inputs.len() + step, slot - self.steps[step].first_output)
+        };
+        let calls = self
+            .steps
+            .iter()
+            .map(|s| (s.layer, s.inputs.iter().map(|&i| value(i)).collect()))
+            .collect();
+        (calls, self.output_slots.iter().map(|&o| value(o)).collect())
     }
 
     /// The shapes of the input samples.

@@ -196,6 +196,11 @@ impl<const N: usize> From<&[KerasTensor; N]> for Tensors {
         Tensors(ts.to_vec())
     }
 }
+impl From<Vec<KerasTensor>> for Tensors {
+    fn from(ts: Vec<KerasTensor>) -> Self {
+        Tensors(ts)
+    }
+}
 impl From<&Vec<KerasTensor>> for Tensors {
     fn from(ts: &Vec<KerasTensor>) -> Self {
         Tensors(ts.clone())

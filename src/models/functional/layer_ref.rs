@@ -191,7 +191,7 @@ impl LayerRef {
     /// ```
     /// # use kerust::prelude::*;
     /// let model = sequential![Dense::new(8).activation(Relu).input_shape(4), Dense::new(2)];
-    /// let features = Model::new(&model.inputs()?, &model.get_layer("dense")?.output()?)?;
+    /// let features = Model::new(model.inputs()?, &model.get_layer("dense")?.output()?)?;
     /// assert_eq!(features.output_shape(), Some(&[8][..]));
     /// # Ok::<(), kerust::Error>(())
     /// ```
