@@ -74,7 +74,7 @@ fn main() -> Result<()> {
         model.fit(&x_fit, &y_fit, FitOptions::default().epochs(5).verbose(0))?;
         drop(x_fit); // one copy of the folds at a time keeps the memory low
         let (x_held, y_held) = rows(&train_scaled, &train_target, &test_rows);
-        let accuracy = model.evaluate_with(&x_held, &y_held, EvaluateOptions::default().verbose(0))?[1];
+        let accuracy = model.evaluate(&x_held, &y_held, EvaluateOptions::default().verbose(0))?[1];
         println!("  fold {}: accuracy {accuracy:.4}", fold + 1);
         scores.push(accuracy);
     }
@@ -99,7 +99,7 @@ fn main() -> Result<()> {
     model.compile(Loss::SparseCategoricalCrossentropy, [Metric::Accuracy])?;
     let history = model.fit(&train_scaled, &train_target, FitOptions::default().epochs(5))?;
     pictures.curves(&history);
-    let scores = model.evaluate(&val_scaled, &val_target)?;
+    let scores = model.evaluate(&val_scaled, &val_target, EvaluateOptions::default())?;
     println!(
         "validation [loss, accuracy]: [{:.4}, {:.4}]",
         scores[0], scores[1]
@@ -107,7 +107,7 @@ fn main() -> Result<()> {
 
     println!("\n== 6. Test set ==");
     let test_scaled = scale(&test_input)?;
-    let scores = model.evaluate_with(&test_scaled, &test_target, EvaluateOptions::default().verbose(0))?;
+    let scores = model.evaluate(&test_scaled, &test_target, EvaluateOptions::default().verbose(0))?;
     println!("test [loss, accuracy]: [{:.4}, {:.4}]", scores[0], scores[1]);
     let probabilities = model.predict_with(&test_scaled, EvaluateOptions::default().verbose(0))?;
     let predicted = kerust::metrics::predicted_classes(probabilities.view());

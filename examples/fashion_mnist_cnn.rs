@@ -89,10 +89,10 @@ fn main() -> Result<()> {
     );
 
     // model.evaluate(val_scaled, val_target), with the best epoch's weights.
-    let val = model.evaluate(&val_scaled, &val_target)?;
+    let val = model.evaluate(&val_scaled, &val_target, EvaluateOptions::default())?;
     println!("validation [loss, accuracy]: [{:.4}, {:.4}]", val[0], val[1]);
     let test_images = images(&test_input);
-    let test = model.evaluate(&test_images, &test_target)?;
+    let test = model.evaluate(&test_images, &test_target, EvaluateOptions::default())?;
     println!("test [loss, accuracy]: [{:.4}, {:.4}]", test[0], test[1]);
     pictures.curves(&history);
     let quiet = EvaluateOptions::default().verbose(0);

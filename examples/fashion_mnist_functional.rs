@@ -89,13 +89,13 @@ fn main() -> Result<()> {
 
     // [loss, classes_loss, footwear_loss, classes_accuracy, footwear_accuracy]
     let quiet = EvaluateOptions::default().verbose(0);
-    let val = model.evaluate_with(&val_scaled, &validation_targets, quiet)?;
+    let val = model.evaluate(&val_scaled, &validation_targets, quiet)?;
     println!(
         "validation: classes accuracy {:.4}, footwear accuracy {:.4} (loss {:.4} = {:.4} + 0.5 × {:.4})",
         val[3], val[4], val[0], val[1], val[2]
     );
     let test_images = images(&test_input);
-    let test = model.evaluate_with(&test_images, &(&test_target, &footwear(&test_target)), quiet)?;
+    let test = model.evaluate(&test_images, &(&test_target, &footwear(&test_target)), quiet)?;
     println!(
         "test: classes accuracy {:.4}, footwear accuracy {:.4}",
         test[3], test[4]

@@ -76,9 +76,9 @@ fn main() -> Result<()> {
     best_model.save(dir.join("reloaded.kerust"))?;
     let save_ms = t.elapsed().as_secs_f64() * 1e3;
     let quiet = EvaluateOptions::default().verbose(0);
-    let val = best_model.evaluate_with(&val_scaled, &val_target, quiet)?;
+    let val = best_model.evaluate(&val_scaled, &val_target, quiet)?;
     let test_scaled = scale(&test_input);
-    let test = best_model.evaluate_with(&test_scaled, &test_target, quiet)?;
+    let test = best_model.evaluate(&test_scaled, &test_target, quiet)?;
     println!(
         "best checkpoint: validation [loss, accuracy] [{:.4}, {:.4}]",
         val[0], val[1]

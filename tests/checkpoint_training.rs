@@ -47,7 +47,7 @@ fn the_best_checkpoint_of_the_dropout_mlp_reaches_keras_accuracy() {
         .unwrap();
     let mut loaded = load_model(&best).unwrap();
     let scores = loaded
-        .evaluate_with(&x_val, &y_val, EvaluateOptions::default().verbose(0))
+        .evaluate(&x_val, &y_val, EvaluateOptions::default().verbose(0))
         .unwrap();
     eprintln!(
         "{} epochs, best epoch {}, best checkpoint validation accuracy {:.4}",
@@ -62,7 +62,7 @@ fn the_best_checkpoint_of_the_dropout_mlp_reaches_keras_accuracy() {
     );
     // The restored model and the best checkpoint agree.
     let restored = model
-        .evaluate_with(&x_val, &y_val, EvaluateOptions::default().verbose(0))
+        .evaluate(&x_val, &y_val, EvaluateOptions::default().verbose(0))
         .unwrap();
     approx::assert_abs_diff_eq!(restored[0], scores[0], epsilon = 1e-9);
     std::fs::remove_dir_all(&dir).unwrap();

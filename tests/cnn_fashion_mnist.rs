@@ -42,7 +42,7 @@ fn the_book_cnn_learns_past_what_dense_models_reach_in_two_epochs() {
     let test_x = images(test_input.slice(s![..5_000, .., ..]));
     let test_y = test_target.slice(s![..5_000]).to_owned();
     let scores = model
-        .evaluate_with(&test_x, &test_y, EvaluateOptions::default().verbose(0))
+        .evaluate(&test_x, &test_y, EvaluateOptions::default().verbose(0))
         .unwrap();
     eprintln!(
         "CNN after two epochs of 24,000 images ({:.1} s): test loss {:.4}, accuracy {:.4}",

@@ -112,7 +112,7 @@ fn a_loss_function_object_serves_one_output_of_several() {
     // Both heads start from their own weights; the same formula gives the
     // same kind of number, and the total is the weighted sum.
     let scores = model
-        .evaluate_with(&x, &(&y, &y), EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &(&y, &y), EvaluateOptions::default().verbose(0))
         .unwrap();
     assert_abs_diff_eq!(scores[0], scores[1] + 2.0 * scores[2], epsilon = 1e-5);
     model
@@ -159,7 +159,7 @@ fn a_closure_metric_is_averaged_over_samples_as_the_built_in_one() {
     model.compile("mse", list).unwrap();
     // Batches of 32 and 16: a mean over samples, not over batches.
     let scores = model
-        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
         .unwrap();
     assert_eq!(scores.len(), 3);
     assert_abs_diff_eq!(scores[1], scores[2], epsilon = 1e-6);
@@ -189,7 +189,7 @@ fn a_custom_metric_sees_probabilities_when_the_loss_reads_logits() {
         .compile("sparse_categorical_crossentropy", vec![confidence])
         .unwrap();
     let scores = model
-        .evaluate_with(&x, &labels, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &labels, EvaluateOptions::default().verbose(0))
         .unwrap();
     let probabilities = model.predict(&x).unwrap();
     let want: f64 = probabilities

@@ -227,7 +227,7 @@ fn two_outputs_train_with_weighted_losses_and_log_under_their_names() {
     }
     assert_eq!(history.last("flag_accuracy"), Some(1.0));
     let scores = model
-        .evaluate_with(&x, &(&classes, &flag), EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &(&classes, &flag), EvaluateOptions::default().verbose(0))
         .unwrap();
     // [loss, classes_loss, flag_loss, classes_accuracy, flag_accuracy]
     assert_eq!(scores.len(), 5);
@@ -370,8 +370,23 @@ fn a_whole_functional_model_saves_and_loads() {
         loaded.predict_many(&[&xa, &xb]).unwrap(),
         model.predict_many(&[&xa, &xb]).unwrap()
     );
-    let before = model.evaluate(&[&xa, &xb], &(&labels, &values)).unwrap();
-    assert_eq!(loaded.evaluate(&[&xa, &xb], &(&labels, &values)).unwrap(), before);
+    let before = model
+        .evaluate(
+            &[&xa, &xb],
+            &(&labels, &values),
+            EvaluateOptions::default().verbose(0),
+        )
+        .unwrap();
+    assert_eq!(
+        loaded
+            .evaluate(
+                &[&xa, &xb],
+                &(&labels, &values),
+                EvaluateOptions::default().verbose(0)
+            )
+            .unwrap(),
+        before
+    );
     assert_eq!(before.len(), 5, "loss, two output losses, accuracy and mae");
     // The optimizer continues from its state: one more epoch each, same weights.
     model.fit(&[&xa, &xb], &(&labels, &values), options()).unwrap();

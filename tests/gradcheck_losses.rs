@@ -193,3 +193,139 @@ mod values {
         );
     }
 }
+
+/// Every built-in loss with Keras' `sample_weight` (one weight per sample,
+/// some zero): finite differences agree with the weighted backward, for
+/// rank 2 and rank 3 predictions.
+#[test]
+fn every_loss_with_sample_weights() {
+    use kerust::losses::{Loss, LossFn, Targets};
+    let mut rng = rng(35);
+    for batch in batch_sizes(&mut rng) {
+        let classes = width(&mut rng) + 1;
+        let weights: Vec<f32> = (0..batch)
+            .map(|i| {
+                if i % 3 == 2 {
+                    0.0
+                } else {
+                    rng.random_range(0.1..3.0)
+                }
+            })
+            .collect();
+        let y = labels(&mut rng, batch, classes);
+        let y3 = labels(&mut rng, batch * 2, classes);
+        let soft = uniform(&mut rng, &[batch, classes], 0.0, 1.0);
+        let soft3 = uniform(&mut rng, &[batch, 2, classes], 0.0, 1.0);
+        let logits = uniform(&mut rng, &[batch, classes], -3.0, 3.0);
+        let logits3 = uniform(&mut rng, &[batch, 2, classes], -3.0, 3.0);
+        let probs = uniform(&mut rng, &[batch, classes], 0.2, 0.8);
+        let probs3 = uniform(&mut rng, &[batch, 2, classes], 0.2, 0.8);
+        // Regression targets away from the predictions (|y − ŷ| has a kink at 0).
+        let far = uniform(&mut rng, &[batch, classes], 1.5, 2.5);
+        let far3 = uniform(&mut rng, &[batch, 2, classes], 1.5, 2.5);
+        for (loss, from_logits) in [
+            (Loss::SparseCategoricalCrossentropy, true),
+            (Loss::SparseCategoricalCrossentropy, false),
+            (Loss::CategoricalCrossentropy, true),
+            (Loss::CategoricalCrossentropy, false),
+            (Loss::BinaryCrossentropy, true),
+            (Loss::BinaryCrossentropy, false),
+            (Loss::MeanSquaredError, false),
+            (Loss::MeanAbsoluteError, false),
+        ] {
+            let f = LossFn { loss, from_logits };
+            let sparse = loss == Loss::SparseCategoricalCrossentropy;
+            let (p2, p3) = if from_logits {
+                (&logits, &logits3)
+            } else {
+                (&probs, &probs3)
+            };
+            let regression = matches!(loss, Loss::MeanSquaredError | Loss::MeanAbsoluteError);
+            let (d2, d3) = if regression {
+                (&far, &far3)
+            } else {
+                (&soft, &soft3)
+            };
+            for (pred, labels, dense) in [(p2, &y, d2), (p3, &y3, d3)] {
+                let name = format!("{loss:?} logits={from_logits} rank {}", pred.shape().len());
+                assert_grads(&name, &[pred], |t, v| {
+                    let targets = if sparse {
+                        Targets::Classes(labels)
+                    } else {
+                        Targets::Dense(dense)
+                    };
+                    f.compute_weighted(t, targets, v[0], Some(&weights))
+                });
+            }
+        }
+    }
+}
+
+/// Keras' own test values for sample-weighted losses
+/// (keras/src/losses/losses_test.py, `test_sample_weighted`): within 1e-4
+/// of the four digits Keras gives (its `assertAlmostEqual` checks three).
+#[test]
+fn sample_weighted_losses_match_keras_tests() {
+    use kerust::losses::{Loss, LossFn, Targets};
+    let value = |loss: Loss, from_logits: bool, y_true: Targets<'_>, pred: Tensor, w: &[f32]| {
+        let mut tape = Tape::new();
+        let p = tape.variable(pred);
+        let out = LossFn { loss, from_logits }
+            .compute_weighted(&mut tape, y_true, p, Some(w))
+            .unwrap();
+        tape.value(out).unwrap().item().unwrap()
+    };
+    let t = |shape: &[usize], v: &[f32]| Tensor::from_vec(shape, v.to_vec()).unwrap();
+    let (y, p) = (
+        t(&[2, 3], &[1.0, 9.0, 2.0, -5.0, -2.0, 6.0]),
+        t(&[2, 3], &[4.0, 8.0, 12.0, 8.0, 1.0, 3.0]),
+    );
+    let mse = value(
+        Loss::MeanSquaredError,
+        false,
+        Targets::Dense(&y),
+        p.clone(),
+        &[1.2, 3.4],
+    );
+    assert!((mse - 767.8 / 6.0).abs() < 1e-3, "{mse}");
+    let mae = value(Loss::MeanAbsoluteError, false, Targets::Dense(&y), p, &[1.2, 3.4]);
+    assert!((mae - 81.4 / 6.0).abs() < 1e-4, "{mae}");
+
+    let bce = value(
+        Loss::BinaryCrossentropy,
+        false,
+        Targets::Dense(&t(&[2, 2], &[1.0, 0.0, 1.0, 0.0])),
+        t(&[2, 2], &[1.0, 1.0, 1.0, 0.0]),
+        &[1.2, 3.4],
+    );
+    assert!((bce - 4.7827).abs() < 1e-4, "{bce}");
+    let bce_logits = value(
+        Loss::BinaryCrossentropy,
+        true,
+        Targets::Dense(&t(&[2, 3], &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0])),
+        t(&[2, 3], &[10.0, -10.0, 10.0, 10.0, 10.0, -10.0]),
+        &[4.0, 3.0],
+    );
+    // Keras pins 10.0 to 3 decimals; exactly, it is
+    // (4·ln(1 + e⁻¹⁰) + 3·(20 + 3·ln(1 + e⁻¹⁰))/3) / 2 = 10.000159.
+    assert!((bce_logits - 10.0).abs() < 1e-3, "{bce_logits}");
+    let exact = (4.0 * (-10f64).exp().ln_1p() + (20.0 + 3.0 * (-10f64).exp().ln_1p())) / 2.0;
+    assert!(
+        (f64::from(bce_logits) - exact).abs() < 1e-5,
+        "{bce_logits} against {exact}"
+    );
+
+    let probs = t(&[3, 3], &[0.9, 0.05, 0.05, 0.5, 0.89, 0.6, 0.05, 0.01, 0.94]);
+    let logits = t(&[3, 3], &[8.0, 1.0, 1.0, 0.0, 9.0, 1.0, 2.0, 3.0, 5.0]);
+    let one_hot = t(&[3, 3], &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+    let w = [1.2, 3.4, 5.6];
+    for (loss, targets) in [
+        (Loss::CategoricalCrossentropy, Targets::Dense(&one_hot)),
+        (Loss::SparseCategoricalCrossentropy, Targets::Classes(&[0, 1, 2])),
+    ] {
+        let on_probs = value(loss, false, targets, probs.clone(), &w);
+        assert!((on_probs - 1.0696).abs() < 1e-4, "{loss:?}: {on_probs}");
+        let on_logits = value(loss, true, targets, logits.clone(), &w);
+        assert!((on_logits - 0.31829).abs() < 1e-4, "{loss:?}: {on_logits}");
+    }
+}

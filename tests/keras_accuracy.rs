@@ -39,7 +39,7 @@ fn the_seed_model_reaches_keras_accuracy_and_an_mlp_goes_further() {
         )
         .unwrap();
     let scores = model
-        .evaluate_with(&val_scaled, &val_target, EvaluateOptions::default().verbose(0))
+        .evaluate(&val_scaled, &val_target, EvaluateOptions::default().verbose(0))
         .unwrap();
     eprintln!(
         "seed model: validation loss {:.4}, accuracy {:.4}",
@@ -68,7 +68,7 @@ fn the_seed_model_reaches_keras_accuracy_and_an_mlp_goes_further() {
     )
     .unwrap();
     let scores = mlp
-        .evaluate_with(&val_images, &val_target, EvaluateOptions::default().verbose(0))
+        .evaluate(&val_images, &val_target, EvaluateOptions::default().verbose(0))
         .unwrap();
     eprintln!("mlp: validation loss {:.4}, accuracy {:.4}", scores[0], scores[1]);
     assert!(scores[1] >= 0.865, "got {}", scores[1]);
@@ -91,7 +91,7 @@ fn the_seed_model_learns_on_the_bundled_sample() {
         )
         .unwrap();
     let scores = model
-        .evaluate_with(
+        .evaluate(
             &scaled(&test_input),
             &test_target,
             EvaluateOptions::default().verbose(0),

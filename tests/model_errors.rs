@@ -33,7 +33,10 @@ fn using_the_model_before_compile() {
         format!("fit: {expected}")
     );
     assert_eq!(
-        model.evaluate(&x, &y).unwrap_err().to_string(),
+        model
+            .evaluate(&x, &y, EvaluateOptions::default())
+            .unwrap_err()
+            .to_string(),
         format!("evaluate: {expected}")
     );
     // As in Keras, predict needs no compile (a feature-extraction model is
@@ -49,7 +52,7 @@ fn x_and_y_of_different_lengths() {
         compiled().fit(&x, &y, quiet()).unwrap_err().to_string(),
         "fit: expected one target per sample of x (10), found 9 targets"
     );
-    assert!(compiled().evaluate(&x, &y).is_err());
+    assert!(compiled().evaluate(&x, &y, EvaluateOptions::default()).is_err());
 }
 
 #[test]
@@ -134,7 +137,7 @@ fn batch_size_zero_and_empty_data() {
     );
     assert!(
         compiled()
-            .evaluate_with(&x, &y, EvaluateOptions::default().batch_size(0))
+            .evaluate(&x, &y, EvaluateOptions::default().batch_size(0))
             .is_err()
     );
     let (x, y) = data(0);
@@ -174,7 +177,10 @@ fn nan_or_infinite_inputs_name_the_row() {
     x[[5, 17]] = 0.0;
     x[[2, 0]] = f32::INFINITY;
     assert_eq!(
-        compiled().evaluate(&x, &y).unwrap_err().to_string(),
+        compiled()
+            .evaluate(&x, &y, EvaluateOptions::default())
+            .unwrap_err()
+            .to_string(),
         "evaluate: expected finite values in x, found inf at row 2, column 0"
     );
     assert!(compiled().predict(&x).is_err());
@@ -281,7 +287,7 @@ fn nan_or_infinite_targets_name_the_row() {
     );
     y[[4, 1]] = f32::NEG_INFINITY;
     let err = model
-        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -324,10 +330,10 @@ fn float_class_ids_with_a_sparse_loss() {
     let history = model.fit(&x, &floats, quiet()).unwrap();
     assert_eq!(history.history["loss"].len(), 1);
     let as_labels = model
-        .evaluate_with(&x, &labels, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &labels, EvaluateOptions::default().verbose(0))
         .unwrap();
     let as_floats = model
-        .evaluate_with(&x, &floats, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &floats, EvaluateOptions::default().verbose(0))
         .unwrap();
     assert_eq!(as_labels, as_floats);
     // A column of them too.

@@ -55,10 +55,10 @@ fn a_loaded_model_predicts_exactly_what_the_saved_one_did() {
     assert_eq!((o.name(), o.learning_rate(), o.iterations()), ("Adam", 0.01, 6));
     assert_eq!(
         loaded
-            .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+            .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
             .unwrap(),
         model
-            .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+            .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
             .unwrap()
     );
     std::fs::remove_dir_all(temp("roundtrip")).unwrap();

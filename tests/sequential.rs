@@ -111,7 +111,7 @@ fn fit_records_every_epoch_with_keras_keys_and_learns() {
     // evaluate returns [loss, accuracy]; on the validation tail it agrees with val_*.
     let (x_val, y_val) = (x.slice(ndarray::s![150.., ..]), y.slice(ndarray::s![150..]));
     let scores = model
-        .evaluate_with(&x_val, &y_val, EvaluateOptions::default().verbose(0))
+        .evaluate(&x_val, &y_val, EvaluateOptions::default().verbose(0))
         .unwrap();
     assert_eq!(scores.len(), 2);
     approx::assert_abs_diff_eq!(scores[0], history.last("val_loss").unwrap(), epsilon = 1e-6);
@@ -133,7 +133,7 @@ fn validation_split_takes_the_tail_before_shuffling() {
         .unwrap();
     // Validation loss equals the loss on exactly samples 80..100.
     let tail = model
-        .evaluate_with(
+        .evaluate(
             &x.slice(ndarray::s![80.., ..]),
             &y.slice(ndarray::s![80..]),
             EvaluateOptions::default().verbose(0),
@@ -344,7 +344,7 @@ fn regression_metrics_mae_and_mse_are_logged_under_the_names_given() {
     assert_eq!(keys, ["loss", "mae", "mse", "val_loss", "val_mae", "val_mse"]);
     // Against the predictions, by hand (tolerance 1e-5: f32 outputs, f64 sums).
     let scores = model
-        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
         .unwrap();
     let p = model.predict(&x).unwrap();
     let n = p.len() as f64;
@@ -379,7 +379,7 @@ fn value_metrics_read_probabilities_where_the_loss_reads_logits() {
         .unwrap();
     assert!(history.history.contains_key("acc") && history.history.contains_key("mae"));
     let scores = model
-        .evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))
+        .evaluate(&x, &y, EvaluateOptions::default().verbose(0))
         .unwrap();
     let p = model.predict(&x).unwrap();
     assert!(p.iter().all(|&v| (0.0..=1.0).contains(&v)));

@@ -5,11 +5,15 @@ use std::sync::Arc;
 
 use super::{LossArg, Targets};
 use crate::autograd::{Tape, Var};
-use crate::error::Result;
+use crate::error::{Error, Result, fmt_shape};
+use crate::tensor::Tensor;
 
-/// A loss of your own: records the batch's loss (one value, averaged over
-/// the batch as Keras' losses are) on the tape with differentiable ops, so
-/// its gradient comes from the tape.
+/// A loss of your own: records the batch's loss on the tape with
+/// differentiable ops, so its gradient comes from the tape. Return one
+/// value per sample (shape `(batch,)`, as a Keras loss function does) and
+/// kerust averages them, weighted by `sample_weight` when `fit` has one;
+/// or return the batch's mean yourself (one value), which trains the same
+/// without sample weights.
 ///
 /// ```
 /// use kerust::autograd::{Tape, Var};
@@ -94,7 +98,7 @@ where
 /// model.compile(my_mse, ())?;
 /// let x = ndarray::Array2::<f32>::ones((4, 2));
 /// let y = ndarray::Array2::<f32>::zeros((4, 1));
-/// assert_eq!(model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?.len(), 1);
+/// assert_eq!(model.evaluate(&x, &y, EvaluateOptions::default().verbose(0))?.len(), 1);
 /// # Ok::<(), kerust::Error>(())
 /// ```
 pub fn custom<F>(name: impl Into<String>, f: F) -> LossArg
@@ -107,5 +111,28 @@ where
 impl From<Arc<dyn LossFunction>> for LossArg {
     fn from(f: Arc<dyn LossFunction>) -> Self {
         LossArg::Custom(f)
+    }
+}
+
+/// The batch loss of a loss of your own: its per-sample `value` averaged
+/// (weighted by `weights`, Keras' `Σ wᵢ·lᵢ / N`), or its one value as it is.
+pub(crate) fn reduce(tape: &mut Tape, name: &str, value: Var, weights: Option<&[f32]>) -> Result<Var> {
+    let shape = tape.value(value)?.shape().to_vec();
+    match (shape.as_slice(), weights) {
+        ([] | [1], None) => Ok(value),
+        (_, None) => tape.mean(value),
+        (&[n], Some(w)) if n == w.len() => {
+            let w = tape.constant(Tensor::from_vec(&[n], w.to_vec())?);
+            let weighted = tape.mul(value, w)?;
+            tape.mean(weighted)
+        }
+        (_, Some(w)) => Err(Error::shape(
+            "loss",
+            format!(
+                "one value per sample ({}) from the loss {name:?}, to weight by sample_weight",
+                w.len()
+            ),
+            format!("a loss of shape {}", fmt_shape(&shape)),
+        )),
     }
 }

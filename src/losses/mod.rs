@@ -241,22 +241,27 @@ impl SettledLoss {
         }
     }
 
-    /// Records the loss; `logits` when the model left out the activation
-    /// this loss reads the logits of.
+    /// Records the loss, weighted per sample by `weights` if given;
+    /// `logits` when the model left out the activation this loss reads the
+    /// logits of.
     pub(crate) fn compute(
         &self,
         tape: &mut Tape,
         y_true: Targets<'_>,
         y_pred: Var,
         logits: bool,
+        weights: Option<&[f32]>,
     ) -> Result<Var> {
         match self {
             SettledLoss::Builtin(l) => LossFn {
                 loss: l.loss,
                 from_logits: l.from_logits || logits,
             }
-            .compute(tape, y_true, y_pred),
-            SettledLoss::Custom(c) => c.call(tape, y_true, y_pred),
+            .compute_weighted(tape, y_true, y_pred, weights),
+            SettledLoss::Custom(c) => {
+                let value = c.call(tape, y_true, y_pred)?;
+                custom::reduce(tape, c.name(), value, weights)
+            }
         }
     }
 
@@ -359,10 +364,41 @@ impl LossFn {
     /// (integer labels for a one-hot loss or the reverse), and the shape
     /// errors of the ops.
     pub fn compute(&self, tape: &mut Tape, y_true: Targets<'_>, y_pred: Var) -> Result<Var> {
+        self.compute_weighted(tape, y_true, y_pred, None)
+    }
+
+    /// [`compute`](LossFn::compute) with Keras' `sample_weight`: one
+    /// weight per sample, the loss `Σ wᵢ·lᵢ / N` (Keras'
+    /// `"sum_over_batch_size"` reduction: the weighted sum over the batch
+    /// size, not over the weights' sum).
+    ///
+    /// ```
+    /// use kerust::autograd::Tape;
+    /// use kerust::losses::{Loss, LossFn, Targets};
+    /// use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
+    /// let y_true = Tensor::from_vec(&[2, 1], vec![0.0, 1.0])?;
+    /// let mse = LossFn::from(Loss::MeanSquaredError);
+    /// let loss = mse.compute_weighted(&mut tape, Targets::Dense(&y_true), y_pred, Some(&[1.0, 0.5]))?;
+    /// assert_eq!(tape.value(loss)?.item()?, 1.5); // (1·1 + 0.5·4) / 2
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`compute`](LossFn::compute), and weights that are not one
+    /// finite, non-negative value per sample.
+    pub fn compute_weighted(
+        &self,
+        tape: &mut Tape,
+        y_true: Targets<'_>,
+        y_pred: Var,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
         let logits = self.from_logits;
         match (self.loss, y_true) {
             (Loss::SparseCategoricalCrossentropy, Targets::Classes(c)) => {
-                tape.sparse_categorical_crossentropy(c, y_pred, logits)
+                tape.sparse_categorical_crossentropy_weighted(c, y_pred, logits, weights)
             }
             (Loss::SparseCategoricalCrossentropy, Targets::Dense(t)) => Err(Error::invalid(
                 "sparse_categorical_crossentropy",
@@ -373,7 +409,7 @@ impl LossFn {
                 ),
             )),
             (Loss::CategoricalCrossentropy, Targets::Dense(t)) => {
-                tape.categorical_crossentropy(t, y_pred, logits)
+                tape.categorical_crossentropy_weighted(t, y_pred, logits, weights)
             }
             (Loss::CategoricalCrossentropy, Targets::Classes(c)) => Err(Error::invalid(
                 "categorical_crossentropy",
@@ -389,11 +425,17 @@ impl LossFn {
                     loss,
                     from_logits: logits,
                 }
-                .compute(tape, Targets::Dense(&t), y_pred)
+                .compute_weighted(tape, Targets::Dense(&t), y_pred, weights)
             }
-            (Loss::BinaryCrossentropy, Targets::Dense(t)) => tape.binary_crossentropy(t, y_pred, logits),
-            (Loss::MeanSquaredError, Targets::Dense(t)) => tape.mean_squared_error(t, y_pred),
-            (Loss::MeanAbsoluteError, Targets::Dense(t)) => tape.mean_absolute_error(t, y_pred),
+            (Loss::BinaryCrossentropy, Targets::Dense(t)) => {
+                tape.binary_crossentropy_weighted(t, y_pred, logits, weights)
+            }
+            (Loss::MeanSquaredError, Targets::Dense(t)) => {
+                tape.mean_squared_error_weighted(t, y_pred, weights)
+            }
+            (Loss::MeanAbsoluteError, Targets::Dense(t)) => {
+                tape.mean_absolute_error_weighted(t, y_pred, weights)
+            }
         }
     }
 }

@@ -32,7 +32,7 @@ use crate::losses::Targets;
 /// let mut model = Sequential::new(vec![Dense::new(3).activation(Softmax).input_shape(2)]);
 /// model.compile("sparse_categorical_crossentropy", vec![Arc::new(Confidence) as Arc<dyn MetricFunction>])?;
 /// let (x, y) = (ndarray::Array2::<f32>::zeros((4, 2)), ndarray::Array1::<u8>::zeros(4));
-/// let scores = model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?;
+/// let scores = model.evaluate(&x, &y, EvaluateOptions::default().verbose(0))?;
 /// assert!((scores[1] - 1.0 / 3.0).abs() < 1e-6); // zero inputs: uniform probabilities
 /// # Ok::<(), kerust::Error>(())
 /// ```
@@ -86,7 +86,7 @@ where
 /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(2)]);
 /// model.compile("mse", vec![first_se])?;
 /// let (x, y) = (ndarray::Array2::<f32>::zeros((4, 2)), ndarray::Array2::<f32>::ones((4, 1)));
-/// let scores = model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?;
+/// let scores = model.evaluate(&x, &y, EvaluateOptions::default().verbose(0))?;
 /// assert_eq!(scores, vec![1.0, 1.0]); // zero inputs and bias: every error is 1
 /// # Ok::<(), kerust::Error>(())
 /// ```

@@ -64,6 +64,30 @@ impl TargetData {
     }
 
     /// The targets of the samples `rows`, in that order.
+    /// The class of sample `i` (Keras' reading for `class_weight`): its
+    /// label; for float targets the index of the largest entry of its row,
+    /// or its one value rounded when the row has one entry.
+    pub(crate) fn class_of(&self, i: usize) -> usize {
+        match self {
+            TargetData::Classes(c) => c.get(i).copied().unwrap_or(0),
+            TargetData::Dense(d) => {
+                let row = d.index_axis(Axis(0), i);
+                match row.len() {
+                    1 => row.iter().next().map_or(0, |v| v.round().max(0.0) as usize),
+                    _ => {
+                        row.iter()
+                            .enumerate()
+                            .fold(
+                                (0, f32::NEG_INFINITY),
+                                |best, (k, &v)| if v > best.1 { (k, v) } else { best },
+                            )
+                            .0
+                    }
+                }
+            }
+        }
+    }
+
     pub(crate) fn gather(&self, rows: &[usize]) -> BatchTargets {
         match self {
             TargetData::Classes(c) => BatchTargets::Classes(rows.iter().map(|&i| c[i]).collect()),

@@ -12,6 +12,8 @@ pub(crate) struct Dataset<'a> {
     /// Inputs in standard layout, samples along axis 0, all of one length.
     pub(crate) xs: Vec<CowArray<'a, f32, IxDyn>>,
     pub(crate) ys: Vec<TargetData>,
+    /// One loss weight per sample (Keras' `sample_weight`), if any.
+    pub(crate) weights: Option<Vec<f32>>,
 }
 
 /// One batch buffer per model input.
@@ -31,7 +33,15 @@ impl Dataset<'_> {
                 .map(|x| CowArray::from(x.slice_axis(Axis(0), range.clone().into()).to_owned()))
                 .collect(),
             ys: self.ys.iter().map(|y| y.slice(range.clone())).collect(),
+            weights: self.weights.as_ref().map(|w| w[range].to_vec()),
         }
+    }
+
+    /// The loss weights of samples `rows`, if the data has weights.
+    pub(crate) fn gather_weights(&self, rows: &[usize]) -> Option<Vec<f32>> {
+        self.weights
+            .as_ref()
+            .map(|w| rows.iter().map(|&r| w[r]).collect())
     }
 
     /// The targets of samples `rows`, one per output.

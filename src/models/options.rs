@@ -25,6 +25,14 @@ pub struct FitOptions<'a> {
     pub(crate) initial_epoch: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) callbacks: Vec<&'a mut dyn Callback>,
+    pub(crate) weights: Weighting<'a>,
+}
+
+/// Per-sample weights for the loss: given directly, or from class weights.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Weighting<'a> {
+    pub(crate) sample_weight: Option<&'a [f32]>,
+    pub(crate) class_weight: Option<&'a [(usize, f32)]>,
 }
 
 impl Default for FitOptions<'_> {
@@ -39,6 +47,7 @@ impl Default for FitOptions<'_> {
             initial_epoch: 0,
             seed: None,
             callbacks: Vec::new(),
+            weights: Weighting::default(),
         }
     }
 }
@@ -171,9 +180,42 @@ impl<'a> FitOptions<'a> {
         self.seed = Some(seed);
         self
     }
+
+    /// One weight per training sample (Keras' `sample_weight`): each
+    /// sample's loss counts that many times, the batch loss being
+    /// `Σ wᵢ·lᵢ / batch size` as in Keras (metrics are not weighted, as
+    /// Keras' `metrics` are not). With several outputs the weights apply to
+    /// each. A `validation_split` splits them with the samples.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let weights = vec![1.0, 1.0, 5.0, 1.0]; // the third sample matters five times as much
+    /// let options = FitOptions::default().sample_weight(&weights);
+    /// # let _ = options;
+    /// ```
+    pub fn sample_weight(mut self, weights: &'a [f32]) -> Self {
+        self.weights.sample_weight = Some(weights);
+        self
+    }
+
+    /// A weight per class (Keras' `class_weight={0: 1.0, 1: 5.0}`): each
+    /// sample's loss is weighted by the weight of its class (its label, or
+    /// the largest entry of a one-hot target); classes not listed weigh 1.
+    /// For a model with one output, and not together with
+    /// [`sample_weight`](FitOptions::sample_weight), as in Keras.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let options = FitOptions::default().class_weight(&[(0, 1.0), (1, 5.0)]);
+    /// # let _ = options;
+    /// ```
+    pub fn class_weight(mut self, weights: &'a [(usize, f32)]) -> Self {
+        self.weights.class_weight = Some(weights);
+        self
+    }
 }
 
-/// The options of [`Model::evaluate_with`](super::Model::evaluate_with)
+/// The options of [`Model::evaluate`](super::Model::evaluate)
 /// and [`Model::predict_with`](super::Model::predict_with):
 /// batches of 32 and a progress bar by default.
 ///
@@ -182,25 +224,27 @@ impl<'a> FitOptions<'a> {
 /// # #[allow(dead_code)]
 /// # fn demo(model: &mut Sequential, x: &ndarray::Array2<f32>, y: &ndarray::Array1<u8>) -> Result<()> {
 /// // evaluate(x, y, batch_size=128, verbose=0)
-/// let scores = model.evaluate_with(x, y, EvaluateOptions::default().batch_size(128).verbose(0))?;
+/// let scores = model.evaluate(x, y, EvaluateOptions::default().batch_size(128).verbose(0))?;
 /// # let _ = scores; Ok(()) }
 /// ```
 #[derive(Clone, Copy, Debug)]
-pub struct EvaluateOptions {
+pub struct EvaluateOptions<'a> {
     pub(crate) batch_size: usize,
     pub(crate) verbose: u8,
+    pub(crate) sample_weight: Option<&'a [f32]>,
 }
 
-impl Default for EvaluateOptions {
+impl Default for EvaluateOptions<'_> {
     fn default() -> Self {
         EvaluateOptions {
             batch_size: 32,
             verbose: 1,
+            sample_weight: None,
         }
     }
 }
 
-impl EvaluateOptions {
+impl<'a> EvaluateOptions<'a> {
     /// Samples per batch (default 32).
     ///
     /// ```
@@ -222,6 +266,24 @@ impl EvaluateOptions {
     /// ```
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
+        self
+    }
+
+    /// One weight per sample for the loss (Keras' `sample_weight`), as in
+    /// [`FitOptions::sample_weight`]; `predict` has no loss and ignores it.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// let x = ndarray::Array2::<f32>::zeros((2, 3));
+    /// let y = ndarray::Array2::<f32>::from_shape_vec((2, 1), vec![1.0, 2.0]).unwrap();
+    /// let mut model = Sequential::new(vec![Dense::new(1).input_shape(3)]);
+    /// model.compile("mse", ())?;
+    /// let options = EvaluateOptions::default().verbose(0).sample_weight(&[1.0, 0.0]);
+    /// assert_eq!(model.evaluate(&x, &y, options)?[0], 0.5); // (1·1 + 0·4) / 2
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    pub fn sample_weight(mut self, weights: &'a [f32]) -> Self {
+        self.sample_weight = Some(weights);
         self
     }
 }

@@ -107,7 +107,11 @@ impl Model {
             return Err(Error::invalid(op, "a batch_size of at least 1", "batch_size=0"));
         }
         let xs = self.prepare_inputs(op, x.input_views())?;
-        let data = Dataset { xs, ys: Vec::new() };
+        let data = Dataset {
+            xs,
+            ys: Vec::new(),
+            weights: None,
+        };
         let n = data.len();
         let steps = n.div_ceil(options.batch_size) as u64;
         let mut bar = Progbar::new(steps, options.verbose, Sink::Stdout);

@@ -12,7 +12,7 @@ use super::data::{BatchTargets, TargetData, check_inputs, check_targets, targets
 use super::dataset::Dataset;
 use super::functional::LayerRef;
 use super::model::{not_built, not_compiled};
-use super::options::{EvaluateOptions, FitOptions};
+use super::options::{EvaluateOptions, FitOptions, Weighting};
 use super::tracker::Tracker;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
 use crate::error::{Error, Result};
@@ -68,10 +68,15 @@ impl Model {
                 format!("validation_split={}", options.validation_split),
             ));
         }
-        let data = self.prepare(OP, x.input_views(), y.target_list()?)?;
+        let data = self.prepare(OP, x.input_views(), y.target_list()?, options.weights)?;
         let (train, validation) = match options.validation_data.take() {
             Some((vx, vy)) => {
-                let validation = self.prepare("fit (validation_data)", vx, vy.target_list()?)?;
+                let validation = self.prepare(
+                    "fit (validation_data)",
+                    vx,
+                    vy.target_list()?,
+                    Weighting::default(),
+                )?;
                 (data, Some(validation))
             }
             None if options.validation_split > 0.0 => {
@@ -142,6 +147,7 @@ impl Model {
                     c.on_train_batch_begin(self, batch)?;
                 }
                 let targets = train.gather_y(rows);
+                let weights = train.gather_weights(rows);
                 self.tape.clear();
                 let [current, spare] = &mut self.batches;
                 let (current, spare) = if batch % 2 == 0 {
@@ -158,13 +164,13 @@ impl Model {
                     Some(&(_, next)) => {
                         let copy = train.row_copier(next, &mut spare);
                         let background = Background::start(next.len(), &copy);
-                        let stepped = self.step(inputs, &targets, true, &mut tracker);
+                        let stepped = self.step(inputs, &targets, weights.as_deref(), true, &mut tracker);
                         background.finish();
                         drop(copy);
                         gathered = Some(spare.iter().flatten().cloned().collect());
                         stepped?;
                     }
-                    None => self.step(inputs, &targets, true, &mut tracker)?,
+                    None => self.step(inputs, &targets, weights.as_deref(), true, &mut tracker)?,
                 }
                 self.batches[(batch + 1) % 2] = spare;
                 tracker.write_logs(&mut logs, "");
@@ -196,8 +202,8 @@ impl Model {
     /// Loss and metrics of the model on `x`, `y`: `[loss, metrics…]` in the
     /// order given to `compile`, as Keras' `evaluate` returns them (with
     /// several outputs: the total loss, each output's loss, then each
-    /// output's metrics). Prints a progress bar; see
-    /// [`evaluate_with`](Model::evaluate_with) to change that or the batch size.
+    /// output's metrics). The options hold Keras' `batch_size` (32),
+    /// `verbose` (1: a progress bar) and `sample_weight`.
     ///
     /// ```
     /// # use kerust::prelude::*;
@@ -205,37 +211,16 @@ impl Model {
     /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
     /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
     /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
-    /// let scores = model.evaluate(&x, &y)?; // [loss, accuracy]
+    /// let scores = model.evaluate(&x, &y, EvaluateOptions::default())?; // [loss, accuracy]
     /// assert!((scores[0] - 2f64.ln()).abs() < 1e-6); // zero inputs: uniform predictions
+    /// let quiet = model.evaluate(&x, &y, EvaluateOptions::default().verbose(0))?;
+    /// assert_eq!(quiet, scores);
     /// # Ok::<(), kerust::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As [`fit`](Model::fit), for the data.
-    pub fn evaluate<X, Y>(&mut self, x: &X, y: &Y) -> Result<Vec<f64>>
-    where
-        X: IntoInputs + ?Sized,
-        Y: IntoTargetList + ?Sized,
-    {
-        self.evaluate_with(x, y, EvaluateOptions::default())
-    }
-
-    /// [`evaluate`](Model::evaluate) with explicit options.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let x = ndarray::Array2::<f32>::zeros((4, 3));
-    /// let y = ndarray::Array1::<u8>::from(vec![0, 1, 0, 1]);
-    /// let mut model = Sequential::new(vec![Dense::new(2).activation(Softmax).input_shape(3)]);
-    /// model.compile("sparse_categorical_crossentropy", ["accuracy"])?;
-    /// let scores = model.evaluate_with(&x, &y, EvaluateOptions::default().verbose(0))?;
-    /// assert_eq!(scores.len(), 2);
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`evaluate`](Model::evaluate), and a `batch_size` of 0.
-    pub fn evaluate_with<X, Y>(&mut self, x: &X, y: &Y, options: EvaluateOptions) -> Result<Vec<f64>>
+    /// As [`fit`](Model::fit), for the data, and a `batch_size` of 0.
+    pub fn evaluate<X, Y>(&mut self, x: &X, y: &Y, options: EvaluateOptions<'_>) -> Result<Vec<f64>>
     where
         X: IntoInputs + ?Sized,
         Y: IntoTargetList + ?Sized,
@@ -245,7 +230,11 @@ impl Model {
         if options.batch_size == 0 {
             return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
         }
-        let data = self.prepare(OP, x.input_views(), y.target_list()?)?;
+        let weights = Weighting {
+            sample_weight: options.sample_weight,
+            class_weight: None,
+        };
+        let data = self.prepare(OP, x.input_views(), y.target_list()?, weights)?;
         let tracker = self.run_evaluation(&data, options.batch_size, Some(options.verbose))?;
         Ok(tracker.values())
     }
@@ -306,12 +295,12 @@ impl Model {
         Y: IntoTargetList + ?Sized,
     {
         self.compiled(op)?;
-        let data = self.prepare(op, x.input_views(), y.target_list()?)?;
+        let data = self.prepare(op, x.input_views(), y.target_list()?, Weighting::default())?;
         let mut tracker = self.tracker(op, &data.ys)?;
         let rows: Vec<usize> = (0..data.len()).collect();
         let mut buffers = Vec::new();
         let inputs = data.gather_x(&rows, &mut buffers);
-        self.step(inputs, &data.gather_y(&rows), training, &mut tracker)?;
+        self.step(inputs, &data.gather_y(&rows), None, training, &mut tracker)?;
         Ok(tracker.values())
     }
 
@@ -322,6 +311,7 @@ impl Model {
         op: &'static str,
         xs: Vec<ArrayViewD<'x, f32>>,
         ys: Vec<TargetData>,
+        weighting: Weighting<'_>,
     ) -> Result<Dataset<'x>> {
         let xs = self.prepare_inputs(op, xs)?;
         let samples = xs.first().map_or(0, |x| x.shape()[0]);
@@ -348,7 +338,8 @@ impl Model {
                 Ok(y)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Dataset { xs, ys })
+        let weights = sample_weights(op, weighting, &ys, samples)?;
+        Ok(Dataset { xs, ys, weights })
     }
 
     /// Builds a `Sequential` from the inputs' shape if needed, then checks
@@ -427,7 +418,14 @@ impl Model {
         for (b, chunk) in rows.chunks(batch_size).enumerate() {
             self.tape.clear();
             let batch = data.gather_x(chunk, &mut self.batches[0]);
-            self.step(batch, &data.gather_y(chunk), false, &mut tracker)?;
+            let weights = data.gather_weights(chunk);
+            self.step(
+                batch,
+                &data.gather_y(chunk),
+                weights.as_deref(),
+                false,
+                &mut tracker,
+            )?;
             if let Some(bar) = &mut bar {
                 bar.update(b as u64 + 1, &tracker.entries());
             }
@@ -444,6 +442,7 @@ impl Model {
         &mut self,
         xs: Vec<Tensor>,
         ys: &[BatchTargets],
+        weights: Option<&[f32]>,
         training: bool,
         tracker: &mut Tracker,
     ) -> Result<()> {
@@ -470,7 +469,7 @@ impl Model {
             let (out, skipped) = (pass.outputs[j], pass.skipped[j]);
             let loss = settled
                 .loss
-                .compute(tape, ys[j].as_targets(), out, skipped.is_some())?;
+                .compute(tape, ys[j].as_targets(), out, skipped.is_some(), weights)?;
             values.push(tape.value(loss)?.item()?);
             tracker.add_scores(j, &ys[j], &tape.value(out)?.view(), skipped);
             losses.push(loss);
@@ -528,4 +527,66 @@ fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// The loss weight of each sample: `sample_weight` as given, or each
+/// sample's class weight (Keras' `class_weight_to_sample_weights`: the
+/// label, or the largest entry of a one-hot row; unlisted classes weigh 1).
+fn sample_weights(
+    op: &'static str,
+    weighting: Weighting<'_>,
+    ys: &[TargetData],
+    samples: usize,
+) -> Result<Option<Vec<f32>>> {
+    let check = |what: &str, w: f32| -> Result<()> {
+        if w.is_finite() && w >= 0.0 {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            op,
+            "finite, non-negative weights",
+            format!("{what} {w}"),
+        ))
+    };
+    match (weighting.sample_weight, weighting.class_weight) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(Error::invalid(
+            op,
+            "sample_weight or class_weight",
+            "both (Keras refuses them together too)",
+        )),
+        (Some(w), None) => {
+            if w.len() != samples {
+                return Err(Error::invalid(
+                    op,
+                    format!("one sample weight per sample ({samples})"),
+                    format!("{} sample weights", w.len()),
+                ));
+            }
+            for (i, &v) in w.iter().enumerate() {
+                check(&format!("sample weight at index {i}:"), v)?;
+            }
+            Ok(Some(w.to_vec()))
+        }
+        (None, Some(classes)) => {
+            let [y] = ys else {
+                return Err(Error::invalid(
+                    op,
+                    "class_weight for a model with one output",
+                    format!("a model with {} outputs (use sample_weight)", ys.len()),
+                ));
+            };
+            for &(class, w) in classes {
+                check(&format!("class weight for class {class}:"), w)?;
+            }
+            let weight_of = |class: usize| {
+                classes
+                    .iter()
+                    .rev()
+                    .find(|(c, _)| *c == class)
+                    .map_or(1.0, |&(_, w)| w)
+            };
+            Ok(Some((0..samples).map(|i| weight_of(y.class_of(i))).collect()))
+        }
+    }
 }

@@ -15,7 +15,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::activation::sigmoid;
 use super::exp::exp;
 use super::softmax::{lane_max, log_sum_exp, softmax_rows};
-use super::targets::{aligned, rows_and_classes};
+use super::targets::{Weighting, aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -70,10 +70,23 @@ impl Tape {
         y_pred: Var,
         from_logits: bool,
     ) -> Result<Var> {
+        self.sparse_categorical_crossentropy_weighted(y_true, y_pred, from_logits, None)
+    }
+
+    /// [`sparse_categorical_crossentropy`](Tape::sparse_categorical_crossentropy)
+    /// with Keras' `sample_weight`: `Σ wᵢ·lᵢ / N`.
+    pub(crate) fn sparse_categorical_crossentropy_weighted(
+        &mut self,
+        y_true: &[usize],
+        y_pred: Var,
+        from_logits: bool,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
         const OP: &str = "sparse_categorical_crossentropy";
         self.check(OP, y_pred)?;
         let pred = self.get(y_pred);
         let (rows, classes) = rows_and_classes(OP, pred.shape())?;
+        let w = Weighting::new(OP, weights, pred.shape(), classes)?;
         if y_true.len() != rows {
             return Err(Error::shape(
                 OP,
@@ -104,19 +117,21 @@ impl Tape {
             let mut total = 0.0f64;
             softmax_rows(&mut probs, classes, |i, sum| {
                 let row = &z[i * classes..(i + 1) * classes];
-                total += f64::from(lane_max(row) + sum.ln() - row[labels[i]]);
+                total += f64::from(w.at(i)) * f64::from(lane_max(row) + sum.ln() - row[labels[i]]);
             });
             let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-                let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+                let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
                 let shape = ctx.value(y_pred).shape();
                 let mut dz = ctx.buffer(shape);
                 let flat = dz.row_major_mut()?;
-                for ((d, p), &label) in flat
+                for (i, ((d, p), &label)) in flat
                     .chunks_exact_mut(classes)
                     .zip(probs.chunks_exact(classes))
                     .zip(&labels)
+                    .enumerate()
                 {
+                    let g = g_all * w.at(i);
                     // (p − one_hot)·g in one pass (no store to d[label]
                     // just before reading it back).
                     for (k, (d, &p)) in d.iter_mut().zip(p).enumerate() {
@@ -129,22 +144,24 @@ impl Tape {
         }
 
         let mut total = 0.0f64;
-        for (row, &label) in z.chunks_exact(classes).zip(&labels) {
+        for (i, (row, &label)) in z.chunks_exact(classes).zip(&labels).enumerate() {
             let sum: f32 = row.iter().sum();
             let (p, _) = clip(row[label] / sum);
-            total -= f64::from(p.ln());
+            total -= f64::from(w.at(i)) * f64::from(p.ln());
         }
         let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
             let y = pred.row_major()?;
             let mut dy = vec![0.0f32; y.len()];
-            for ((row, d), &label) in y
+            for (i, ((row, d), &label)) in y
                 .chunks_exact(classes)
                 .zip(dy.chunks_exact_mut(classes))
                 .zip(&labels)
+                .enumerate()
             {
+                let g = g_all * w.at(i);
                 let sum: f32 = row.iter().sum();
                 let p_label = row[label] / sum;
                 let (pc, inside) = clip(p_label);
@@ -188,10 +205,23 @@ impl Tape {
         y_pred: Var,
         from_logits: bool,
     ) -> Result<Var> {
+        self.categorical_crossentropy_weighted(y_true, y_pred, from_logits, None)
+    }
+
+    /// [`categorical_crossentropy`](Tape::categorical_crossentropy) with
+    /// Keras' `sample_weight`: `Σ wᵢ·lᵢ / N`.
+    pub(crate) fn categorical_crossentropy_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: Var,
+        from_logits: bool,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
         const OP: &str = "categorical_crossentropy";
         self.check(OP, y_pred)?;
         let pred = self.get(y_pred);
         let (rows, classes) = rows_and_classes(OP, pred.shape())?;
+        let w = Weighting::new(OP, weights, pred.shape(), classes)?;
         let target = aligned(OP, y_true, pred.shape())?
             .as_standard_layout()
             .into_owned();
@@ -201,35 +231,36 @@ impl Tape {
         let n = rows as f32;
 
         let mut total = 0.0f64;
-        for (row, trow) in z.chunks_exact(classes).zip(t.chunks_exact(classes)) {
-            if from_logits {
+        for (i, (row, trow)) in z.chunks_exact(classes).zip(t.chunks_exact(classes)).enumerate() {
+            let row_loss = if from_logits {
                 let lse = log_sum_exp(row);
-                total -= row
-                    .iter()
+                row.iter()
                     .zip(trow)
                     .map(|(&v, &t)| f64::from(t * (v - lse)))
-                    .sum::<f64>();
+                    .sum::<f64>()
             } else {
                 let sum: f32 = row.iter().sum();
-                total -= row
-                    .iter()
+                row.iter()
                     .zip(trow)
                     .map(|(&v, &t)| f64::from(t * clip(v / sum).0.ln()))
-                    .sum::<f64>();
-            }
+                    .sum::<f64>()
+            };
+            total -= f64::from(w.at(i)) * row_loss;
         }
         let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
             let z = pred.row_major()?;
             let t = target.row_major()?;
             let mut dz = vec![0.0f32; z.len()];
-            for ((row, trow), d) in z
+            for (i, ((row, trow), d)) in z
                 .chunks_exact(classes)
                 .zip(t.chunks_exact(classes))
                 .zip(dz.chunks_exact_mut(classes))
+                .enumerate()
             {
+                let g = g_all * w.at(i);
                 if from_logits {
                     // d/dz_k = softmax_k·Σt − t_k
                     let lse = log_sum_exp(row);
@@ -278,9 +309,22 @@ impl Tape {
     /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing axis
     /// of length 1); [`Error::ForeignVar`] if `y_pred` is not on this tape.
     pub fn binary_crossentropy(&mut self, y_true: &Tensor, y_pred: Var, from_logits: bool) -> Result<Var> {
+        self.binary_crossentropy_weighted(y_true, y_pred, from_logits, None)
+    }
+
+    /// [`binary_crossentropy`](Tape::binary_crossentropy) with Keras'
+    /// `sample_weight`, spread over each sample's elements.
+    pub(crate) fn binary_crossentropy_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: Var,
+        from_logits: bool,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
         const OP: &str = "binary_crossentropy";
         self.check(OP, y_pred)?;
         let pred = self.get(y_pred);
+        let w = Weighting::new(OP, weights, pred.shape(), 1)?;
         let target = aligned(OP, y_true, pred.shape())?
             .as_standard_layout()
             .into_owned();
@@ -292,25 +336,29 @@ impl Tape {
         let total: f64 = z
             .iter()
             .zip(t)
-            .map(|(&v, &t)| {
-                f64::from(if from_logits {
-                    v.max(0.0) - v * t + (-v.abs()).exp().ln_1p()
-                } else {
-                    let (p, _) = clip(v);
-                    -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
-                })
+            .enumerate()
+            .map(|(i, (&v, &t))| {
+                f64::from(w.at(i))
+                    * f64::from(if from_logits {
+                        v.max(0.0) - v * t + (-v.abs()).exp().ln_1p()
+                    } else {
+                        let (p, _) = clip(v);
+                        -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+                    })
             })
             .sum();
         let loss = Tensor::scalar((total / z.len().max(1) as f64) as f32);
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g = grad.iter().next().copied().unwrap_or(0.0) / n;
+            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
             let z = pred.row_major()?;
             let t = target.row_major()?;
             let dz: Vec<f32> = z
                 .iter()
                 .zip(t)
-                .map(|(&v, &t)| {
+                .enumerate()
+                .map(|(i, (&v, &t))| {
+                    let g = g_all * w.at(i);
                     if from_logits {
                         g * (sigmoid(v) - t)
                     } else {

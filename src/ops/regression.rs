@@ -3,7 +3,7 @@
 
 use ndarray::Zip;
 
-use super::targets::aligned;
+use super::targets::{Weighting, aligned};
 use crate::autograd::{Tape, Var};
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -27,7 +27,25 @@ impl Tape {
     /// differ (beyond a trailing axis of length 1);
     /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `y_pred` is not on this tape.
     pub fn mean_squared_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
-        self.regression("mean_squared_error", y_true, y_pred, |d| d * d, |d| 2.0 * d)
+        self.mean_squared_error_weighted(y_true, y_pred, None)
+    }
+
+    /// [`mean_squared_error`](Tape::mean_squared_error) with Keras'
+    /// `sample_weight`, spread over each sample's elements.
+    pub(crate) fn mean_squared_error_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: Var,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
+        self.regression(
+            "mean_squared_error",
+            y_true,
+            y_pred,
+            weights,
+            |d| d * d,
+            |d| 2.0 * d,
+        )
     }
 
     /// `mean(|y_true − y_pred|)`; gradient `sign(y_pred − y_true)/n` (0 where equal).
@@ -46,7 +64,18 @@ impl Tape {
     /// # Errors
     /// As [`mean_squared_error`](Tape::mean_squared_error).
     pub fn mean_absolute_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
-        self.regression("mean_absolute_error", y_true, y_pred, f32::abs, |d| {
+        self.mean_absolute_error_weighted(y_true, y_pred, None)
+    }
+
+    /// [`mean_absolute_error`](Tape::mean_absolute_error) with Keras'
+    /// `sample_weight`, spread over each sample's elements.
+    pub(crate) fn mean_absolute_error_weighted(
+        &mut self,
+        y_true: &Tensor,
+        y_pred: Var,
+        weights: Option<&[f32]>,
+    ) -> Result<Var> {
+        self.regression("mean_absolute_error", y_true, y_pred, weights, f32::abs, |d| {
             if d > 0.0 {
                 1.0
             } else if d < 0.0 {
@@ -63,24 +92,46 @@ impl Tape {
         op: &'static str,
         y_true: &Tensor,
         y_pred: Var,
+        weights: Option<&[f32]>,
         loss: impl Fn(f32) -> f32,
         dloss: impl Fn(f32) -> f32 + Send + Sync + 'static,
     ) -> Result<Var> {
         self.check(op, y_pred)?;
         let pred = self.get(y_pred);
         let target = aligned(op, y_true, pred.shape())?.into_owned();
+        let w = Weighting::new(op, weights, pred.shape(), 1)?;
         let n = pred.len();
         let mut total = 0.0f64;
-        Zip::from(&pred.view())
-            .and(&target)
-            .for_each(|&p, &t| total += f64::from(loss(p - t)));
+        if w.is_weighted() {
+            // Weighted inputs have a batch axis (checked by `Weighting`).
+            for (s, (p, t)) in pred.view().outer_iter().zip(target.outer_iter()).enumerate() {
+                let mut sample = 0.0f64;
+                Zip::from(&p)
+                    .and(&t)
+                    .for_each(|&p, &t| sample += f64::from(loss(p - t)));
+                total += f64::from(w.of_sample(s)) * sample;
+            }
+        } else {
+            Zip::from(&pred.view())
+                .and(&target)
+                .for_each(|&p, &t| total += f64::from(loss(p - t)));
+        }
         let value = Tensor::scalar((total / n.max(1) as f64) as f32);
         Ok(self.record(value, &[y_pred], move |grad, ctx| {
             let g = grad.iter().next().copied().unwrap_or(0.0) / n as f32;
             let mut d = ctx.value(y_pred).view().to_owned();
-            Zip::from(&mut d)
-                .and(&target)
-                .for_each(|p, &t| *p = g * dloss(*p - t));
+            if w.is_weighted() {
+                for (s, (mut d, t)) in d.outer_iter_mut().zip(target.outer_iter()).enumerate() {
+                    let gs = g * w.of_sample(s);
+                    Zip::from(&mut d)
+                        .and(&t)
+                        .for_each(|p, &t| *p = gs * dloss(*p - t));
+                }
+            } else {
+                Zip::from(&mut d)
+                    .and(&target)
+                    .for_each(|p, &t| *p = g * dloss(*p - t));
+            }
             ctx.accumulate(y_pred, d);
             Ok(())
         }))
