@@ -5,7 +5,7 @@
 
 use approx::assert_abs_diff_eq;
 use kerust::autograd::Var;
-use kerust::layers::{Forward, FromConfig, LayerConfig, Param, StdRng, Weights, register_layer};
+use kerust::layers::{Forward, FromConfig, LayerBase, LayerConfig, StdRng, register_layer};
 use kerust::prelude::*;
 use ndarray::{Array2, array};
 use serde::{Deserialize, Serialize};
@@ -13,9 +13,7 @@ use serde::{Deserialize, Serialize};
 /// `y = x ⊙ scale`, one learned factor per feature, starting at `initial`.
 #[derive(Debug)]
 struct Scale {
-    name: Option<String>,
-    built: bool,
-    weights: Weights,
+    base: LayerBase,
     options: ScaleOptions,
 }
 
@@ -28,9 +26,7 @@ struct ScaleOptions {
 impl Default for Scale {
     fn default() -> Self {
         Scale {
-            name: None,
-            built: false,
-            weights: Weights::default(),
+            base: LayerBase::default(),
             options: ScaleOptions { initial: 1.0 },
         }
     }
@@ -50,41 +46,27 @@ impl Layer for Scale {
         "Scale"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        None
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
         let width = *input_shape.last().unwrap_or(&1);
         let initial = Initializer::Constant(self.options.initial);
-        self.weights.add_weight("scale", &[width], initial, rng, true)?;
-        self.built = true;
+        self.base
+            .weights
+            .add_weight("scale", &[width], initial, rng, true)?;
         Ok(input_shape.to_vec())
     }
 
-    fn is_built(&self) -> bool {
-        self.built
-    }
-
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
+        self.base.check_input(self, f, x)?;
         let scale = f.param("scale")?;
         f.tape.mul(x, scale)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        self.weights.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {
@@ -95,38 +77,24 @@ impl Layer for Scale {
 /// A layer no test registers: `y = x`.
 #[derive(Debug, Default)]
 struct Unregistered {
-    name: Option<String>,
-    built: bool,
+    base: LayerBase,
 }
 
 impl Layer for Unregistered {
     fn class_name(&self) -> &'static str {
         "Unregistered"
     }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        None
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
-        self.built = true;
         Ok(input_shape.to_vec())
-    }
-    fn is_built(&self) -> bool {
-        self.built
     }
     fn forward(&mut self, _f: &mut Forward<'_>, x: Var) -> Result<Var> {
         Ok(x)
-    }
-    fn params(&self) -> Vec<&Param> {
-        Vec::new()
-    }
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        Vec::new()
     }
 }
 
@@ -211,9 +179,11 @@ fn a_registered_user_layer_saves_and_loads_with_its_model() {
     model.save(&path).unwrap();
     let mut loaded = load_model(&path).unwrap();
     std::fs::remove_file(&path).ok();
-    // The option, the weights and the optimizer state all came back.
+    // The option, the weights and the optimizer state all came back; the
+    // layer knows it is built, and for which shape.
     let layer = loaded.get_layer("scale").unwrap();
     assert_eq!(layer.class_name(), "Scale");
+    assert_eq!(layer.lock().base().built_for(), Some(&[vec![3]][..]));
     assert_eq!(layer.lock().config().get::<f32>("initial"), Some(0.5));
     assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
     let options = || FitOptions::default().epochs(1).verbose(0).shuffle(false);

@@ -3,11 +3,10 @@
 
 use rand::rngs::StdRng;
 
-use super::dense::unbuilt;
 use serde::{Deserialize, Serialize};
 
 use super::config::defaults;
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
@@ -37,10 +36,7 @@ pub struct BatchNormalization {
     epsilon: f32,
     center: bool,
     scale: bool,
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
-    weights: Weights,
+    base: LayerBase,
 }
 
 impl Default for BatchNormalization {
@@ -64,10 +60,7 @@ impl BatchNormalization {
             epsilon: 1e-3,
             center: true,
             scale: true,
-            input_shape: None,
-            name: None,
-            built_for: None,
-            weights: Weights::default(),
+            base: LayerBase::default(),
         }
     }
 
@@ -118,30 +111,6 @@ impl BatchNormalization {
         self.scale = scale;
         self
     }
-
-    /// The shape of one input sample, for the first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![BatchNormalization::new().input_shape((28, 28, 1))]);
-    /// assert_eq!(model.count_params(), 4); // one channel
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `batch_normalization`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![BatchNormalization::new().name("bn").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), "bn");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
 }
 
 impl Layer for BatchNormalization {
@@ -149,16 +118,12 @@ impl Layer for BatchNormalization {
         "BatchNormalization"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
@@ -179,18 +144,12 @@ impl Layer for BatchNormalization {
         }
         weights.add_weight("moving_mean", &[c], Initializer::Zeros, rng, false)?;
         weights.add_weight("moving_variance", &[c], Initializer::Ones, rng, false)?;
-        self.weights = weights;
-        self.built_for = Some(input_shape.to_vec());
+        self.base.weights = weights;
         Ok(input_shape.to_vec())
     }
 
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
-    }
-
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-        check_input(self, built, f.tape.value(x)?.shape())?;
+        self.base.check_input(self, f, x)?;
         let (gamma, beta) = (f.param_opt("gamma"), f.param_opt("beta"));
         // A frozen layer normalises with its moving statistics even in
         // training, as Keras 3's BatchNormalization does.
@@ -198,7 +157,7 @@ impl Layer for BatchNormalization {
             let (y, mean, var) = f.tape.batch_norm(x, gamma, beta, self.epsilon)?;
             let m = self.momentum;
             for (name, batch) in [("moving_mean", mean), ("moving_variance", var)] {
-                let Some(moving) = self.weights.get_mut(name).map(|p| &mut p.value) else {
+                let Some(moving) = self.base.weights.get_mut(name).map(|p| &mut p.value) else {
                     continue;
                 };
                 let mut updated = moving.view().to_owned();
@@ -226,14 +185,6 @@ impl Layer for BatchNormalization {
         };
         let scaled = f.tape.mul(x, s)?;
         f.tape.add(scaled, t)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        self.weights.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {
@@ -297,3 +248,10 @@ impl FromConfig for BatchNormalization {
         Ok(layer)
     }
 }
+
+base_builders!(
+    BatchNormalization,
+    "batch_normalization",
+    BatchNormalization::new(),
+    4
+);

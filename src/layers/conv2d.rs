@@ -2,11 +2,10 @@
 
 use rand::rngs::StdRng;
 
-use super::dense::unbuilt;
 use serde::{Deserialize, Serialize};
 
 use super::config::{check_count, defaults};
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -69,10 +68,7 @@ pub struct Conv2D {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
-    weights: Weights,
+    base: LayerBase,
 }
 
 impl Conv2D {
@@ -95,10 +91,7 @@ impl Conv2D {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
-            input_shape: None,
-            name: None,
-            built_for: None,
-            weights: Weights::default(),
+            base: LayerBase::default(),
         }
     }
 
@@ -174,34 +167,8 @@ impl Conv2D {
         self
     }
 
-    /// The shape of one input sample `(height, width, channels)`, for the
-    /// first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Conv2D::new(32, 3).input_shape((28, 28, 1))]); // (height, width, channels)
-    /// assert!(model.is_built());
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `conv2d`, `conv2d_1`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Conv2D::new(4, 3).name("features").input_shape((8, 8, 1))]);
-    /// assert_eq!(model.layers()[0].name(), "features");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-        check_input(self, built, f.tape.value(x)?.shape())?;
+        self.base.check_input(self, f, x)?;
         let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
         let strides = (self.strides.0, self.strides.1);
         f.tape.conv2d(x, kernel, bias, strides, self.padding, activation)
@@ -213,16 +180,12 @@ impl Layer for Conv2D {
         "Conv2D"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
@@ -250,13 +213,8 @@ impl Layer for Conv2D {
         if self.use_bias {
             weights.add_weight("bias", &[self.filters], self.bias_initializer, rng, true)?;
         }
-        self.weights = weights;
-        self.built_for = Some(input_shape.to_vec());
+        self.base.weights = weights;
         Ok(vec![oh, ow, self.filters])
-    }
-
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
     }
 
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
@@ -269,14 +227,6 @@ impl Layer for Conv2D {
 
     fn forward_pre_activation(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
         self.forward_with(f, x, Activation::Linear)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        self.weights.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {
@@ -335,3 +285,5 @@ impl FromConfig for Conv2D {
             .bias_initializer(c.bias_initializer))
     }
 }
+
+base_builders!(Conv2D, "conv2d", Conv2D::new(8, 3), (28, 28, 1));

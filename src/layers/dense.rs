@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::config::{check_count, defaults};
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, Weights, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
@@ -35,10 +35,7 @@ pub struct Dense {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
-    weights: Weights,
+    base: LayerBase,
 }
 
 impl Dense {
@@ -57,10 +54,7 @@ impl Dense {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
-            input_shape: None,
-            name: None,
-            built_for: None,
-            weights: Weights::default(),
+            base: LayerBase::default(),
         }
     }
 
@@ -113,30 +107,6 @@ impl Dense {
         self
     }
 
-    /// The shape of one input sample, for the first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Dense::new(10).input_shape(784)]); // input_shape=(784,)
-    /// assert!(model.is_built());
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `dense`, `dense_1`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Dense::new(10).name("output").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), "output");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
     /// The number of outputs.
     ///
     /// ```
@@ -153,16 +123,12 @@ impl Layer for Dense {
         "Dense"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>> {
@@ -188,18 +154,13 @@ impl Layer for Dense {
         if self.use_bias {
             weights.add_weight("bias", &[self.units], self.bias_initializer, rng, true)?;
         }
-        self.weights = weights;
-        self.built_for = Some(input_shape.to_vec());
+        self.base.weights = weights;
         // The input's last axis (checked above) becomes `units` wide.
         Ok(input_shape[..input_shape.len() - 1]
             .iter()
             .copied()
             .chain([self.units])
             .collect())
-    }
-
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
     }
 
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
@@ -212,14 +173,6 @@ impl Layer for Dense {
 
     fn forward_pre_activation(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
         self.forward_with(f, x, Activation::Linear)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        self.weights.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.weights.params_mut()
     }
 
     fn config(&self) -> LayerConfig {
@@ -267,18 +220,10 @@ impl FromConfig for Dense {
 
 impl Dense {
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-        check_input(self, built, f.tape.value(x)?.shape())?;
+        self.base.check_input(self, f, x)?;
         let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
         f.tape.dense(x, kernel, bias, activation)
     }
 }
 
-#[cold]
-pub(super) fn unbuilt(layer: &dyn Layer) -> Error {
-    Error::invalid(
-        layer.class_name(),
-        "a built layer (give the model an input shape, or call fit/build first)",
-        "a layer that was never built",
-    )
-}
+base_builders!(Dense, "dense", Dense::new(10), 784);

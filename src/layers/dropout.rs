@@ -2,10 +2,9 @@
 
 use rand::rngs::StdRng;
 
-use super::dense::unbuilt;
 use serde::{Deserialize, Serialize};
 
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, base_builders};
 use crate::autograd::Var;
 use crate::error::{Error, Result};
 
@@ -23,9 +22,7 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct Dropout {
     rate: f32,
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
+    base: LayerBase,
 }
 
 impl Dropout {
@@ -39,34 +36,8 @@ impl Dropout {
     pub fn new(rate: f32) -> Self {
         Dropout {
             rate,
-            input_shape: None,
-            name: None,
-            built_for: None,
+            base: LayerBase::default(),
         }
-    }
-
-    /// The shape of one input sample, for the first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Dropout::new(0.2).input_shape(784)]);
-    /// assert!(model.is_built());
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `dropout`, `dropout_1`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Dropout::new(0.2).name("drop").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), "drop");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 }
 
@@ -75,44 +46,26 @@ impl Layer for Dropout {
         "Dropout"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
         self.check()?;
-        self.built_for = Some(input_shape.to_vec());
         Ok(input_shape.to_vec())
     }
 
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
-    }
-
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-        check_input(self, built, f.tape.value(x)?.shape())?;
+        self.base.check_input(self, f, x)?;
         if f.training {
             f.tape.dropout(x, self.rate, f.rng)
         } else {
             Ok(x)
         }
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        Vec::new()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        Vec::new()
     }
 
     fn config(&self) -> LayerConfig {
@@ -148,3 +101,5 @@ impl Dropout {
         ))
     }
 }
+
+base_builders!(Dropout, "dropout", Dropout::new(0.2), 784);

@@ -2,8 +2,7 @@
 
 use rand::rngs::StdRng;
 
-use super::dense::unbuilt;
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, base_builders};
 use crate::autograd::Var;
 use crate::error::Result;
 
@@ -23,9 +22,7 @@ use crate::error::Result;
 /// ```
 #[derive(Debug, Default)]
 pub struct Flatten {
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
+    base: LayerBase,
 }
 
 impl Flatten {
@@ -39,30 +36,6 @@ impl Flatten {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// The shape of one input sample, for the first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Flatten::new().input_shape((7, 7, 64))]);
-    /// assert_eq!(model.output_shape(), Some(&[3136][..]));
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `flatten`, `flatten_1`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Flatten::new().name("pixels").input_shape([28, 28])]);
-    /// assert_eq!(model.layers()[0].name(), "pixels");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
 }
 
 impl Layer for Flatten {
@@ -70,40 +43,22 @@ impl Layer for Flatten {
         "Flatten"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
         let size = super::sample_size("Flatten", input_shape)?;
-        self.built_for = Some(input_shape.to_vec());
         Ok(vec![size])
     }
 
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
-    }
-
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-        check_input(self, built, f.tape.value(x)?.shape())?;
+        self.base.check_input(self, f, x)?;
         f.tape.flatten(x)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        Vec::new()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        Vec::new()
     }
 
     fn config(&self) -> LayerConfig {
@@ -117,3 +72,5 @@ impl FromConfig for Flatten {
         Ok(Flatten::new())
     }
 }
+
+base_builders!(Flatten, "flatten", Flatten::new(), [28, 28]);

@@ -7,37 +7,9 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::config::NoOptions;
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
-
-/// What the merge layers share: a name and the input shapes they were built for.
-#[derive(Debug, Default)]
-struct MergeState {
-    name: Option<String>,
-    built_for: Option<Vec<Vec<usize>>>,
-}
-
-impl MergeState {
-    /// Checks a call's batches against the shapes the layer was built for.
-    fn check(&self, layer: &dyn Layer, f: &Forward<'_>, inputs: &[Var]) -> Result<()> {
-        let built = self
-            .built_for
-            .as_deref()
-            .ok_or_else(|| super::dense::unbuilt(layer))?;
-        if built.len() != inputs.len() {
-            return Err(Error::invalid(
-                layer.class_name(),
-                format!("{} input tensors, as built", built.len()),
-                format!("{} input tensors", inputs.len()),
-            ));
-        }
-        for (shape, &x) in built.iter().zip(inputs) {
-            check_input(layer, shape, f.tape.value(x)?.shape())?;
-        }
-        Ok(())
-    }
-}
 
 /// The shape every input of an elementwise merge shares.
 fn same_shapes(class: &'static str, inputs: &[Vec<usize>], exactly: Option<usize>) -> Result<Vec<usize>> {
@@ -72,12 +44,12 @@ fn same_shapes(class: &'static str, inputs: &[Vec<usize>], exactly: Option<usize
 /// as the many-input ones.
 macro_rules! merge_layer_common {
     () => {
-        fn name(&self) -> Option<&str> {
-            self.state.name.as_deref()
+        fn base(&self) -> &LayerBase {
+            &self.base
         }
 
-        fn set_name(&mut self, name: String) {
-            self.state.name = Some(name);
+        fn base_mut(&mut self) -> &mut LayerBase {
+            &mut self.base
         }
 
         fn declared_input_shape(&self) -> Option<&[usize]> {
@@ -89,21 +61,9 @@ macro_rules! merge_layer_common {
             Ok(out.remove(0))
         }
 
-        fn is_built(&self) -> bool {
-            self.state.built_for.is_some()
-        }
-
         fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
             let mut out = self.forward_many(f, &[x])?;
             Ok(out.remove(0))
-        }
-
-        fn params(&self) -> Vec<&Param> {
-            Vec::new()
-        }
-
-        fn params_mut(&mut self) -> Vec<&mut Param> {
-            Vec::new()
         }
     };
 }
@@ -113,7 +73,7 @@ macro_rules! elementwise_merge {
         $(#[$doc])*
         #[derive(Debug, Default)]
         pub struct $name {
-            state: MergeState,
+            base: LayerBase,
         }
 
         impl $name {
@@ -139,7 +99,7 @@ macro_rules! elementwise_merge {
             /// # let _ = layer;
             /// ```
             pub fn name(mut self, name: impl Into<String>) -> Self {
-                self.state.name = Some(name.into());
+                self.base.set_name(name.into());
                 self
             }
         }
@@ -153,12 +113,11 @@ macro_rules! elementwise_merge {
 
             fn build_many(&mut self, inputs: &[Vec<usize>], _rng: &mut StdRng) -> Result<Vec<Vec<usize>>> {
                 let shape = same_shapes(stringify!($name), inputs, $exactly)?;
-                self.state.built_for = Some(inputs.to_vec());
                 Ok(vec![shape])
             }
 
             fn forward_many(&mut self, f: &mut Forward<'_>, inputs: &[Var]) -> Result<Vec<Var>> {
-                self.state.check(self, f, inputs)?;
+                self.base.check_inputs(self, f, inputs)?;
                 let combine: fn(&mut Tape, &[Var]) -> Result<Var> = $combine;
                 Ok(vec![combine(f.tape, inputs)?])
             }
@@ -248,7 +207,7 @@ elementwise_merge!(
 #[derive(Debug)]
 pub struct Concatenate {
     axis: isize,
-    state: MergeState,
+    base: LayerBase,
 }
 
 impl Default for Concatenate {
@@ -270,7 +229,7 @@ impl Concatenate {
     pub fn new() -> Self {
         Concatenate {
             axis: -1,
-            state: MergeState::default(),
+            base: LayerBase::default(),
         }
     }
 
@@ -297,7 +256,7 @@ impl Concatenate {
     /// # let _ = layer;
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.state.name = Some(name.into());
+        self.base.set_name(name.into());
         self
     }
 
@@ -360,18 +319,12 @@ impl Layer for Concatenate {
                 format!("shape {}", fmt_shape(&out)),
             )
         })?;
-        self.state.built_for = Some(inputs.to_vec());
         Ok(vec![out])
     }
 
     fn forward_many(&mut self, f: &mut Forward<'_>, inputs: &[Var]) -> Result<Vec<Var>> {
-        self.state.check(self, f, inputs)?;
-        let rank = self
-            .state
-            .built_for
-            .as_ref()
-            .and_then(|b| b.first())
-            .map_or(0, Vec::len);
+        self.base.check_inputs(self, f, inputs)?;
+        let rank = self.base.built_for().and_then(|b| b.first()).map_or(0, Vec::len);
         let axis = self.sample_axis(rank)?;
         Ok(vec![f.tape.concatenate(inputs, axis as isize + 1)?])
     }

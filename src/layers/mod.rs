@@ -10,6 +10,7 @@
 //! pass records differentiable ops on the model's tape, so any layer
 //! composes with any other and the tape differentiates the whole model.
 
+mod base;
 mod batch_normalization;
 mod config;
 mod conv2d;
@@ -22,6 +23,8 @@ mod registry;
 mod reshape;
 mod weights;
 
+pub use base::LayerBase;
+pub(crate) use base::base_builders;
 pub use batch_normalization::BatchNormalization;
 pub use config::{FromConfig, LayerConfig};
 pub use conv2d::{Conv2D, Window};
@@ -139,38 +142,34 @@ impl From<&[usize]> for Shape {
     }
 }
 
-/// A Keras layer. kerust's layers implement it, and so can yours: create
-/// the weights by name in `build`, find them by name in `forward`, record
-/// differentiable ops on the tape, and the layer trains in any model (its
-/// backward comes from the tape).
+/// A Keras layer. kerust's layers implement it, and so can yours: keep a
+/// [`LayerBase`] (name, built state, weights), create the weights by name
+/// in `build`, find them by name in `forward`, record differentiable ops
+/// on the tape, and the layer trains in any model (its backward comes from
+/// the tape).
 ///
 /// ```
 /// use kerust::prelude::*;
 /// use kerust::autograd::Var;
-/// use kerust::layers::{Forward, Param, Weights};
+/// use kerust::layers::{Forward, LayerBase};
 ///
 /// /// `y = x ⊙ scale`, one learned factor per feature.
 /// #[derive(Default)]
-/// struct Scale { name: Option<String>, built: bool, weights: Weights }
+/// struct Scale { base: LayerBase }
 ///
 /// impl Layer for Scale {
 ///     fn class_name(&self) -> &'static str { "Scale" }
-///     fn name(&self) -> Option<&str> { self.name.as_deref() }
-///     fn set_name(&mut self, name: String) { self.name = Some(name); }
-///     fn declared_input_shape(&self) -> Option<&[usize]> { None }
+///     fn base(&self) -> &LayerBase { &self.base }
+///     fn base_mut(&mut self) -> &mut LayerBase { &mut self.base }
 ///     fn build(&mut self, input: &[usize], rng: &mut kerust::layers::StdRng) -> Result<Vec<usize>> {
 ///         let width = *input.last().unwrap_or(&1);
-///         self.weights.add_weight("scale", &[width], Initializer::Ones, rng, true)?;
-///         self.built = true;
+///         self.base.weights.add_weight("scale", &[width], Initializer::Ones, rng, true)?;
 ///         Ok(input.to_vec())
 ///     }
-///     fn is_built(&self) -> bool { self.built }
 ///     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
 ///         let scale = f.param("scale")?;
 ///         f.tape.mul(x, scale)
 ///     }
-///     fn params(&self) -> Vec<&Param> { self.weights.params() }
-///     fn params_mut(&mut self) -> Vec<&mut Param> { self.weights.params_mut() }
 /// }
 ///
 /// let model = sequential![Dense::new(4).input_shape(3), Scale::default()];
@@ -183,15 +182,28 @@ pub trait Layer: Send {
     /// Keras' class name, e.g. `"Dense"`.
     fn class_name(&self) -> &'static str;
 
+    /// What every layer has (name, declared input shape, built state,
+    /// weights).
+    fn base(&self) -> &LayerBase;
+
+    /// [`base`](Layer::base), mutably.
+    fn base_mut(&mut self) -> &mut LayerBase;
+
     /// The name given to the layer in its model (`dense`, `dense_1`, …), or
     /// `None` before it joins one.
-    fn name(&self) -> Option<&str>;
+    fn name(&self) -> Option<&str> {
+        self.base().name()
+    }
 
     /// Sets the layer's name (done by the model when the layer is added).
-    fn set_name(&mut self, name: String);
+    fn set_name(&mut self, name: String) {
+        self.base_mut().set_name(name);
+    }
 
     /// The per-sample input shape declared with `.input_shape(..)`, if any.
-    fn declared_input_shape(&self) -> Option<&[usize]>;
+    fn declared_input_shape(&self) -> Option<&[usize]> {
+        self.base().input_shape()
+    }
 
     /// Creates the weights for inputs whose samples have `input_shape`, and
     /// returns the shape of an output sample.
@@ -200,8 +212,10 @@ pub trait Layer: Send {
     /// An [`Error`](crate::Error) naming the layer if it cannot take that shape.
     fn build(&mut self, input_shape: &[usize], rng: &mut StdRng) -> Result<Vec<usize>>;
 
-    /// Whether [`build`](Layer::build) has run.
-    fn is_built(&self) -> bool;
+    /// Whether [`build`](Layer::build) has run (the model marks it).
+    fn is_built(&self) -> bool {
+        self.base().is_built()
+    }
 
     /// Records the layer's computation on `f.tape`.
     ///
@@ -251,10 +265,14 @@ pub trait Layer: Send {
     }
 
     /// The layer's weights (empty before it is built).
-    fn params(&self) -> Vec<&Param>;
+    fn params(&self) -> Vec<&Param> {
+        self.base().weights.params()
+    }
 
     /// The layer's weights, mutably.
-    fn params_mut(&mut self) -> Vec<&mut Param>;
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.base_mut().weights.params_mut()
+    }
 
     /// The configuration (Keras' `get_config()`), from which
     /// [`FromConfig::from_config`] makes the layer again. A layer of your

@@ -3,11 +3,10 @@
 use rand::rngs::StdRng;
 
 use super::conv2d::Window;
-use super::dense::unbuilt;
 use serde::{Deserialize, Serialize};
 
 use super::config::check_count;
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, base_builders};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 use crate::ops::{Padding, conv_output};
@@ -20,9 +19,7 @@ macro_rules! pooling_layer {
             pool_size: Window,
             strides: Option<Window>,
             padding: Padding,
-            input_shape: Option<Vec<usize>>,
-            name: Option<String>,
-            built_for: Option<Vec<usize>>,
+            base: LayerBase,
         }
 
         impl $name {
@@ -39,9 +36,7 @@ macro_rules! pooling_layer {
                     pool_size: pool_size.into(),
                     strides: None,
                     padding: Padding::Valid,
-                    input_shape: None,
-                    name: None,
-                    built_for: None,
+                    base: LayerBase::default(),
                 }
             }
 
@@ -69,30 +64,6 @@ macro_rules! pooling_layer {
                 self
             }
 
-            /// The shape of one input sample, for the first layer of a model.
-            ///
-            /// ```
-            /// # use kerust::prelude::*;
-            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).input_shape((28, 28, 1))]);")]
-            /// assert!(model.is_built());
-            /// ```
-            pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-                self.input_shape = Some(shape.into().0);
-                self
-            }
-
-            /// A name instead of the automatic one.
-            ///
-            /// ```
-            /// # use kerust::prelude::*;
-            #[doc = concat!("let model = Sequential::new(vec![", stringify!($name), "::new(2).name(\"pool\").input_shape((4, 4, 1))]);")]
-            /// assert_eq!(model.layers()[0].name(), "pool");
-            /// ```
-            pub fn name(mut self, name: impl Into<String>) -> Self {
-                self.name = Some(name.into());
-                self
-            }
-
             fn stride(&self) -> Window {
                 self.strides.unwrap_or(self.pool_size)
             }
@@ -103,16 +74,12 @@ macro_rules! pooling_layer {
                 $class
             }
 
-            fn name(&self) -> Option<&str> {
-                self.name.as_deref()
+            fn base(&self) -> &LayerBase {
+                &self.base
             }
 
-            fn set_name(&mut self, name: String) {
-                self.name = Some(name);
-            }
-
-            fn declared_input_shape(&self) -> Option<&[usize]> {
-                self.input_shape.as_deref()
+            fn base_mut(&mut self) -> &mut LayerBase {
+                &mut self.base
             }
 
             fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
@@ -125,28 +92,14 @@ macro_rules! pooling_layer {
                 };
                 let (oh, _) = conv_output($class, h, self.pool_size.0, self.stride().0, self.padding)?;
                 let (ow, _) = conv_output($class, w, self.pool_size.1, self.stride().1, self.padding)?;
-                self.built_for = Some(input_shape.to_vec());
                 Ok(vec![oh, ow, c])
             }
 
-            fn is_built(&self) -> bool {
-                self.built_for.is_some()
-            }
-
             fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
-                let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
-                check_input(self, built, f.tape.value(x)?.shape())?;
+                self.base.check_input(self, f, x)?;
                 let Window(ph, pw) = self.pool_size;
                 let Window(sh, sw) = self.stride();
                 f.tape.$op(x, (ph, pw), (sh, sw), self.padding)
-            }
-
-            fn params(&self) -> Vec<&Param> {
-                Vec::new()
-            }
-
-            fn params_mut(&mut self) -> Vec<&mut Param> {
-                Vec::new()
             }
 
             fn config(&self) -> LayerConfig {
@@ -206,3 +159,11 @@ pooling_layer! {
     /// **Keras equivalent:** `keras.layers.AveragePooling2D(2)`
     AveragePooling2D, "AveragePooling2D", average_pool2d
 }
+
+base_builders!(MaxPooling2D, "max_pooling2d", MaxPooling2D::new(2), (28, 28, 1));
+base_builders!(
+    AveragePooling2D,
+    "average_pooling2d",
+    AveragePooling2D::new(2),
+    (28, 28, 1)
+);

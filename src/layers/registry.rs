@@ -45,24 +45,20 @@ static REGISTERED: RwLock<Vec<(&'static str, Constructor)>> = RwLock::new(Vec::n
 /// earlier entry. kerust's own class names cannot be taken.
 ///
 /// ```
-/// use kerust::layers::{FromConfig, LayerConfig, register_layer};
+/// use kerust::layers::{FromConfig, LayerBase, LayerConfig, register_layer};
 /// use kerust::prelude::*;
 /// # use kerust::autograd::Var;
-/// # use kerust::layers::{Forward, Param, StdRng};
+/// # use kerust::layers::{Forward, StdRng};
 ///
 /// #[derive(Default)]
-/// struct Identity { name: Option<String>, built: bool }
+/// struct Identity { base: LayerBase }
 /// impl Layer for Identity {
 ///     fn class_name(&self) -> &'static str { "Identity" }
 ///     // …
-/// #   fn name(&self) -> Option<&str> { self.name.as_deref() }
-/// #   fn set_name(&mut self, name: String) { self.name = Some(name) }
-/// #   fn declared_input_shape(&self) -> Option<&[usize]> { None }
-/// #   fn build(&mut self, input: &[usize], _: &mut StdRng) -> Result<Vec<usize>> { self.built = true; Ok(input.to_vec()) }
-/// #   fn is_built(&self) -> bool { self.built }
+/// #   fn base(&self) -> &LayerBase { &self.base }
+/// #   fn base_mut(&mut self) -> &mut LayerBase { &mut self.base }
+/// #   fn build(&mut self, input: &[usize], _: &mut StdRng) -> Result<Vec<usize>> { Ok(input.to_vec()) }
 /// #   fn forward(&mut self, _: &mut Forward<'_>, x: Var) -> Result<Var> { Ok(x) }
-/// #   fn params(&self) -> Vec<&Param> { Vec::new() }
-/// #   fn params_mut(&mut self) -> Vec<&mut Param> { Vec::new() }
 /// }
 /// impl FromConfig for Identity {
 ///     fn from_config(_: &LayerConfig) -> Result<Self> { Ok(Identity::default()) }

@@ -2,10 +2,9 @@
 
 use rand::rngs::StdRng;
 
-use super::dense::unbuilt;
 use serde::{Deserialize, Serialize};
 
-use super::{Forward, FromConfig, Layer, LayerConfig, Param, Shape, check_input};
+use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Shape, base_builders};
 use crate::autograd::Var;
 use crate::error::{Error, Result, fmt_shape};
 
@@ -24,9 +23,7 @@ use crate::error::{Error, Result, fmt_shape};
 #[derive(Debug)]
 pub struct Reshape {
     target: Vec<usize>,
-    input_shape: Option<Vec<usize>>,
-    name: Option<String>,
-    built_for: Option<Vec<usize>>,
+    base: LayerBase,
 }
 
 impl Reshape {
@@ -40,34 +37,8 @@ impl Reshape {
     pub fn new(target: impl Into<Shape>) -> Self {
         Reshape {
             target: target.into().0,
-            input_shape: None,
-            name: None,
-            built_for: None,
+            base: LayerBase::default(),
         }
-    }
-
-    /// The shape of one input sample, for the first layer of a model.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Reshape::new([4, 4]).input_shape(16)]);
-    /// assert!(model.is_built());
-    /// ```
-    pub fn input_shape(mut self, shape: impl Into<Shape>) -> Self {
-        self.input_shape = Some(shape.into().0);
-        self
-    }
-
-    /// A name instead of the automatic `reshape`, `reshape_1`, ….
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let model = Sequential::new(vec![Reshape::new([2, 2]).name("square").input_shape(4)]);
-    /// assert_eq!(model.layers()[0].name(), "square");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 }
 
@@ -76,16 +47,12 @@ impl Layer for Reshape {
         "Reshape"
     }
 
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+    fn base(&self) -> &LayerBase {
+        &self.base
     }
 
-    fn set_name(&mut self, name: String) {
-        self.name = Some(name);
-    }
-
-    fn declared_input_shape(&self) -> Option<&[usize]> {
-        self.input_shape.as_deref()
+    fn base_mut(&mut self) -> &mut LayerBase {
+        &mut self.base
     }
 
     fn build(&mut self, input_shape: &[usize], _rng: &mut StdRng) -> Result<Vec<usize>> {
@@ -103,30 +70,16 @@ impl Layer for Reshape {
                 format!("target shape {} with {want}", fmt_shape(&self.target)),
             ));
         }
-        self.built_for = Some(input_shape.to_vec());
         Ok(self.target.clone())
     }
 
-    fn is_built(&self) -> bool {
-        self.built_for.is_some()
-    }
-
     fn forward(&mut self, f: &mut Forward<'_>, x: Var) -> Result<Var> {
-        let built = self.built_for.as_deref().ok_or_else(|| unbuilt(self))?;
+        self.base.check_input(self, f, x)?;
         let shape = f.tape.value(x)?.shape().to_vec();
-        check_input(self, built, &shape)?;
         let target: Vec<usize> = std::iter::once(shape[0])
             .chain(self.target.iter().copied())
             .collect();
         f.tape.reshape(x, &target)
-    }
-
-    fn params(&self) -> Vec<&Param> {
-        Vec::new()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        Vec::new()
     }
 
     fn config(&self) -> LayerConfig {
@@ -156,3 +109,5 @@ impl FromConfig for Reshape {
         Ok(Reshape::new(c.target_shape))
     }
 }
+
+base_builders!(Reshape, "reshape", Reshape::new(vec![28, 28, 1]), 784);

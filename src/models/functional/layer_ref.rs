@@ -278,7 +278,14 @@ impl LayerRef {
                 }
                 None => {
                     // The guard is let go before `refused` locks the layer again.
-                    let built = self.lock().build_many(&shapes, rng);
+                    let built = {
+                        let mut layer = self.lock();
+                        let built = layer.build_many(&shapes, rng);
+                        if built.is_ok() {
+                            layer.base_mut().set_built(shapes.clone());
+                        }
+                        built
+                    };
                     let outputs = built.map_err(|e| self.refused(&shapes, e))?;
                     calls.inputs = Some(shapes);
                     calls.outputs = outputs.clone();
