@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::canvas::{Canvas, GLYPH, Rgb, text_width};
+use super::canvas::{BASELINE, Canvas, FONT_PX, Rgb, text_width};
 use crate::error::{Error, Result};
 
 /// Where a text's `x` is.
@@ -114,15 +114,15 @@ impl Figure {
                     vertical,
                 } => {
                     if *vertical {
-                        c.text_vertical(at(*x), at(*y), text, 1, *colour);
+                        c.text_vertical(at(*x), at(*y), text, *colour);
                     } else {
-                        let w = text_width(text, 1) as f64;
+                        let w = text_width(text) as f64;
                         let left = match anchor {
                             Anchor::Start => *x,
                             Anchor::Middle => x - w / 2.0,
                             Anchor::End => x - w,
                         };
-                        c.text(at(left), at(*y), text, 1, *colour);
+                        c.text(at(left), at(*y), text, *colour);
                     }
                 }
             }
@@ -183,7 +183,7 @@ impl Figure {
                         (Anchor::Start, _) => "start",
                         (Anchor::End, _) => "end",
                     };
-                    let baseline = GLYPH as f64 - 1.0;
+                    let baseline = BASELINE as f64;
                     let transform = if *vertical {
                         format!(" transform=\"rotate(-90 {x:.1} {y:.1})\"")
                     } else {
@@ -196,7 +196,7 @@ impl Figure {
                     };
                     writeln!(
                         s,
-                        "<text x=\"{x:.1}\" y=\"{y:.1}\" font-family=\"monospace\" font-size=\"11\" \
+                        "<text x=\"{x:.1}\" y=\"{y:.1}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"{FONT_PX}\" \
                          text-anchor=\"{anchor}\" fill=\"{}\"{transform}>{}</text>",
                         hex(colour),
                         escape(text)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ndarray::{ArrayBase, Data, Ix2, Ix3};
 
-use super::canvas::{BLACK, Canvas, GLYPH, RED, text_width};
+use super::canvas::{BLACK, Canvas, LINE_HEIGHT, RED, text_width};
 use crate::error::{Error, Result, fmt_shape};
 
 /// A value that can be a grey pixel: `u8` (0–255) or `f32` (0–1, clamped).
@@ -155,12 +155,14 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    fn new(h: usize, w: usize, longest_title: usize, cols: usize) -> Layout {
+    /// The layout of `h × w` images under titles at most `widest_title`
+    /// pixels wide, `cols` to a row.
+    fn new(h: usize, w: usize, widest_title: usize, cols: usize) -> Layout {
         // Images at least 112 pixels wide (28×28 drawn 4× larger).
         let scale = 112usize.div_ceil(w.max(1)).max(1);
         let image_w = w * scale;
-        let cell_w = image_w.max(longest_title * GLYPH) + MARGIN;
-        let title_h = if longest_title > 0 { GLYPH + 6 } else { 0 };
+        let cell_w = image_w.max(widest_title) + MARGIN;
+        let title_h = if widest_title > 0 { LINE_HEIGHT + 6 } else { 0 };
         Layout {
             cols,
             cell_w,
@@ -234,7 +236,7 @@ where
     }
     let titles: Vec<Title> = titles.iter().cloned().map(Into::into).collect();
     let (h, w, _) = images[0];
-    let longest = titles.iter().map(|t| t.text.chars().count()).max().unwrap_or(0);
+    let longest = titles.iter().map(|t| text_width(&t.text)).max().unwrap_or(0);
     let layout = Layout::new(h, w, longest, cols.min(images.len()));
     let rows = images.len().div_ceil(layout.cols);
     let mut canvas = Canvas::new(
@@ -262,8 +264,8 @@ where
                 canvas.frame(x0 - 2, y0 - 2, w * layout.scale + 4, h * layout.scale + 4, 2, RED);
             }
             let ty = y0 + h * layout.scale + 4;
-            let tx = cx + (layout.cell_w - text_width(&title.text, 1)) / 2;
-            canvas.text(tx, ty, &title.text, 1, colour);
+            let tx = cx + (layout.cell_w - text_width(&title.text)) / 2;
+            canvas.text(tx, ty, &title.text, colour);
         }
     }
     Ok(canvas)
@@ -280,7 +282,7 @@ mod tests {
         let images = Array3::from_shape_fn((5, 6, 4), |(i, y, x)| ((i * 50 + y * 7 + x * 3) % 256) as u8);
         let canvas = render_grid(&images, &["a", "b", "c", "d", "e"], 3).unwrap();
         let canvas = decode(&canvas.to_png().unwrap());
-        let layout = Layout::new(6, 4, 1, 3);
+        let layout = Layout::new(6, 4, text_width("a"), 3);
         assert_eq!(canvas.width, 2 * MARGIN + 3 * layout.cell_w);
         assert_eq!(canvas.height, 2 * MARGIN + 2 * layout.cell_h);
         for i in 0..5 {
@@ -299,7 +301,8 @@ mod tests {
         let images = vec![Array2::<f32>::zeros((4, 4)), Array2::<f32>::zeros((4, 4))];
         let titles = [Title::prediction("Bag", "Bag"), Title::prediction("Bag", "Coat")];
         let canvas = render_grid(&images, &titles, 2).unwrap();
-        let layout = Layout::new(4, 4, 9, 2);
+        let widest = titles.iter().map(|t| text_width(&t.text)).max().unwrap_or(0);
+        let layout = Layout::new(4, 4, widest, 2);
         let corner = |i: usize| {
             let (cx, cy) = layout.cell(i);
             canvas.get(cx + layout.image_x - 1, cy + layout.image_y - 1)

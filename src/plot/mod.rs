@@ -1,9 +1,10 @@
 //! Pictures: the walk-through's image grid, training curves, and the
 //! confusion matrix, written as PNG (or SVG) with no system libraries.
 //!
-//! Built with the `plot` feature (on by default). Text is drawn with the
-//! public-domain 8×8 bitmap font of the `font8x8` crate in PNG files, and
-//! as SVG text in SVG files.
+//! Built with the `plot` feature (on by default). Text in PNG files is
+//! antialiased DejaVu Sans (a Latin-1 subset, 23 KB, embedded; see
+//! `src/plot/font/LICENSE`) rasterised by `ab_glyph`, and SVG text in SVG
+//! files.
 //!
 //! | function | draws | Python equivalent |
 //! | --- | --- | --- |
