@@ -39,6 +39,27 @@ pub use reshape::Reshape;
 pub use weights::Weights;
 pub(crate) use weights::within_budget;
 
+/// kerust's layer classes, by Keras class name, for loading saved models:
+/// a new layer is its file, its `mod` and `pub use` lines above, and one
+/// line here.
+const BUILTIN: &[(&str, registry::Constructor)] = &[
+    ("Dense", registry::boxed::<Dense>),
+    ("Flatten", registry::boxed::<Flatten>),
+    ("Dropout", registry::boxed::<Dropout>),
+    ("Reshape", registry::boxed::<Reshape>),
+    ("Conv2D", registry::boxed::<Conv2D>),
+    ("MaxPooling2D", registry::boxed::<MaxPooling2D>),
+    ("AveragePooling2D", registry::boxed::<AveragePooling2D>),
+    ("BatchNormalization", registry::boxed::<BatchNormalization>),
+    ("Add", registry::boxed::<Add>),
+    ("Subtract", registry::boxed::<Subtract>),
+    ("Multiply", registry::boxed::<Multiply>),
+    ("Average", registry::boxed::<Average>),
+    ("Maximum", registry::boxed::<Maximum>),
+    ("Minimum", registry::boxed::<Minimum>),
+    ("Concatenate", registry::boxed::<Concatenate>),
+];
+
 /// The random generator layers build their weights with (re-exported, so
 /// that a layer of your own needs no `rand` dependency of its own).
 pub use rand::rngs::StdRng;

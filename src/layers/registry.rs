@@ -4,37 +4,16 @@
 
 use std::sync::RwLock;
 
-use super::{
-    Add, Average, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
-    FromConfig, Layer, LayerConfig, MaxPooling2D, Maximum, Minimum, Multiply, Reshape, Subtract,
-};
+use super::{BUILTIN, FromConfig, Layer, LayerConfig};
 use crate::error::{Error, Result};
 
 /// Makes a layer from its configuration.
-type Constructor = fn(&LayerConfig) -> Result<Box<dyn Layer>>;
+pub(super) type Constructor = fn(&LayerConfig) -> Result<Box<dyn Layer>>;
 
-fn boxed<L: FromConfig>(config: &LayerConfig) -> Result<Box<dyn Layer>> {
+/// The constructor of layer class `L`.
+pub(super) fn boxed<L: FromConfig>(config: &LayerConfig) -> Result<Box<dyn Layer>> {
     Ok(Box::new(L::from_config(config)?))
 }
-
-/// kerust's layer classes: a new layer is one line here.
-const BUILTIN: &[(&str, Constructor)] = &[
-    ("Dense", boxed::<Dense>),
-    ("Flatten", boxed::<Flatten>),
-    ("Dropout", boxed::<Dropout>),
-    ("Reshape", boxed::<Reshape>),
-    ("Conv2D", boxed::<Conv2D>),
-    ("MaxPooling2D", boxed::<MaxPooling2D>),
-    ("AveragePooling2D", boxed::<AveragePooling2D>),
-    ("BatchNormalization", boxed::<BatchNormalization>),
-    ("Add", boxed::<Add>),
-    ("Subtract", boxed::<Subtract>),
-    ("Multiply", boxed::<Multiply>),
-    ("Average", boxed::<Average>),
-    ("Maximum", boxed::<Maximum>),
-    ("Minimum", boxed::<Minimum>),
-    ("Concatenate", boxed::<Concatenate>),
-];
 
 /// The classes registered by the program.
 static REGISTERED: RwLock<Vec<(&'static str, Constructor)>> = RwLock::new(Vec::new());
