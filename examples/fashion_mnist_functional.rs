@@ -115,6 +115,18 @@ fn main() -> Result<()> {
         maps.shape()
     );
     draw_feature_maps(&pictures, &maps);
+
+    // model.save("two_heads.keras"); keras.models.load_model(...): the
+    // whole graph, weights, compile and optimizer state in one file.
+    let path = std::env::temp_dir().join(format!("kerust-two-heads-{}.kerust", std::process::id()));
+    model.save(&path)?;
+    let mut loaded = load_model(&path)?;
+    std::fs::remove_file(&path).ok();
+    let again = loaded.evaluate(&test_images, &(&test_target, &footwear(&test_target)), quiet)?;
+    println!(
+        "saved and loaded: test classes accuracy {:.4}, footwear accuracy {:.4} (the same model)",
+        again[3], again[4]
+    );
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
 }
