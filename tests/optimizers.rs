@@ -257,3 +257,110 @@ fn a_restored_state_must_fit_the_optimizer() {
     assert!(sgd.set_state(last).is_err());
     assert_eq!(sgd.iterations(), 0);
 }
+
+/// Applies one step of `opt` to several weights at once.
+fn step_all(opt: &mut dyn Optimizer, ws: &[&[f32]], gs: &[&[f32]]) -> Vec<Vec<f32>> {
+    let mut params: Vec<Tensor> = ws
+        .iter()
+        .map(|w| Tensor::from_vec(&[w.len()], w.to_vec()).unwrap())
+        .collect();
+    let grads: Vec<Option<Tensor>> = gs
+        .iter()
+        .map(|g| Some(Tensor::from_vec(&[g.len()], g.to_vec()).unwrap()))
+        .collect();
+    let mut refs: Vec<&mut Tensor> = params.iter_mut().collect();
+    opt.apply(&mut refs, &grads).unwrap();
+    params.iter().map(Tensor::to_vec).collect()
+}
+
+/// Keras' `_clip_gradients` tests (keras/src/optimizers/optimizer_test.py),
+/// seen through SGD with learning rate 1 from zero weights: the step is
+/// minus the clipped gradient.
+#[test]
+fn gradient_clipping_as_keras_tests_it() {
+    let half_root_two = 2f32.sqrt() / 2.0;
+    // test_clip_norm: [100, 100] with clipnorm=1 → [√2/2, √2/2].
+    let w = step(
+        &mut SGD::new().learning_rate(1.0).clipnorm(1.0),
+        &[0.0, 0.0],
+        &[100.0, 100.0],
+    );
+    assert_close(&w, &[-half_root_two, -half_root_two], 1e-6);
+    // A gradient already within the norm is left as it is.
+    let w = step(
+        &mut SGD::new().learning_rate(1.0).clipnorm(1.0),
+        &[0.0, 0.0],
+        &[0.3, 0.4],
+    );
+    assert_close(&w, &[-0.3, -0.4], 1e-7);
+    // test_clip_value: [100, 100] with clipvalue=1 → [1, 1]; small values stay.
+    let w = step(
+        &mut SGD::new().learning_rate(1.0).clipvalue(1.0),
+        &[0.0; 3],
+        &[100.0, -100.0, 0.25],
+    );
+    assert_close(&w, &[-1.0, 1.0, -0.25], 1e-7);
+    // test_global_clip_norm: [50, 100] → itself over its norm; across two
+    // weights the norm is the global one: [3, 4] and [0, 12] have norm 13.
+    let norm = (50f32 * 50.0 + 100.0 * 100.0).sqrt();
+    let w = step(
+        &mut SGD::new().learning_rate(1.0).global_clipnorm(1.0),
+        &[0.0, 0.0],
+        &[50.0, 100.0],
+    );
+    assert_close(&w, &[-50.0 / norm, -100.0 / norm], 1e-6);
+    let both = step_all(
+        &mut SGD::new().learning_rate(1.0).global_clipnorm(1.0),
+        &[&[0.0, 0.0], &[0.0, 0.0]],
+        &[&[3.0, 4.0], &[0.0, 12.0]],
+    );
+    assert_close(&both[0], &[-3.0 / 13.0, -4.0 / 13.0], 1e-6);
+    assert_close(&both[1], &[0.0, -12.0 / 13.0], 1e-6);
+    // The clipped gradient is what the rule sees: Adam on a gradient clipped
+    // to norm 1 moves as Adam on that gradient given directly.
+    let clipped = step(&mut Adam::new().clipnorm(1.0), &W, &G);
+    let norm = G.iter().map(|g| g * g).sum::<f32>().sqrt();
+    let scaled: Vec<f32> = G.iter().map(|g| g / norm).collect();
+    assert_close(&clipped, &step(&mut Adam::new(), &W, &scaled), 1e-7);
+}
+
+#[test]
+fn decoupled_weight_decay_by_hand() {
+    // Keras: w ← w − w·wd·lr, then the rule's step. lr = 0.1, wd = 0.01,
+    // g = 0.5: w ← 0.999·w − 0.05, three times.
+    let mut sgd = SGD::new().learning_rate(0.1).weight_decay(0.01);
+    let mut w = vec![1.0f32, -2.0];
+    let mut expected = [1.0f64, -2.0];
+    for _ in 0..3 {
+        w = step(&mut sgd, &w, &[0.5, 0.5]);
+        expected = expected.map(|e| e * 0.999 - 0.05);
+    }
+    assert_close(&w, &expected.map(|e| e as f32), 1e-6);
+    assert_close(&w, &[0.847_153, -2.143_856], 1e-6);
+    // With Adam the decay comes before the Adam step.
+    let decayed: Vec<f32> = W.iter().map(|w| w - w * 0.004 * 0.5).collect();
+    assert_close(
+        &step(&mut Adam::new().learning_rate(0.5).weight_decay(0.004), &W, &G),
+        &step(&mut Adam::new().learning_rate(0.5), &decayed, &G),
+        1e-7,
+    );
+}
+
+#[test]
+fn base_options_out_of_range_are_errors() {
+    let refused = |opt: &mut dyn Optimizer| {
+        let mut w = Tensor::from_vec(&[1], vec![1.0]).unwrap();
+        let g = Tensor::from_vec(&[1], vec![1.0]).unwrap();
+        let err = opt.apply(&mut [&mut w], &[Some(g)]).unwrap_err().to_string();
+        assert_eq!(w.to_vec(), [1.0], "nothing moves");
+        err
+    };
+    assert!(
+        refused(&mut SGD::new().clipnorm(0.0)).contains("expected a finite clipnorm > 0, found clipnorm=0")
+    );
+    assert!(refused(&mut Adam::new().clipvalue(f32::NAN)).contains("a finite clipvalue > 0"));
+    assert!(refused(&mut RMSprop::new().weight_decay(-1.0)).contains("weight_decay"));
+    assert!(refused(&mut SGD::new().clipnorm(1.0).clipvalue(1.0)).contains(
+        "expected only one of clipnorm, clipvalue and global_clipnorm, found clipnorm=1, clipvalue=1"
+    ));
+}

@@ -1,10 +1,7 @@
 //! Adam, with Keras' placement of epsilon.
 
-use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
-};
+use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
 use crate::error::{Error, Result, check_non_negative};
-use crate::tensor::Tensor;
 
 /// Adam: `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
 /// `w −= α·m/(√v + ε)` with `α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)`. As in Keras, `ε`
@@ -22,16 +19,15 @@ use crate::tensor::Tensor;
 /// model.compile_with(Adam::new(), "sparse_categorical_crossentropy", ["accuracy"])?; // optimizer='adam'
 /// # Ok::<(), kerust::Error>(())
 /// ```
+pub type Adam = BaseOptimizer<AdamRule>;
+
+/// Adam's update rule (see [`Adam`]).
 #[derive(Clone, Debug)]
-pub struct Adam {
-    learning_rate: f32,
+pub struct AdamRule {
     beta_1: f32,
     beta_2: f32,
     epsilon: f32,
     amsgrad: bool,
-    iterations: u64,
-    slots: Slots,
-    scratch: Vec<f32>,
 }
 
 impl Default for Adam {
@@ -49,27 +45,15 @@ impl Adam {
     /// assert_eq!(Optimizer::learning_rate(&adam), 0.001);
     /// ```
     pub fn new() -> Self {
-        Adam {
-            learning_rate: 0.001,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-            amsgrad: false,
-            iterations: 0,
-            slots: Slots::default(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The learning rate (default 0.001).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// assert_eq!(Optimizer::learning_rate(&Adam::new().learning_rate(0.01)), 0.01);
-    /// ```
-    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
-        self.learning_rate = learning_rate;
-        self
+        BaseOptimizer::with_rule(
+            AdamRule {
+                beta_1: 0.9,
+                beta_2: 0.999,
+                epsilon: 1e-7,
+                amsgrad: false,
+            },
+            0.001,
+        )
     }
 
     /// The first-moment decay `β₁` (default 0.9).
@@ -80,7 +64,7 @@ impl Adam {
     /// # let _ = adam;
     /// ```
     pub fn beta_1(mut self, beta_1: f32) -> Self {
-        self.beta_1 = beta_1;
+        self.rule.beta_1 = beta_1;
         self
     }
 
@@ -92,7 +76,7 @@ impl Adam {
     /// # let _ = adam;
     /// ```
     pub fn beta_2(mut self, beta_2: f32) -> Self {
-        self.beta_2 = beta_2;
+        self.rule.beta_2 = beta_2;
         self
     }
 
@@ -104,7 +88,7 @@ impl Adam {
     /// # let _ = adam;
     /// ```
     pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
+        self.rule.epsilon = epsilon;
         self
     }
 
@@ -116,30 +100,24 @@ impl Adam {
     /// # let _ = adam;
     /// ```
     pub fn amsgrad(mut self, amsgrad: bool) -> Self {
-        self.amsgrad = amsgrad;
+        self.rule.amsgrad = amsgrad;
         self
     }
 }
 
-impl Optimizer for Adam {
-    fn name(&self) -> &'static str {
-        "Adam"
-    }
+impl UpdateRule for AdamRule {
+    const NAME: &'static str = "Adam";
+    /// The bias-corrected step size and the decay rates.
+    type Step = kernels::AdamStep;
 
-    fn learning_rate(&self) -> f32 {
-        self.learning_rate
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.learning_rate = learning_rate;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const M: SlotSpec = SlotSpec::signed("m");
+        const V: SlotSpec = SlotSpec::squares("v");
+        const V_HAT: SlotSpec = SlotSpec::squares("v_hat");
+        if self.amsgrad { &[M, V, V_HAT] } else { &[M, V] }
     }
 
     fn validate(&self) -> Result<()> {
-        check_non_negative("Adam", "learning_rate", self.learning_rate)?;
         check_non_negative("Adam", "epsilon", self.epsilon)?;
         for (name, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
             if !(0.0..1.0).contains(&beta) {
@@ -153,61 +131,39 @@ impl Optimizer for Adam {
         Ok(())
     }
 
-    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
-        self.validate()?;
-        check_grads("Adam", params, grads)?;
-        let next = next_iteration("Adam", self.iterations)?;
+    fn step(&self, learning_rate: f32, iteration: u64) -> kernels::AdamStep {
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
-        let t = next as f32;
-        let alpha = self.learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-        self.slots.prepare("Adam", params, self.slot_specs().len(), 0.0)?;
-        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
-            let Some(grad) = grad else { continue };
-            let (w, g) = pair(param, grad, &mut self.scratch);
-            let step = kernels::AdamStep { alpha, b1, b2, eps };
-            match self.slots.of(i) {
-                [m, v] => kernels::split(w, g, &mut [m, v], |w, g, state| {
-                    if let [m, v] = state {
-                        kernels::adam_plain(w, g, m, v, step);
-                    }
-                })?,
-                [m, v, v_hat] => kernels::split(w, g, &mut [m, v, v_hat], |w, g, state| {
-                    if let [m, v, v_hat] = state {
-                        kernels::adam_amsgrad(w, g, m, v, v_hat, step);
-                    }
-                })?,
-                // `prepare` checked two buffers (three with AMSGrad).
-                _ => {}
-            }
-        }
-        self.iterations = next;
-        Ok(())
+        let t = iteration as f32;
+        let alpha = learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
+        kernels::AdamStep { alpha, b1, b2, eps }
     }
 
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            iterations: self.iterations,
-            slots: self.slots.snapshot(),
+    fn update(
+        &self,
+        step: kernels::AdamStep,
+        w: &mut [f32],
+        g: &[f32],
+        slots: &mut [Vec<f32>],
+    ) -> Result<()> {
+        match slots {
+            [m, v] => kernels::split(w, g, &mut [m, v], |w, g, state| {
+                if let [m, v] = state {
+                    kernels::adam_plain(w, g, m, v, step);
+                }
+            }),
+            [m, v, v_hat] => kernels::split(w, g, &mut [m, v, v_hat], |w, g, state| {
+                if let [m, v, v_hat] = state {
+                    kernels::adam_amsgrad(w, g, m, v, v_hat, step);
+                }
+            }),
+            // The base prepared two buffers (three with AMSGrad).
+            _ => Ok(()),
         }
     }
 
-    fn slot_specs(&self) -> &'static [SlotSpec] {
-        const M: SlotSpec = SlotSpec::signed("m");
-        const V: SlotSpec = SlotSpec::squares("v");
-        const V_HAT: SlotSpec = SlotSpec::squares("v_hat");
-        if self.amsgrad { &[M, V, V_HAT] } else { &[M, V] }
-    }
-
-    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("Adam", self.slot_specs(), None)?;
-        self.iterations = state.iterations;
-        self.slots.restore(state.slots);
-        Ok(())
-    }
-
-    fn config(&self) -> OptimizerConfig {
+    fn config(&self, learning_rate: f32) -> OptimizerConfig {
         OptimizerConfig::Adam {
-            learning_rate: self.learning_rate,
+            learning_rate,
             beta_1: self.beta_1,
             beta_2: self.beta_2,
             epsilon: self.epsilon,

@@ -127,12 +127,12 @@ kernel! {
 
 /// The constants of one Adam step: the bias-corrected rate `α`, `β₁`,
 /// `β₂` and `ε`.
-#[derive(Clone, Copy)]
-pub(crate) struct AdamStep {
-    pub alpha: f32,
-    pub b1: f32,
-    pub b2: f32,
-    pub eps: f32,
+#[derive(Clone, Copy, Debug)]
+pub struct AdamStep {
+    pub(crate) alpha: f32,
+    pub(crate) b1: f32,
+    pub(crate) b2: f32,
+    pub(crate) eps: f32,
 }
 
 /// Adam's moments after gradient `g`: `m + (g − m)(1 − β₁)` and

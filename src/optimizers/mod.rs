@@ -15,14 +15,17 @@
 //! would otherwise decay into that range within a few hundred steps.
 
 mod adam;
+mod base;
 mod kernels;
 mod rmsprop;
 mod sgd;
 mod state;
 
-pub use adam::Adam;
-pub use rmsprop::RMSprop;
-pub use sgd::SGD;
+pub use adam::{Adam, AdamRule};
+pub use base::{BaseOptimizer, UpdateRule};
+pub use kernels::AdamStep;
+pub use rmsprop::{RMSprop, RmspropRule};
+pub use sgd::{SGD, SgdRule};
 pub use state::{OptimizerState, SlotSpec};
 pub(crate) use state::{Slots, next_iteration};
 

@@ -1,10 +1,7 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
-use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
-};
+use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
 use crate::error::{Error, Result, check_non_negative};
-use crate::tensor::Tensor;
 
 /// RMSprop: `v = ρv + (1−ρ)g²`, `w −= lr·g/√(v + ε)`; centered, the mean
 /// gradient `a` is tracked and `v − a²` used; with momentum `μ`,
@@ -22,16 +19,15 @@ use crate::tensor::Tensor;
 /// model.compile_with(RMSprop::new().learning_rate(0.0005), "sparse_categorical_crossentropy", ["accuracy"])?;
 /// # Ok::<(), kerust::Error>(())
 /// ```
+pub type RMSprop = BaseOptimizer<RmspropRule>;
+
+/// RMSprop's update rule (see [`RMSprop`]).
 #[derive(Clone, Debug)]
-pub struct RMSprop {
-    learning_rate: f32,
+pub struct RmspropRule {
     rho: f32,
     momentum: f32,
     epsilon: f32,
     centered: bool,
-    iterations: u64,
-    slots: Slots,
-    scratch: Vec<f32>,
 }
 
 impl Default for RMSprop {
@@ -48,27 +44,15 @@ impl RMSprop {
     /// assert_eq!(Optimizer::learning_rate(&RMSprop::new()), 0.001);
     /// ```
     pub fn new() -> Self {
-        RMSprop {
-            learning_rate: 0.001,
-            rho: 0.9,
-            momentum: 0.0,
-            epsilon: 1e-7,
-            centered: false,
-            iterations: 0,
-            slots: Slots::default(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The learning rate (default 0.001).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// assert_eq!(Optimizer::learning_rate(&RMSprop::new().learning_rate(0.01)), 0.01);
-    /// ```
-    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
-        self.learning_rate = learning_rate;
-        self
+        BaseOptimizer::with_rule(
+            RmspropRule {
+                rho: 0.9,
+                momentum: 0.0,
+                epsilon: 1e-7,
+                centered: false,
+            },
+            0.001,
+        )
     }
 
     /// The discount `ρ` of the squared-gradient average (default 0.9).
@@ -79,7 +63,7 @@ impl RMSprop {
     /// # let _ = rmsprop;
     /// ```
     pub fn rho(mut self, rho: f32) -> Self {
-        self.rho = rho;
+        self.rule.rho = rho;
         self
     }
 
@@ -91,7 +75,7 @@ impl RMSprop {
     /// # let _ = rmsprop;
     /// ```
     pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
+        self.rule.momentum = momentum;
         self
     }
 
@@ -103,7 +87,7 @@ impl RMSprop {
     /// # let _ = rmsprop;
     /// ```
     pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
+        self.rule.epsilon = epsilon;
         self
     }
 
@@ -115,30 +99,29 @@ impl RMSprop {
     /// # let _ = rmsprop;
     /// ```
     pub fn centered(mut self, centered: bool) -> Self {
-        self.centered = centered;
+        self.rule.centered = centered;
         self
     }
 }
 
-impl Optimizer for RMSprop {
-    fn name(&self) -> &'static str {
-        "RMSprop"
-    }
+impl UpdateRule for RmspropRule {
+    const NAME: &'static str = "RMSprop";
+    /// The learning rate.
+    type Step = f32;
 
-    fn learning_rate(&self) -> f32 {
-        self.learning_rate
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.learning_rate = learning_rate;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const VELOCITY: SlotSpec = SlotSpec::squares("velocity");
+        const AVERAGE: SlotSpec = SlotSpec::signed("average_gradient");
+        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
+        match (self.centered, self.momentum > 0.0) {
+            (false, false) => &[VELOCITY],
+            (true, false) => &[VELOCITY, AVERAGE],
+            (false, true) => &[VELOCITY, MOMENTUM],
+            (true, true) => &[VELOCITY, AVERAGE, MOMENTUM],
+        }
     }
 
     fn validate(&self) -> Result<()> {
-        check_non_negative("RMSprop", "learning_rate", self.learning_rate)?;
         check_non_negative("RMSprop", "epsilon", self.epsilon)?;
         if !(0.0..=1.0).contains(&self.rho) {
             return Err(Error::invalid(
@@ -157,86 +140,53 @@ impl Optimizer for RMSprop {
         Ok(())
     }
 
-    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
-        self.validate()?;
-        check_grads("RMSprop", params, grads)?;
-        let next = next_iteration("RMSprop", self.iterations)?;
-        let (lr, rho, mu, eps) = (self.learning_rate, self.rho, self.momentum, self.epsilon);
-        self.slots
-            .prepare("RMSprop", params, self.slot_specs().len(), 0.0)?;
-        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
-            let Some(grad) = grad else { continue };
-            let (w, g) = pair(param, grad, &mut self.scratch);
-            // `prepare` checked one buffer, plus one when centered, plus one
-            // with momentum, each as long as the weight.
-            let Some((velocity, rest)) = self.slots.of(i).split_first_mut() else {
-                continue;
-            };
-            if !self.centered && mu == 0.0 {
-                // The default path, in one pass.
-                kernels::split(w, g, &mut [velocity], |w, g, state| {
-                    if let [v] = state {
-                        kernels::rmsprop_plain(w, g, v, lr, rho, eps);
-                    }
-                })?;
-                continue;
+    fn step(&self, learning_rate: f32, _iteration: u64) -> f32 {
+        learning_rate
+    }
+
+    fn update(&self, lr: f32, w: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]) -> Result<()> {
+        let (rho, mu, eps) = (self.rho, self.momentum, self.epsilon);
+        // The base prepared one buffer, plus one when centered, plus one
+        // with momentum, each as long as the weight.
+        let Some((velocity, rest)) = slots.split_first_mut() else {
+            return Ok(());
+        };
+        if !self.centered && mu == 0.0 {
+            // The default path, in one pass.
+            return kernels::split(w, g, &mut [velocity], |w, g, state| {
+                if let [v] = state {
+                    kernels::rmsprop_plain(w, g, v, lr, rho, eps);
+                }
+            });
+        }
+        let (mut average, rest) = match rest {
+            [a, r @ ..] if self.centered => (Some(a), r),
+            r => (None, r),
+        };
+        let mut momentum = rest.first_mut();
+        for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
+            let v = &mut velocity[k];
+            *v = kernels::rms_average(*v, g, rho);
+            let mut denominator = *v;
+            if let Some(a) = average.as_deref_mut() {
+                a[k] = kernels::flush(rho * a[k] + (1.0 - rho) * g);
+                denominator -= a[k] * a[k];
             }
-            let (mut average, rest) = match rest {
-                [a, r @ ..] if self.centered => (Some(a), r),
-                r => (None, r),
-            };
-            let mut momentum = rest.first_mut();
-            for (k, (w, &g)) in w.iter_mut().zip(g).enumerate() {
-                let v = &mut velocity[k];
-                *v = kernels::rms_average(*v, g, rho);
-                let mut denominator = *v;
-                if let Some(a) = average.as_deref_mut() {
-                    a[k] = kernels::flush(rho * a[k] + (1.0 - rho) * g);
-                    denominator -= a[k] * a[k];
+            let increment = lr * g / (denominator + eps).sqrt();
+            match momentum.as_deref_mut() {
+                Some(m) => {
+                    m[k] = kernels::flush(mu * m[k] + increment);
+                    *w -= m[k];
                 }
-                let increment = lr * g / (denominator + eps).sqrt();
-                match momentum.as_deref_mut() {
-                    Some(m) => {
-                        m[k] = kernels::flush(mu * m[k] + increment);
-                        *w -= m[k];
-                    }
-                    None => *w -= increment,
-                }
+                None => *w -= increment,
             }
         }
-        self.iterations = next;
         Ok(())
     }
 
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            iterations: self.iterations,
-            slots: self.slots.snapshot(),
-        }
-    }
-
-    fn slot_specs(&self) -> &'static [SlotSpec] {
-        const VELOCITY: SlotSpec = SlotSpec::squares("velocity");
-        const AVERAGE: SlotSpec = SlotSpec::signed("average_gradient");
-        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
-        match (self.centered, self.momentum > 0.0) {
-            (false, false) => &[VELOCITY],
-            (true, false) => &[VELOCITY, AVERAGE],
-            (false, true) => &[VELOCITY, MOMENTUM],
-            (true, true) => &[VELOCITY, AVERAGE, MOMENTUM],
-        }
-    }
-
-    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("RMSprop", self.slot_specs(), None)?;
-        self.iterations = state.iterations;
-        self.slots.restore(state.slots);
-        Ok(())
-    }
-
-    fn config(&self) -> OptimizerConfig {
+    fn config(&self, learning_rate: f32) -> OptimizerConfig {
         OptimizerConfig::RmsProp {
-            learning_rate: self.learning_rate,
+            learning_rate,
             rho: self.rho,
             momentum: self.momentum,
             epsilon: self.epsilon,

@@ -1,10 +1,7 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
-use super::{
-    Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, kernels, next_iteration, pair,
-};
-use crate::error::{Error, Result, check_non_negative};
-use crate::tensor::Tensor;
+use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
+use crate::error::{Error, Result};
 
 /// Gradient descent: `w −= lr·g`; with momentum `μ`, `m = μm − lr·g` and
 /// `w += m` (Nesterov: `w += μm − lr·g`).
@@ -19,14 +16,13 @@ use crate::tensor::Tensor;
 /// model.compile_with(SGD::new().momentum(0.9).nesterov(true), "sparse_categorical_crossentropy", ["accuracy"])?;
 /// # Ok::<(), kerust::Error>(())
 /// ```
+pub type SGD = BaseOptimizer<SgdRule>;
+
+/// SGD's update rule (see [`SGD`]).
 #[derive(Clone, Debug)]
-pub struct SGD {
-    learning_rate: f32,
+pub struct SgdRule {
     momentum: f32,
     nesterov: bool,
-    iterations: u64,
-    slots: Slots,
-    scratch: Vec<f32>,
 }
 
 impl Default for SGD {
@@ -43,25 +39,13 @@ impl SGD {
     /// assert_eq!(Optimizer::learning_rate(&SGD::new()), 0.01);
     /// ```
     pub fn new() -> Self {
-        SGD {
-            learning_rate: 0.01,
-            momentum: 0.0,
-            nesterov: false,
-            iterations: 0,
-            slots: Slots::default(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The learning rate (default 0.01).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// assert_eq!(Optimizer::learning_rate(&SGD::new().learning_rate(0.1)), 0.1);
-    /// ```
-    pub fn learning_rate(mut self, learning_rate: f32) -> Self {
-        self.learning_rate = learning_rate;
-        self
+        BaseOptimizer::with_rule(
+            SgdRule {
+                momentum: 0.0,
+                nesterov: false,
+            },
+            0.01,
+        )
     }
 
     /// The momentum, in `[0, 1]` (default 0).
@@ -72,7 +56,7 @@ impl SGD {
     /// # let _ = sgd;
     /// ```
     pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
+        self.rule.momentum = momentum;
         self
     }
 
@@ -84,30 +68,22 @@ impl SGD {
     /// # let _ = sgd;
     /// ```
     pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
+        self.rule.nesterov = nesterov;
         self
     }
 }
 
-impl Optimizer for SGD {
-    fn name(&self) -> &'static str {
-        "SGD"
-    }
+impl UpdateRule for SgdRule {
+    const NAME: &'static str = "SGD";
+    /// The learning rate.
+    type Step = f32;
 
-    fn learning_rate(&self) -> f32 {
-        self.learning_rate
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.learning_rate = learning_rate;
-    }
-
-    fn iterations(&self) -> u64 {
-        self.iterations
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
+        if self.momentum > 0.0 { &[MOMENTUM] } else { &[] }
     }
 
     fn validate(&self) -> Result<()> {
-        check_non_negative("SGD", "learning_rate", self.learning_rate)?;
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(Error::invalid(
                 "SGD",
@@ -118,55 +94,28 @@ impl Optimizer for SGD {
         Ok(())
     }
 
-    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
-        self.validate()?;
-        check_grads("SGD", params, grads)?;
-        let next = next_iteration("SGD", self.iterations)?;
-        let (lr, mu) = (self.learning_rate, self.momentum);
-        self.slots.prepare("SGD", params, self.slot_specs().len(), 0.0)?;
-        for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
-            let Some(grad) = grad else { continue };
-            let (w, g) = pair(param, grad, &mut self.scratch);
-            if mu == 0.0 {
-                kernels::sgd_plain(w, g, lr);
-                continue;
-            }
-            let nesterov = self.nesterov;
-            // `prepare` checked one buffer per weight when there is momentum.
-            if let [m] = self.slots.of(i) {
-                kernels::split(w, g, &mut [m], |w, g, state| {
-                    if let [m] = state {
-                        kernels::sgd_momentum(w, g, m, lr, mu, nesterov);
-                    }
-                })?;
-            }
+    fn step(&self, learning_rate: f32, _iteration: u64) -> f32 {
+        learning_rate
+    }
+
+    fn update(&self, lr: f32, w: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]) -> Result<()> {
+        let (mu, nesterov) = (self.momentum, self.nesterov);
+        match slots {
+            [] => kernels::sgd_plain(w, g, lr),
+            [m] => kernels::split(w, g, &mut [m], |w, g, state| {
+                if let [m] = state {
+                    kernels::sgd_momentum(w, g, m, lr, mu, nesterov);
+                }
+            })?,
+            // The base prepared as many buffers as `slot_specs` lists.
+            _ => {}
         }
-        self.iterations = next;
         Ok(())
     }
 
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            iterations: self.iterations,
-            slots: self.slots.snapshot(),
-        }
-    }
-
-    fn slot_specs(&self) -> &'static [SlotSpec] {
-        const MOMENTUM: SlotSpec = SlotSpec::signed("momentum");
-        if self.momentum > 0.0 { &[MOMENTUM] } else { &[] }
-    }
-
-    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
-        state.check("SGD", self.slot_specs(), None)?;
-        self.iterations = state.iterations;
-        self.slots.restore(state.slots);
-        Ok(())
-    }
-
-    fn config(&self) -> OptimizerConfig {
+    fn config(&self, learning_rate: f32) -> OptimizerConfig {
         OptimizerConfig::Sgd {
-            learning_rate: self.learning_rate,
+            learning_rate,
             momentum: self.momentum,
             nesterov: self.nesterov,
         }
