@@ -46,6 +46,7 @@
 pub mod activations;
 pub mod autograd;
 pub mod callbacks;
+pub mod config;
 pub mod datasets;
 pub mod error;
 pub mod initializers;

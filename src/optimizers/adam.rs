@@ -1,6 +1,8 @@
 //! Adam, with Keras' placement of epsilon.
 
-use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
+use serde::{Deserialize, Serialize};
+
+use super::{BaseOptimizer, SlotSpec, UpdateRule, kernels};
 use crate::error::{Error, Result, check_non_negative};
 
 /// Adam: `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
@@ -22,11 +24,15 @@ use crate::error::{Error, Result, check_non_negative};
 pub type Adam = BaseOptimizer<AdamRule>;
 
 /// Adam's update rule (see [`Adam`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AdamRule {
+    #[serde(default = "beta_1")]
     beta_1: f32,
+    #[serde(default = "beta_2")]
     beta_2: f32,
+    #[serde(default = "epsilon")]
     epsilon: f32,
+    #[serde(default)]
     amsgrad: bool,
 }
 
@@ -107,6 +113,7 @@ impl Adam {
 
 impl UpdateRule for AdamRule {
     const NAME: &'static str = "Adam";
+    const DEFAULT_LEARNING_RATE: f32 = 0.001;
     /// The bias-corrected step size and the decay rates.
     type Step = kernels::AdamStep;
 
@@ -160,14 +167,16 @@ impl UpdateRule for AdamRule {
             _ => Ok(()),
         }
     }
+}
 
-    fn config(&self, learning_rate: f32) -> OptimizerConfig {
-        OptimizerConfig::Adam {
-            learning_rate,
-            beta_1: self.beta_1,
-            beta_2: self.beta_2,
-            epsilon: self.epsilon,
-            amsgrad: self.amsgrad,
-        }
-    }
+fn beta_1() -> f32 {
+    0.9
+}
+
+fn beta_2() -> f32 {
+    0.999
+}
+
+fn epsilon() -> f32 {
+    1e-7
 }

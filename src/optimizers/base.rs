@@ -4,16 +4,23 @@
 //! decay — around an [`UpdateRule`], which is all an optimizer's own file
 //! holds.
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
 use super::{Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, next_iteration, pair};
 use crate::error::{Error, Result, check_non_negative};
 use crate::tensor::Tensor;
 
-/// An optimizer's update rule: its state buffers and how one weight moves
-/// given its gradient (Keras' `update_step`). The base runs it for every
-/// weight with a gradient, after clipping and weight decay.
-pub trait UpdateRule: Clone + std::fmt::Debug + Send + 'static {
+/// An optimizer's update rule: its hyperparameters (a serde struct with
+/// Keras' defaults, saved by name), its state buffers and how one weight
+/// moves given its gradient (Keras' `update_step`). The base runs it for
+/// every weight with a gradient, after clipping and weight decay.
+pub trait UpdateRule: Clone + std::fmt::Debug + Send + Serialize + DeserializeOwned + 'static {
     /// Keras' class name, e.g. `"Adam"`.
     const NAME: &'static str;
+
+    /// Keras' default learning rate for this optimizer.
+    const DEFAULT_LEARNING_RATE: f32;
 
     /// What a step computes once for all weights (bias corrections, say).
     type Step: Copy;
@@ -42,9 +49,6 @@ pub trait UpdateRule: Clone + std::fmt::Debug + Send + 'static {
     /// # Errors
     /// [`Error::ShapeMismatch`] if a buffer does not fit the weight.
     fn update(&self, step: Self::Step, w: &mut [f32], g: &[f32], slots: &mut [Vec<f32>]) -> Result<()>;
-
-    /// The configuration to save, with the learning rate.
-    fn config(&self, learning_rate: f32) -> OptimizerConfig;
 }
 
 /// An optimizer: an [`UpdateRule`] with what every optimizer shares.
@@ -297,7 +301,17 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
     }
 
     fn config(&self) -> OptimizerConfig {
-        self.rule.config(self.learning_rate)
+        OptimizerConfig::new(
+            R::NAME,
+            &Saved {
+                learning_rate: Some(self.learning_rate),
+                weight_decay: self.weight_decay,
+                clipnorm: self.clipnorm,
+                clipvalue: self.clipvalue,
+                global_clipnorm: self.global_clipnorm,
+                rule: self.rule.clone(),
+            },
+        )
     }
 
     fn slot_specs(&self) -> &'static [SlotSpec] {
@@ -329,4 +343,61 @@ fn positive(op: &'static str, name: &str, value: f32) -> Result<()> {
         format!("a finite {name} > 0"),
         format!("{name}={value}"),
     ))
+}
+
+/// An optimizer's configuration: the base's options and the rule's own, in
+/// one object (as Keras' `get_config()` lists them).
+#[derive(Serialize, Deserialize)]
+struct Saved<R> {
+    #[serde(default)]
+    learning_rate: Option<f32>,
+    #[serde(default)]
+    weight_decay: Option<f32>,
+    #[serde(default)]
+    clipnorm: Option<f32>,
+    #[serde(default)]
+    clipvalue: Option<f32>,
+    #[serde(default)]
+    global_clipnorm: Option<f32>,
+    #[serde(flatten)]
+    rule: R,
+}
+
+/// Makes an optimizer from its configuration.
+pub(super) type Constructor = fn(&OptimizerConfig) -> Result<Box<dyn Optimizer>>;
+
+/// The optimizer of rule `R` that `config` describes: every option known
+/// (none ignored), every value in range.
+pub(super) fn from_config<R: UpdateRule>(config: &OptimizerConfig) -> Result<Box<dyn Optimizer>> {
+    let saved: Saved<R> = config.parse()?;
+    // Missing, the learning rate is the class's default; null is no rate.
+    if config.contains("learning_rate") && saved.learning_rate.is_none() {
+        return Err(Error::invalid(R::NAME, "a learning_rate", "null"));
+    }
+    // Flattened fields cannot deny unknown ones: an option the parsed
+    // optimizer does not write back was not one of its own.
+    let known = OptimizerConfig::new(R::NAME, &saved);
+    if let Some(key) = config.keys().find(|k| !known.contains(k)) {
+        return Err(Error::invalid(
+            R::NAME,
+            format!(
+                "the options of {} ({})",
+                R::NAME,
+                known.keys().collect::<Vec<_>>().join(", ")
+            ),
+            format!("the unknown option {key:?}"),
+        ));
+    }
+    let optimizer = BaseOptimizer {
+        weight_decay: saved.weight_decay,
+        clipnorm: saved.clipnorm,
+        clipvalue: saved.clipvalue,
+        global_clipnorm: saved.global_clipnorm,
+        ..BaseOptimizer::with_rule(
+            saved.rule,
+            saved.learning_rate.unwrap_or(R::DEFAULT_LEARNING_RATE),
+        )
+    };
+    optimizer.validate()?;
+    Ok(Box::new(optimizer))
 }

@@ -29,8 +29,6 @@ pub use sgd::{SGD, SgdRule};
 pub use state::{OptimizerState, SlotSpec};
 pub(crate) use state::{Slots, next_iteration};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -96,104 +94,65 @@ pub trait Optimizer: Send + std::fmt::Debug {
     fn set_state(&mut self, state: OptimizerState) -> Result<()>;
 }
 
-impl OptimizerConfig {
-    /// A fresh optimizer with these hyperparameters.
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// let config = Adam::new().learning_rate(0.01).config();
-    /// let rebuilt = config.build();
-    /// assert_eq!((rebuilt.name(), rebuilt.learning_rate()), ("Adam", 0.01));
-    /// ```
-    pub fn build(&self) -> Box<dyn Optimizer> {
-        match *self {
-            OptimizerConfig::Sgd {
-                learning_rate,
-                momentum,
-                nesterov,
-            } => Box::new(
-                SGD::new()
-                    .learning_rate(learning_rate)
-                    .momentum(momentum)
-                    .nesterov(nesterov),
-            ),
-            OptimizerConfig::RmsProp {
-                learning_rate,
-                rho,
-                momentum,
-                epsilon,
-                centered,
-            } => Box::new(
-                RMSprop::new()
-                    .learning_rate(learning_rate)
-                    .rho(rho)
-                    .momentum(momentum)
-                    .epsilon(epsilon)
-                    .centered(centered),
-            ),
-            OptimizerConfig::Adam {
-                learning_rate,
-                beta_1,
-                beta_2,
-                epsilon,
-                amsgrad,
-            } => Box::new(
-                Adam::new()
-                    .learning_rate(learning_rate)
-                    .beta_1(beta_1)
-                    .beta_2(beta_2)
-                    .epsilon(epsilon)
-                    .amsgrad(amsgrad),
-            ),
-        }
-    }
-}
-
-/// An optimizer's hyperparameters.
+/// An optimizer's class name and hyperparameters (Keras' `get_config()`):
+/// a [`Config`](crate::config::Config). [`from_config`] makes the
+/// optimizer again.
 ///
 /// ```
 /// # use kerust::prelude::*;
-/// use kerust::optimizers::OptimizerConfig;
-/// assert!(matches!(SGD::new().config(), OptimizerConfig::Sgd { .. }));
+/// let config = SGD::new().momentum(0.9).clipnorm(1.0).config();
+/// assert_eq!(config.class_name(), "SGD");
+/// assert_eq!(config.get::<f32>("momentum"), Some(0.9));
+/// assert_eq!(config.get::<f32>("clipnorm"), Some(1.0));
+/// let again = kerust::optimizers::from_config(&config)?;
+/// assert_eq!(again.config(), config);
+/// # Ok::<(), kerust::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum OptimizerConfig {
-    /// [`SGD`].
-    Sgd {
-        /// Learning rate.
-        learning_rate: f32,
-        /// Momentum.
-        momentum: f32,
-        /// Nesterov momentum.
-        nesterov: bool,
-    },
-    /// [`RMSprop`].
-    RmsProp {
-        /// Learning rate.
-        learning_rate: f32,
-        /// Discount of the squared-gradient average.
-        rho: f32,
-        /// Momentum.
-        momentum: f32,
-        /// Fuzz factor inside the square root.
-        epsilon: f32,
-        /// Centered variant.
-        centered: bool,
-    },
-    /// [`Adam`].
-    Adam {
-        /// Learning rate.
-        learning_rate: f32,
-        /// First-moment decay.
-        beta_1: f32,
-        /// Second-moment decay.
-        beta_2: f32,
-        /// Fuzz factor.
-        epsilon: f32,
-        /// AMSGrad variant.
-        amsgrad: bool,
-    },
+pub type OptimizerConfig = crate::config::Config;
+
+/// kerust's optimizers by Keras class name: a new optimizer is its file,
+/// its `mod` and `pub use` lines above, and one line here.
+const BUILTIN: &[(&str, base::Constructor)] = &[
+    ("SGD", base::from_config::<SgdRule>),
+    ("RMSprop", base::from_config::<RmspropRule>),
+    ("Adam", base::from_config::<AdamRule>),
+];
+
+/// The optimizer `config` describes, with a fresh state.
+///
+/// ```
+/// use kerust::config::Config;
+/// let adam = kerust::optimizers::from_config(&Config::from_json("Adam", r#"{"learning_rate": 0.01}"#)?)?;
+/// assert_eq!(adam.learning_rate(), 0.01);
+/// assert!(kerust::optimizers::from_config(&Config::from_json("Adam", r#"{"beta_3": 0.5}"#)?).is_err());
+/// # Ok::<(), kerust::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an unknown class, an unknown option, or
+/// a value out of range.
+pub fn from_config(config: &OptimizerConfig) -> Result<Box<dyn Optimizer>> {
+    let (_, make) = BUILTIN
+        .iter()
+        .find(|(name, _)| *name == config.class_name())
+        .ok_or_else(|| unknown(config.class_name()))?;
+    make(config)
+}
+
+#[cold]
+fn unknown(name: &str) -> Error {
+    Error::invalid(
+        "optimizers::get",
+        format!(
+            "one of {}",
+            BUILTIN
+                .iter()
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!("the unknown optimizer identifier {name:?}"),
+    )
 }
 
 /// Resolves Keras' optimizer strings (case-insensitive class names) to an
@@ -209,16 +168,11 @@ pub enum OptimizerConfig {
 /// # Errors
 /// [`Error::InvalidArgument`] for an unknown name.
 pub fn get(name: &str) -> Result<Box<dyn Optimizer>> {
-    match name.to_ascii_lowercase().as_str() {
-        "sgd" => Ok(Box::new(SGD::new())),
-        "rmsprop" => Ok(Box::new(RMSprop::new())),
-        "adam" => Ok(Box::new(Adam::new())),
-        _ => Err(Error::invalid(
-            "optimizers::get",
-            "one of sgd, rmsprop, adam",
-            format!("the unknown optimizer identifier {name:?}"),
-        )),
-    }
+    let (class, _) = BUILTIN
+        .iter()
+        .find(|(class, _)| class.eq_ignore_ascii_case(name))
+        .ok_or_else(|| unknown(name))?;
+    from_config(&OptimizerConfig::empty(class))
 }
 
 /// Checks every gradient against its weight before any weight moves, so a

@@ -1,6 +1,8 @@
 //! RMSprop, the default optimizer of Keras' `compile`.
 
-use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
+use serde::{Deserialize, Serialize};
+
+use super::{BaseOptimizer, SlotSpec, UpdateRule, kernels};
 use crate::error::{Error, Result, check_non_negative};
 
 /// RMSprop: `v = ρv + (1−ρ)g²`, `w −= lr·g/√(v + ε)`; centered, the mean
@@ -22,11 +24,15 @@ use crate::error::{Error, Result, check_non_negative};
 pub type RMSprop = BaseOptimizer<RmspropRule>;
 
 /// RMSprop's update rule (see [`RMSprop`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RmspropRule {
+    #[serde(default = "rho")]
     rho: f32,
+    #[serde(default)]
     momentum: f32,
+    #[serde(default = "epsilon")]
     epsilon: f32,
+    #[serde(default)]
     centered: bool,
 }
 
@@ -106,6 +112,7 @@ impl RMSprop {
 
 impl UpdateRule for RmspropRule {
     const NAME: &'static str = "RMSprop";
+    const DEFAULT_LEARNING_RATE: f32 = 0.001;
     /// The learning rate.
     type Step = f32;
 
@@ -183,14 +190,12 @@ impl UpdateRule for RmspropRule {
         }
         Ok(())
     }
+}
 
-    fn config(&self, learning_rate: f32) -> OptimizerConfig {
-        OptimizerConfig::RmsProp {
-            learning_rate,
-            rho: self.rho,
-            momentum: self.momentum,
-            epsilon: self.epsilon,
-            centered: self.centered,
-        }
-    }
+fn rho() -> f32 {
+    0.9
+}
+
+fn epsilon() -> f32 {
+    1e-7
 }

@@ -1,6 +1,8 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
-use super::{BaseOptimizer, OptimizerConfig, SlotSpec, UpdateRule, kernels};
+use serde::{Deserialize, Serialize};
+
+use super::{BaseOptimizer, SlotSpec, UpdateRule, kernels};
 use crate::error::{Error, Result};
 
 /// Gradient descent: `w −= lr·g`; with momentum `μ`, `m = μm − lr·g` and
@@ -19,9 +21,11 @@ use crate::error::{Error, Result};
 pub type SGD = BaseOptimizer<SgdRule>;
 
 /// SGD's update rule (see [`SGD`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SgdRule {
+    #[serde(default)]
     momentum: f32,
+    #[serde(default)]
     nesterov: bool,
 }
 
@@ -75,6 +79,7 @@ impl SGD {
 
 impl UpdateRule for SgdRule {
     const NAME: &'static str = "SGD";
+    const DEFAULT_LEARNING_RATE: f32 = 0.01;
     /// The learning rate.
     type Step = f32;
 
@@ -111,13 +116,5 @@ impl UpdateRule for SgdRule {
             _ => {}
         }
         Ok(())
-    }
-
-    fn config(&self, learning_rate: f32) -> OptimizerConfig {
-        OptimizerConfig::Sgd {
-            learning_rate,
-            momentum: self.momentum,
-            nesterov: self.nesterov,
-        }
     }
 }

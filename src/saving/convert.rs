@@ -59,7 +59,7 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
         ),
     };
     let compile = model.compiled.as_ref().map(|c| {
-        let (optimizer, hyperparameters) = hyperparameters(&c.optimizer.config());
+        let config = c.optimizer.config();
         let state = c.optimizer.state();
         FileCompile {
             outputs: c
@@ -75,8 +75,8 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
                     }
                 })
                 .collect(),
-            optimizer: optimizer.to_string(),
-            hyperparameters,
+            optimizer: config.class_name().to_string(),
+            config: config.to_json(),
             iterations: state.iterations,
             slots: state.slots,
         }
@@ -308,9 +308,9 @@ fn compiled_from(c: FileCompile, model: &Model, origin: &str) -> Result<Compiled
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut optimizer = optimizer_from(&c.optimizer, &c.hyperparameters, origin)?.build();
     let in_file = |e: Error| Error::data(origin, "a usable optimizer", e.to_string());
-    optimizer.validate().map_err(in_file)?;
+    let config = OptimizerConfig::from_json(&c.optimizer, &c.config).map_err(in_file)?;
+    let mut optimizer = crate::optimizers::from_config(&config).map_err(in_file)?;
     // Every buffer against the weights it belongs to, before any step.
     let trainable: Vec<usize> = model
         .layers()
@@ -355,95 +355,4 @@ fn as_data(origin: &str, e: Error) -> Error {
         e @ Error::InvalidData { .. } => e,
         other => Error::data(origin, "a model kerust can make", other.to_string()),
     }
-}
-
-fn hyperparameters(config: &OptimizerConfig) -> (&'static str, Vec<(String, f64)>) {
-    let kv = |k: &str, v: f64| (k.to_string(), v);
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    match *config {
-        OptimizerConfig::Sgd {
-            learning_rate,
-            momentum,
-            nesterov,
-        } => (
-            "SGD",
-            vec![
-                kv("learning_rate", learning_rate.into()),
-                kv("momentum", momentum.into()),
-                kv("nesterov", flag(nesterov)),
-            ],
-        ),
-        OptimizerConfig::RmsProp {
-            learning_rate,
-            rho,
-            momentum,
-            epsilon,
-            centered,
-        } => (
-            "RMSprop",
-            vec![
-                kv("learning_rate", learning_rate.into()),
-                kv("rho", rho.into()),
-                kv("momentum", momentum.into()),
-                kv("epsilon", epsilon.into()),
-                kv("centered", flag(centered)),
-            ],
-        ),
-        OptimizerConfig::Adam {
-            learning_rate,
-            beta_1,
-            beta_2,
-            epsilon,
-            amsgrad,
-        } => (
-            "Adam",
-            vec![
-                kv("learning_rate", learning_rate.into()),
-                kv("beta_1", beta_1.into()),
-                kv("beta_2", beta_2.into()),
-                kv("epsilon", epsilon.into()),
-                kv("amsgrad", flag(amsgrad)),
-            ],
-        ),
-        #[allow(unreachable_patterns)]
-        _ => ("unknown", Vec::new()),
-    }
-}
-
-fn optimizer_from(name: &str, hyper: &[(String, f64)], origin: &str) -> Result<OptimizerConfig> {
-    let get = |key: &str| -> Result<f32> {
-        hyper
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| *v as f32)
-            .ok_or_else(|| Error::data(origin, format!("the {name} hyperparameter {key}"), "none"))
-    };
-    Ok(match name {
-        "SGD" => OptimizerConfig::Sgd {
-            learning_rate: get("learning_rate")?,
-            momentum: get("momentum")?,
-            nesterov: get("nesterov")? != 0.0,
-        },
-        "RMSprop" => OptimizerConfig::RmsProp {
-            learning_rate: get("learning_rate")?,
-            rho: get("rho")?,
-            momentum: get("momentum")?,
-            epsilon: get("epsilon")?,
-            centered: get("centered")? != 0.0,
-        },
-        "Adam" => OptimizerConfig::Adam {
-            learning_rate: get("learning_rate")?,
-            beta_1: get("beta_1")?,
-            beta_2: get("beta_2")?,
-            epsilon: get("epsilon")?,
-            amsgrad: get("amsgrad")? != 0.0,
-        },
-        other => {
-            return Err(Error::data(
-                origin,
-                "an optimizer kerust knows (SGD, RMSprop, Adam)",
-                other.to_string(),
-            ));
-        }
-    })
 }

@@ -112,8 +112,9 @@ pub(crate) struct FileTensor {
 pub(crate) struct FileCompile {
     /// One per model output.
     pub outputs: Vec<FileObjective>,
+    /// The optimizer's class name and its configuration (a JSON object).
     pub optimizer: String,
-    pub hyperparameters: Vec<(String, f64)>,
+    pub config: String,
     pub iterations: u64,
     pub slots: Vec<Vec<Vec<f32>>>,
 }

@@ -5,6 +5,7 @@ use super::format::{FileModel, FileTensor, encode, encode_version};
 use super::v1::{self, FileLayer};
 use super::*;
 use crate::models::Sequential;
+use crate::optimizers::OptimizerConfig;
 
 /// A version 1 file of one Dense layer (v1 files are still read; their
 /// option text reaches the layers through the migration).
@@ -222,15 +223,81 @@ fn step_counts_and_hyperparameters_are_checked_at_load() {
     endless.compile.as_mut().unwrap().iterations = u64::MAX;
     let err = load_and_fit(&endless, 8).unwrap_err().to_string();
     assert!(err.contains("iterations = 18446744073709551615"), "{err}");
-    for bad in [f64::NAN, f64::INFINITY, -0.001] {
+    let config = |file: &FileModel| -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(&file.compile.as_ref().unwrap().config).unwrap()
+    };
+    assert_eq!(config(&file)["learning_rate"], serde_json::json!(0.001));
+    for (bad, why) in [
+        (serde_json::json!(-0.001), "expected a finite learning_rate >= 0"),
+        (serde_json::json!(null), "expected a learning_rate, found null"),
+        (serde_json::json!("fast"), "invalid type: string \"fast\""),
+        (serde_json::json!(1e300), "expected a finite learning_rate >= 0"),
+    ] {
         let mut rate = file.clone();
-        let hyper = &mut rate.compile.as_mut().unwrap().hyperparameters;
-        hyper.iter_mut().find(|(k, _)| k == "learning_rate").unwrap().1 = bad;
+        let mut values = config(&rate);
+        values.insert("learning_rate".into(), bad.clone());
+        rate.compile.as_mut().unwrap().config = serde_json::Value::Object(values).to_string();
         let err = load_and_fit(&rate, 8).unwrap_err().to_string();
         assert!(
-            err.contains("expected a finite learning_rate >= 0"),
+            err.contains("expected a usable optimizer") && err.contains(why),
             "{bad}: {err}"
         );
+    }
+    // Options no optimizer of that class has, and the base's options.
+    let mut extra = file.clone();
+    let mut values = config(&extra);
+    values.insert("beta_3".into(), serde_json::json!(0.5));
+    extra.compile.as_mut().unwrap().config = serde_json::Value::Object(values).to_string();
+    let err = load_and_fit(&extra, 8).unwrap_err().to_string();
+    assert!(err.contains("found the unknown option \"beta_3\""), "{err}");
+    let mut clipped = file.clone();
+    let mut values = config(&clipped);
+    values.insert("clipnorm".into(), serde_json::json!(-1.0));
+    clipped.compile.as_mut().unwrap().config = serde_json::Value::Object(values).to_string();
+    let err = load_and_fit(&clipped, 8).unwrap_err().to_string();
+    assert!(
+        err.contains("expected a finite clipnorm > 0, found clipnorm=-1"),
+        "{err}"
+    );
+}
+
+/// The base options (decay, clipping) and every rule's own options save
+/// and load with the model.
+#[test]
+fn every_optimizer_option_saves_and_loads() {
+    use crate::optimizers::{Adam, Optimizer, RMSprop, SGD};
+    let optimizers: Vec<Box<dyn Optimizer>> = vec![
+        Box::new(
+            SGD::new()
+                .learning_rate(0.05)
+                .momentum(0.8)
+                .nesterov(true)
+                .weight_decay(0.01),
+        ),
+        Box::new(
+            RMSprop::new()
+                .rho(0.8)
+                .centered(true)
+                .momentum(0.5)
+                .clipvalue(0.3),
+        ),
+        Box::new(
+            Adam::new()
+                .beta_1(0.8)
+                .beta_2(0.99)
+                .epsilon(1e-6)
+                .amsgrad(true)
+                .global_clipnorm(2.0),
+        ),
+        Box::new(Adam::new().clipnorm(1.5)),
+    ];
+    for optimizer in optimizers {
+        let config = optimizer.config();
+        let again = crate::optimizers::from_config(
+            &OptimizerConfig::from_json(config.class_name(), &config.to_json()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(again.config(), config);
     }
 }
 

@@ -97,12 +97,29 @@ pub(crate) fn migrate(old: FileModel, origin: &str) -> Result<format::FileModel>
                 weight: 1.0,
                 metrics: c.metrics,
             }],
+            config: optimizer_config(&c.hyperparameters),
             optimizer: c.optimizer,
-            hyperparameters: c.hyperparameters,
             iterations: c.iterations,
             slots: c.slots,
         }),
     })
+}
+
+/// Version 1 hyperparameters (every one a number, flags as 0 or 1) as the
+/// optimizer's JSON configuration; a number JSON cannot hold (NaN, ±∞)
+/// becomes null, which no optimizer takes.
+fn optimizer_config(hyperparameters: &[(String, f64)]) -> String {
+    let values: Map<String, Value> = hyperparameters
+        .iter()
+        .map(|(key, v)| {
+            let value = match key.as_str() {
+                "nesterov" | "centered" | "amsgrad" if *v == 0.0 || *v == 1.0 => Value::Bool(*v == 1.0),
+                _ => Number::from_f64(*v).map_or(Value::Null, Value::Number),
+            };
+            (key.clone(), value)
+        })
+        .collect();
+    Value::Object(values).to_string()
 }
 
 /// The JSON value an option's text stood for, by its form: a boolean, a

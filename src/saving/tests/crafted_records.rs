@@ -333,11 +333,7 @@ fn graph_model() -> impl Strategy<Value = FileModel> {
                         })
                         .collect(),
                     optimizer: "SGD".into(),
-                    hyperparameters: vec![
-                        ("learning_rate".into(), 0.01),
-                        ("momentum".into(), 0.0),
-                        ("nesterov".into(), 0.0),
-                    ],
+                    config: r#"{"learning_rate": 0.01, "momentum": 0.0, "nesterov": false}"#.into(),
                     iterations: 0,
                     slots: Vec::new(),
                 }),
@@ -655,9 +651,12 @@ fn apply(file: &mut FileModel, m: &Mutation) {
         }
         Mutation::Hyper(h, v) => {
             if let Some(c) = compile
-                && let Some(h) = pick(c.hyperparameters.len(), *h)
+                && let Ok(mut values) = serde_json::from_str::<Map<String, Value>>(&c.config)
+                && let Some(key) = pick(values.len(), *h).and_then(|h| values.keys().nth(h).cloned())
             {
-                c.hyperparameters[h].1 = *v;
+                let value = serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number);
+                values.insert(key, value);
+                c.config = Value::Object(values).to_string();
             }
         }
         Mutation::Iterations(n) => {
