@@ -110,7 +110,8 @@ fn bad_hyperparameters_and_mismatched_weights() {
     assert!(RMSprop::new().rho(-0.1).validate().is_err());
     assert!(Adam::new().beta_1(1.0).validate().is_err());
     assert!(kerust::optimizers::get("Adam").is_ok());
-    assert!(kerust::optimizers::get("adagrad").is_err());
+    assert!(kerust::optimizers::get("adafactor").is_err());
+    assert_eq!(kerust::optimizers::get("ADAGRAD").unwrap().name(), "Adagrad");
     let mut sgd = SGD::new().momentum(0.9);
     step(&mut sgd, &[1.0, 2.0], &[1.0, 1.0]);
     let mut other = Tensor::zeros(&[3]);
@@ -363,4 +364,166 @@ fn base_options_out_of_range_are_errors() {
     assert!(refused(&mut SGD::new().clipnorm(1.0).clipvalue(1.0)).contains(
         "expected only one of clipnorm, clipvalue and global_clipnorm, found clipnorm=1, clipvalue=1"
     ));
+}
+
+/// Runs Keras' `test_correctness_with_golden` sequence: one step with
+/// gradients of 0.01, then steps with gradients 0.1, 0.2, …, 1.0, from
+/// ten weights of 1; `golden[i]` is the weights before step `i + 1` of the
+/// second kind. Keras checks at rtol = atol = 5e-4; so does this.
+fn golden_run(opt: &mut dyn Optimizer, golden: &[[f32; 10]]) {
+    let grads: Vec<f32> = (1..=10).map(|k| k as f32 / 10.0).collect();
+    let mut w = step(opt, &[1.0; 10], &[0.01; 10]);
+    for (i, row) in golden.iter().enumerate() {
+        for (k, (a, b)) in w.iter().zip(row).enumerate() {
+            assert!(
+                (a - b).abs() <= 5e-4 + 5e-4 * b.abs(),
+                "{}: step {i}, weight {k}: {a} against Keras' {b}",
+                opt.name()
+            );
+        }
+        w = step(opt, &w, &grads);
+    }
+}
+
+/// A row of ten equal values.
+fn tile(v: f32) -> [f32; 10] {
+    [v; 10]
+}
+
+#[test]
+fn the_keras_family_single_steps() {
+    use kerust::optimizers::{Adadelta, Adagrad, AdamW, Adamax, Lion, Nadam};
+    // keras/src/optimizers/*_test.py::test_single_step: learning_rate=0.5,
+    // grads [1, 6, 7, 2], vars [1, 2, 3, 4]; Keras asserts at 1e-4.
+    let cases: [(&mut dyn Optimizer, [f32; 4]); 6] = [
+        (
+            &mut Adagrad::new().learning_rate(0.5),
+            [0.5233, 1.5007, 2.5005, 3.5061],
+        ),
+        (
+            &mut Adadelta::new().learning_rate(0.5),
+            [0.9993, 1.9993, 2.9993, 3.9993],
+        ),
+        (&mut Adamax::new().learning_rate(0.5), [0.5, 1.5, 2.5, 3.5]),
+        (
+            &mut Nadam::new().learning_rate(0.5),
+            [0.4686, 1.4686, 2.4686, 3.4686],
+        ),
+        (&mut Lion::new().learning_rate(0.5), [0.5, 1.5, 2.5, 3.5]),
+        (
+            &mut AdamW::new().learning_rate(0.5),
+            [0.4980, 1.4960, 2.494, 3.492],
+        ),
+    ];
+    for (opt, expected) in cases {
+        let got = step(opt, &W, &G);
+        for (a, b) in got.iter().zip(expected) {
+            assert!(
+                (a - b).abs() <= 1e-4 + 1e-4 * b.abs(),
+                "{}: {got:?} vs {expected:?}",
+                opt.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_keras_family_against_keras_golden_values() {
+    use kerust::optimizers::{Adadelta, Adagrad, AdamW, Adamax, Lion, Nadam};
+    #[rustfmt::skip]
+    golden_run(
+        &mut Adagrad::new().learning_rate(0.2).initial_accumulator_value(0.3).epsilon(1e-6),
+        &[
+            tile(0.9963),
+            [0.9604, 0.9278, 0.9003, 0.8784, 0.8615, 0.8487, 0.8388, 0.8313, 0.8255, 0.8209],
+            [0.9251, 0.8629, 0.8137, 0.7768, 0.7497, 0.7298, 0.7151, 0.704, 0.6956, 0.6891],
+            [0.8903, 0.8012, 0.7342, 0.6862, 0.6521, 0.6277, 0.6099, 0.5967, 0.5867, 0.579],
+            [0.856, 0.7422, 0.6604, 0.6037, 0.5644, 0.5367, 0.5168, 0.5021, 0.491, 0.4825],
+        ],
+    );
+    golden_run(
+        &mut Adadelta::new().learning_rate(1.0).rho(0.8).epsilon(1e-6),
+        &[
+            tile(0.9978),
+            tile(0.9947),
+            tile(0.9915),
+            tile(0.9882),
+            tile(0.9849),
+        ],
+    );
+    #[rustfmt::skip]
+    golden_run(
+        &mut Adamax::new().learning_rate(0.2).beta_1(0.85).beta_2(0.95).epsilon(1e-6),
+        &[
+            tile(0.8),
+            [0.6827, 0.6873, 0.6888, 0.6896, 0.6901, 0.6904, 0.6906, 0.6908, 0.6909, 0.691],
+            [0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466],
+            [0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848],
+            [0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126],
+        ],
+    );
+    #[rustfmt::skip]
+    golden_run(
+        &mut Nadam::new().learning_rate(0.5).beta_1(0.5).beta_2(0.67).epsilon(1e-5),
+        &[
+            tile(0.4281),
+            [-0.1738, -0.1731, -0.1726, -0.1723, -0.1721, -0.172, -0.1719, -0.1718, -0.1718, -0.1717],
+            [-0.7115, -0.7103, -0.7096, -0.7092, -0.709, -0.7088, -0.7086, -0.7085, -0.7085, -0.7084],
+            [-1.2335, -1.2322, -1.2313, -1.2309, -1.2306, -1.2304, -1.2302, -1.2301, -1.23, -1.2299],
+            [-1.7492, -1.7478, -1.7469, -1.7464, -1.7461, -1.7459, -1.7457, -1.7456, -1.7455, -1.7454],
+        ],
+    );
+    golden_run(
+        &mut Lion::new(),
+        &[tile(0.999), tile(0.998), tile(0.997), tile(0.996), tile(0.995)],
+    );
+    #[rustfmt::skip]
+    golden_run(
+        &mut AdamW::new().learning_rate(1.0).weight_decay(0.5).epsilon(2.0),
+        &[
+            tile(0.4998),
+            [0.2486, 0.2475, 0.2463, 0.2451, 0.244, 0.2428, 0.2417, 0.2405, 0.2394, 0.2382],
+            [0.1223, 0.1198, 0.1174, 0.1149, 0.1124, 0.11, 0.1075, 0.1051, 0.1027, 0.1003],
+            [0.0586, 0.0549, 0.0512, 0.0475, 0.0439, 0.0402, 0.0366, 0.033, 0.0294, 0.0258],
+            [0.0263, 0.0215, 0.0167, 0.012, 0.0073, 0.0026, -0.0021, -0.0067, -0.0113, -0.0159],
+        ],
+    );
+}
+
+/// Every optimizer's state saves and restores: a copy that takes the
+/// state (and the configuration) midway continues exactly as the original.
+#[test]
+fn every_optimizer_resumes_from_its_state() {
+    let all: Vec<Box<dyn Optimizer>> = vec![
+        Box::new(SGD::new().momentum(0.9)),
+        Box::new(RMSprop::new().centered(true)),
+        Box::new(Adam::new().amsgrad(true)),
+        Box::new(kerust::optimizers::AdamW::new()),
+        Box::new(kerust::optimizers::Adagrad::new()),
+        Box::new(kerust::optimizers::Adadelta::new().learning_rate(1.0)),
+        Box::new(kerust::optimizers::Adamax::new()),
+        Box::new(kerust::optimizers::Nadam::new()),
+        Box::new(kerust::optimizers::Lion::new()),
+    ];
+    for mut opt in all {
+        let mut w = W.to_vec();
+        for _ in 0..5 {
+            w = step(&mut *opt, &w, &G);
+        }
+        let mut copy = kerust::optimizers::from_config(&opt.config()).unwrap();
+        copy.set_state(opt.state()).unwrap();
+        let (mut a, mut b) = (w.clone(), w);
+        for k in 0..5 {
+            let g: Vec<f32> = G.iter().map(|g| g * (k as f32 - 2.0)).collect();
+            a = step(&mut *opt, &a, &g);
+            b = step(&mut *copy, &b, &g);
+        }
+        assert_eq!(a, b, "{}", opt.name());
+        assert_eq!(copy.iterations(), 10);
+        // A state of another optimizer's shape is refused.
+        let mut fresh = kerust::optimizers::from_config(&opt.config()).unwrap();
+        let mut wrong = opt.state();
+        wrong.slots.iter_mut().for_each(|s| s.push(vec![0.0; 4]));
+        assert!(fresh.set_state(wrong).is_err(), "{}", opt.name());
+    }
 }

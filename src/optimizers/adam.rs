@@ -27,13 +27,13 @@ pub type Adam = BaseOptimizer<AdamRule>;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AdamRule {
     #[serde(default = "beta_1")]
-    beta_1: f32,
+    pub(super) beta_1: f32,
     #[serde(default = "beta_2")]
-    beta_2: f32,
+    pub(super) beta_2: f32,
     #[serde(default = "epsilon")]
-    epsilon: f32,
+    pub(super) epsilon: f32,
     #[serde(default)]
-    amsgrad: bool,
+    pub(super) amsgrad: bool,
 }
 
 impl Default for Adam {
@@ -138,7 +138,7 @@ impl UpdateRule for AdamRule {
         Ok(())
     }
 
-    fn step(&self, learning_rate: f32, iteration: u64) -> kernels::AdamStep {
+    fn step(&mut self, learning_rate: f32, iteration: u64) -> kernels::AdamStep {
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let t = iteration as f32;
         let alpha = learning_rate * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));

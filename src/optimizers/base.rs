@@ -22,6 +22,9 @@ pub trait UpdateRule: Clone + std::fmt::Debug + Send + Serialize + DeserializeOw
     /// Keras' default learning rate for this optimizer.
     const DEFAULT_LEARNING_RATE: f32;
 
+    /// Keras' default weight decay (AdamW decays by default, and must).
+    const DEFAULT_WEIGHT_DECAY: Option<f32> = None;
+
     /// What a step computes once for all weights (bias corrections, say).
     type Step: Copy;
 
@@ -40,8 +43,12 @@ pub trait UpdateRule: Clone + std::fmt::Debug + Send + Serialize + DeserializeOw
     /// [`Error::InvalidArgument`] naming the value out of range.
     fn validate(&self) -> Result<()>;
 
-    /// The constants of step `iteration` (counted from 1) at `learning_rate`.
-    fn step(&self, learning_rate: f32, iteration: u64) -> Self::Step;
+    /// The constants of step `iteration` (counted from 1) at `learning_rate`
+    /// (a rule may cache what it carries from step to step, as Nadam's
+    /// momentum schedule product; it must give the same constants for an
+    /// iteration whatever steps came before, so that a restored state
+    /// resumes exactly).
+    fn step(&mut self, learning_rate: f32, iteration: u64) -> Self::Step;
 
     /// Moves weight `w` given its gradient `g` and its state buffers
     /// (as many as [`slot_specs`](UpdateRule::slot_specs), each as long as `w`).
@@ -97,7 +104,7 @@ impl<R: UpdateRule> BaseOptimizer<R> {
             learning_rate,
             iterations: 0,
             slots: Slots::default(),
-            weight_decay: None,
+            weight_decay: R::DEFAULT_WEIGHT_DECAY,
             clipnorm: None,
             clipvalue: None,
             global_clipnorm: None,
@@ -231,8 +238,12 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
 
     fn validate(&self) -> Result<()> {
         check_non_negative(R::NAME, "learning_rate", self.learning_rate)?;
-        if let Some(wd) = self.weight_decay {
-            check_non_negative(R::NAME, "weight_decay", wd)?;
+        match self.weight_decay {
+            Some(wd) => check_non_negative(R::NAME, "weight_decay", wd)?,
+            None if R::DEFAULT_WEIGHT_DECAY.is_some() => {
+                return Err(Error::invalid(R::NAME, "a weight_decay", "none"));
+            }
+            None => {}
         }
         let set: Vec<String> = [
             ("clipnorm", self.clipnorm),
@@ -388,8 +399,12 @@ pub(super) fn from_config<R: UpdateRule>(config: &OptimizerConfig) -> Result<Box
             format!("the unknown option {key:?}"),
         ));
     }
+    let weight_decay = match config.contains("weight_decay") {
+        true => saved.weight_decay,
+        false => R::DEFAULT_WEIGHT_DECAY,
+    };
     let optimizer = BaseOptimizer {
-        weight_decay: saved.weight_decay,
+        weight_decay,
         clipnorm: saved.clipnorm,
         clipvalue: saved.clipvalue,
         global_clipnorm: saved.global_clipnorm,

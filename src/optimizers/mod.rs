@@ -1,5 +1,8 @@
 //! Optimizers with Keras' names, defaults and update formulas: [`SGD`],
-//! [`RMSprop`] (the default of `compile`) and [`Adam`].
+//! [`RMSprop`] (the default of `compile`), [`Adam`], [`AdamW`],
+//! [`Adagrad`], [`Adadelta`], [`Adamax`], [`Nadam`] and [`Lion`], each a
+//! [`BaseOptimizer`] (learning rate, step count, state, clipping, weight
+//! decay) around its [`UpdateRule`].
 //!
 //! An optimizer updates every trainable weight in place, in one pass over
 //! its elements, from the weight's gradient and the per-weight state it
@@ -14,16 +17,28 @@
 //! of a ReLU unit that never fires, get zero gradients, and their moments
 //! would otherwise decay into that range within a few hundred steps.
 
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
+mod adamw;
 mod base;
 mod kernels;
+mod lion;
+mod nadam;
 mod rmsprop;
 mod sgd;
 mod state;
 
+pub use adadelta::{Adadelta, AdadeltaRule};
+pub use adagrad::{Adagrad, AdagradRule};
 pub use adam::{Adam, AdamRule};
+pub use adamax::{Adamax, AdamaxRule, AdamaxStep};
+pub use adamw::{AdamW, AdamWRule};
 pub use base::{BaseOptimizer, UpdateRule};
 pub use kernels::AdamStep;
+pub use lion::{Lion, LionRule};
+pub use nadam::{Nadam, NadamRule, NadamStep};
 pub use rmsprop::{RMSprop, RmspropRule};
 pub use sgd::{SGD, SgdRule};
 pub use state::{OptimizerState, SlotSpec};
@@ -116,6 +131,12 @@ const BUILTIN: &[(&str, base::Constructor)] = &[
     ("SGD", base::from_config::<SgdRule>),
     ("RMSprop", base::from_config::<RmspropRule>),
     ("Adam", base::from_config::<AdamRule>),
+    ("AdamW", base::from_config::<AdamWRule>),
+    ("Adagrad", base::from_config::<AdagradRule>),
+    ("Adadelta", base::from_config::<AdadeltaRule>),
+    ("Adamax", base::from_config::<AdamaxRule>),
+    ("Nadam", base::from_config::<NadamRule>),
+    ("Lion", base::from_config::<LionRule>),
 ];
 
 /// The optimizer `config` describes, with a fresh state.
@@ -161,7 +182,8 @@ fn unknown(name: &str) -> Error {
 /// ```
 /// let rmsprop = kerust::optimizers::get("rmsprop")?;
 /// assert_eq!(rmsprop.learning_rate(), 0.001);
-/// assert!(kerust::optimizers::get("adagrad").is_err());
+/// assert_eq!(kerust::optimizers::get("adamw")?.name(), "AdamW");
+/// assert!(kerust::optimizers::get("adafactor").is_err());
 /// # Ok::<(), kerust::Error>(())
 /// ```
 ///

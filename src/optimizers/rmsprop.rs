@@ -147,7 +147,7 @@ impl UpdateRule for RmspropRule {
         Ok(())
     }
 
-    fn step(&self, learning_rate: f32, _iteration: u64) -> f32 {
+    fn step(&mut self, learning_rate: f32, _iteration: u64) -> f32 {
         learning_rate
     }
 

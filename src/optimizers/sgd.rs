@@ -99,7 +99,7 @@ impl UpdateRule for SgdRule {
         Ok(())
     }
 
-    fn step(&self, learning_rate: f32, _iteration: u64) -> f32 {
+    fn step(&mut self, learning_rate: f32, _iteration: u64) -> f32 {
         learning_rate
     }
 
