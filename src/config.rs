@@ -119,6 +119,19 @@ impl Config {
         })
     }
 
+    /// The options as a JSON map.
+    pub(crate) fn values(&self) -> &Map<String, Value> {
+        &self.values
+    }
+
+    /// The configuration of `class_name` with `values`.
+    pub(crate) fn from_values(class_name: &str, values: Map<String, Value>) -> Self {
+        Config {
+            class_name: class_name.to_string(),
+            values,
+        }
+    }
+
     /// The names of the options.
     ///
     /// ```

@@ -185,6 +185,11 @@ impl Model {
                 let val = self.run_evaluation(validation, batch_size, None)?;
                 val.write_logs(&mut logs, "val_");
             }
+            // A scheduled rate is logged as ReduceLROnPlateau logs its own:
+            // the rate the next step takes.
+            if let Some(optimizer) = self.optimizer().filter(|o| o.has_schedule()) {
+                logs.insert("learning_rate".into(), f64::from(optimizer.learning_rate()));
+            }
             for c in callbacks.iter_mut() {
                 c.on_epoch_end(self, epoch, &mut logs)?;
             }

@@ -7,6 +7,9 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use super::schedules::{self, LearningRateSchedule};
 use super::{Optimizer, OptimizerConfig, OptimizerState, SlotSpec, Slots, check_grads, next_iteration, pair};
 use crate::error::{Error, Result, check_non_negative};
 use crate::tensor::Tensor;
@@ -72,6 +75,9 @@ pub trait UpdateRule: Clone + std::fmt::Debug + Send + Serialize + DeserializeOw
 pub struct BaseOptimizer<R> {
     pub(super) rule: R,
     learning_rate: f32,
+    /// A schedule, when the learning rate follows one (it then gives the
+    /// rate of each step, and `learning_rate` is not used).
+    schedule: Option<Arc<dyn LearningRateSchedule>>,
     iterations: u64,
     slots: Slots,
     weight_decay: Option<f32>,
@@ -102,6 +108,7 @@ impl<R: UpdateRule> BaseOptimizer<R> {
         BaseOptimizer {
             rule,
             learning_rate,
+            schedule: None,
             iterations: 0,
             slots: Slots::default(),
             weight_decay: R::DEFAULT_WEIGHT_DECAY,
@@ -121,7 +128,31 @@ impl<R: UpdateRule> BaseOptimizer<R> {
     /// ```
     pub fn learning_rate(mut self, learning_rate: f32) -> Self {
         self.learning_rate = learning_rate;
+        self.schedule = None;
         self
+    }
+
+    /// A learning rate that follows `schedule` (Keras'
+    /// `learning_rate=keras.optimizers.schedules.…`): each step's rate is
+    /// the schedule at the step count before it.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::optimizers::schedules::CosineDecay;
+    /// let adamw = AdamW::new().learning_rate_schedule(CosineDecay::new(1e-3, 10_000));
+    /// assert_eq!(Optimizer::learning_rate(&adamw), 1e-3);
+    /// ```
+    pub fn learning_rate_schedule(mut self, schedule: impl LearningRateSchedule + 'static) -> Self {
+        self.schedule = Some(Arc::new(schedule));
+        self
+    }
+
+    /// The rate of the next step.
+    fn current_rate(&self) -> f32 {
+        match &self.schedule {
+            Some(schedule) => schedule.rate(self.iterations),
+            None => self.learning_rate,
+        }
     }
 
     /// Decoupled weight decay (Keras' `weight_decay`): before each update,
@@ -225,11 +256,16 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
     }
 
     fn learning_rate(&self) -> f32 {
-        self.learning_rate
+        self.current_rate()
     }
 
     fn set_learning_rate(&mut self, learning_rate: f32) {
         self.learning_rate = learning_rate;
+        self.schedule = None;
+    }
+
+    fn has_schedule(&self) -> bool {
+        self.schedule.is_some()
     }
 
     fn iterations(&self) -> u64 {
@@ -237,7 +273,7 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
     }
 
     fn validate(&self) -> Result<()> {
-        check_non_negative(R::NAME, "learning_rate", self.learning_rate)?;
+        check_non_negative(R::NAME, "learning_rate", self.current_rate())?;
         match self.weight_decay {
             Some(wd) => check_non_negative(R::NAME, "weight_decay", wd)?,
             None if R::DEFAULT_WEIGHT_DECAY.is_some() => {
@@ -273,7 +309,8 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
         self.validate()?;
         check_grads(R::NAME, params, grads)?;
         let next = next_iteration(R::NAME, self.iterations)?;
-        let step = self.rule.step(self.learning_rate, next);
+        let learning_rate = self.current_rate();
+        let step = self.rule.step(learning_rate, next);
         self.slots.prepare(
             R::NAME,
             params,
@@ -296,7 +333,7 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
         let decay = self
             .weight_decay
             .filter(|&wd| wd > 0.0)
-            .map(|wd| wd * self.learning_rate);
+            .map(|wd| wd * learning_rate);
         for (i, (param, grad)) in params.iter_mut().zip(grads).enumerate() {
             let Some(grad) = grad else { continue };
             let (w, g) = pair(param, grad, &mut self.scratch);
@@ -312,10 +349,23 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
     }
 
     fn config(&self) -> OptimizerConfig {
+        let learning_rate = match &self.schedule {
+            None => SavedRate::Constant(self.learning_rate),
+            Some(schedule) => match schedule.config() {
+                Some(config) => SavedRate::Schedule {
+                    class_name: config.class_name().to_string(),
+                    config: config.values().clone(),
+                },
+                // Not saveable: recorded as such, refused when loaded.
+                None => SavedRate::Unsaved {
+                    unsaved: format!("{schedule:?}"),
+                },
+            },
+        };
         OptimizerConfig::new(
             R::NAME,
             &Saved {
-                learning_rate: Some(self.learning_rate),
+                learning_rate: Some(learning_rate),
                 weight_decay: self.weight_decay,
                 clipnorm: self.clipnorm,
                 clipvalue: self.clipvalue,
@@ -361,7 +411,7 @@ fn positive(op: &'static str, name: &str, value: f32) -> Result<()> {
 #[derive(Serialize, Deserialize)]
 struct Saved<R> {
     #[serde(default)]
-    learning_rate: Option<f32>,
+    learning_rate: Option<SavedRate>,
     #[serde(default)]
     weight_decay: Option<f32>,
     #[serde(default)]
@@ -372,6 +422,22 @@ struct Saved<R> {
     global_clipnorm: Option<f32>,
     #[serde(flatten)]
     rule: R,
+}
+
+/// A saved learning rate: a number, a schedule as Keras writes one
+/// (`{"class_name": …, "config": {…}}`), or the name of one that could not
+/// be saved.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum SavedRate {
+    Constant(f32),
+    Schedule {
+        class_name: String,
+        config: serde_json::Map<String, serde_json::Value>,
+    },
+    Unsaved {
+        unsaved: String,
+    },
 }
 
 /// Makes an optimizer from its configuration.
@@ -403,15 +469,28 @@ pub(super) fn from_config<R: UpdateRule>(config: &OptimizerConfig) -> Result<Box
         true => saved.weight_decay,
         false => R::DEFAULT_WEIGHT_DECAY,
     };
+    let (learning_rate, schedule) = match saved.learning_rate {
+        None => (R::DEFAULT_LEARNING_RATE, None),
+        Some(SavedRate::Constant(rate)) => (rate, None),
+        Some(SavedRate::Schedule { class_name, config }) => {
+            let config = OptimizerConfig::from_values(&class_name, config);
+            (R::DEFAULT_LEARNING_RATE, Some(schedules::from_config(&config)?))
+        }
+        Some(SavedRate::Unsaved { unsaved: what }) => {
+            return Err(Error::invalid(
+                R::NAME,
+                "a learning rate or a saved schedule",
+                format!("the {what}, which cannot be saved"),
+            ));
+        }
+    };
     let optimizer = BaseOptimizer {
+        schedule,
         weight_decay,
         clipnorm: saved.clipnorm,
         clipvalue: saved.clipvalue,
         global_clipnorm: saved.global_clipnorm,
-        ..BaseOptimizer::with_rule(
-            saved.rule,
-            saved.learning_rate.unwrap_or(R::DEFAULT_LEARNING_RATE),
-        )
+        ..BaseOptimizer::with_rule(saved.rule, learning_rate)
     };
     optimizer.validate()?;
     Ok(Box::new(optimizer))

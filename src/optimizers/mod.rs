@@ -27,6 +27,7 @@ mod kernels;
 mod lion;
 mod nadam;
 mod rmsprop;
+pub mod schedules;
 mod sgd;
 mod state;
 
@@ -90,6 +91,12 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
     /// The configuration, for saving.
     fn config(&self) -> OptimizerConfig;
+
+    /// Whether the learning rate follows a schedule (then `fit` logs it
+    /// as `learning_rate` each epoch).
+    fn has_schedule(&self) -> bool {
+        false
+    }
 
     /// The buffers kept for each weight, in the order of
     /// [`OptimizerState::slots`].

@@ -58,6 +58,19 @@ pub(crate) fn to_file(model: &Model) -> Result<FileModel> {
             Vec::new(),
         ),
     };
+    if let Some(c) = &model.compiled
+        && let Some(unsaved) = c
+            .optimizer
+            .config()
+            .get::<serde_json::Value>("learning_rate")
+            .and_then(|rate| rate.get("unsaved").and_then(|u| u.as_str()).map(str::to_string))
+    {
+        return Err(Error::invalid(
+            "save",
+            "a learning rate or a schedule kerust can save (one of keras.optimizers.schedules)",
+            format!("the {unsaved}, a schedule of your own"),
+        ));
+    }
     let compile = model.compiled.as_ref().map(|c| {
         let config = c.optimizer.config();
         let state = c.optimizer.state();

@@ -230,7 +230,7 @@ fn step_counts_and_hyperparameters_are_checked_at_load() {
     for (bad, why) in [
         (serde_json::json!(-0.001), "expected a finite learning_rate >= 0"),
         (serde_json::json!(null), "expected a learning_rate, found null"),
-        (serde_json::json!("fast"), "invalid type: string \"fast\""),
+        (serde_json::json!("fast"), "did not match any variant"),
         (serde_json::json!(1e300), "expected a finite learning_rate >= 0"),
     ] {
         let mut rate = file.clone();
