@@ -68,6 +68,18 @@ impl Pictures {
         let _ = history;
     }
 
+    /// `keys` of several runs, a line each (only the optimizers example
+    /// draws it).
+    #[allow(dead_code)]
+    pub fn compare(&self, file: &str, runs: &[(&str, &History)], keys: &[&str]) {
+        #[cfg(feature = "plot")]
+        self.write(file, "the runs compared", |path| {
+            kerust::plot::compare(runs, keys, path)
+        });
+        #[cfg(not(feature = "plot"))]
+        let _ = (file, runs, keys);
+    }
+
     /// The confusion matrix of `predicted` against `truth`, and the first
     /// ten test images the model got wrong, titled "true / predicted".
     pub fn test_results(&self, images: ArrayView3<'_, u8>, truth: &Array1<u8>, predicted: &Array1<usize>) {

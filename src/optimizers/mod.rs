@@ -116,6 +116,52 @@ pub trait Optimizer: Send + std::fmt::Debug {
     fn set_state(&mut self, state: OptimizerState) -> Result<()>;
 }
 
+/// A boxed optimizer is an optimizer: `compile_with` takes what
+/// [`get`] or [`from_config`] returns (Keras' `optimizer="adam"`).
+///
+/// ```
+/// # use kerust::prelude::*;
+/// let mut model = Sequential::new(vec![Dense::new(2).input_shape(3)]);
+/// model.compile_with(kerust::optimizers::get("adamw")?, "mse", ())?;
+/// assert_eq!(model.optimizer().map(|o| o.name()), Some("AdamW"));
+/// # Ok::<(), kerust::Error>(())
+/// ```
+impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn learning_rate(&self) -> f32 {
+        (**self).learning_rate()
+    }
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        (**self).set_learning_rate(learning_rate);
+    }
+    fn iterations(&self) -> u64 {
+        (**self).iterations()
+    }
+    fn validate(&self) -> Result<()> {
+        (**self).validate()
+    }
+    fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
+        (**self).apply(params, grads)
+    }
+    fn config(&self) -> OptimizerConfig {
+        (**self).config()
+    }
+    fn has_schedule(&self) -> bool {
+        (**self).has_schedule()
+    }
+    fn slot_specs(&self) -> &'static [SlotSpec] {
+        (**self).slot_specs()
+    }
+    fn state(&self) -> OptimizerState {
+        (**self).state()
+    }
+    fn set_state(&mut self, state: OptimizerState) -> Result<()> {
+        (**self).set_state(state)
+    }
+}
+
 /// An optimizer's class name and hyperparameters (Keras' `get_config()`):
 /// a [`Config`](crate::config::Config). [`from_config`] makes the
 /// optimizer again.

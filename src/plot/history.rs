@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use super::canvas::{BLACK, BLUE, DARK_GREY, GREY, ORANGE, Rgb};
+use super::canvas::{BLACK, BLUE, DARK_GREY, GREY, ORANGE, Rgb, text_width};
 use super::figure::{Anchor, Figure, Shape};
 use crate::callbacks::History;
 use crate::error::{Error, Result};
 
 /// The size of one panel and the plot area's insets inside it.
-const PANEL_W: f64 = 440.0;
-const PANEL_H: f64 = 320.0;
+pub(super) const PANEL_W: f64 = 440.0;
+pub(super) const PANEL_H: f64 = 320.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 30.0;
@@ -30,7 +30,7 @@ pub(crate) struct Axes {
 }
 
 impl Axes {
-    fn new(panel: usize, epochs: usize, values: &[f64]) -> Axes {
+    pub(super) fn new(panel: usize, epochs: usize, values: &[f64]) -> Axes {
         let finite = values.iter().copied().filter(|v| v.is_finite());
         let (mut lo, mut hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
@@ -186,7 +186,7 @@ fn tick_label(value: f64, decimals: usize) -> String {
     }
 }
 
-fn draw_axes(fig: &mut Figure, a: &Axes, name: &str) {
+pub(super) fn draw_axes(fig: &mut Figure, a: &Axes, name: &str) {
     // Horizontal grid lines and value ticks, at round values.
     let (ticks, decimals) = nice_ticks(a.lo, a.hi, 6);
     for value in ticks {
@@ -238,9 +238,9 @@ fn draw_axes(fig: &mut Figure, a: &Axes, name: &str) {
 
 /// The legend, in the first corner (top right, bottom right, top left,
 /// bottom left) whose box covers fewest of the curves' `points`.
-fn draw_legend(fig: &mut Figure, a: &Axes, entries: &[(String, Rgb)], points: &[(f64, f64)]) {
-    let longest = entries.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) as f64;
-    let (w, h) = (longest * 8.0 + 40.0, entries.len() as f64 * 16.0 + 8.0);
+pub(super) fn draw_legend(fig: &mut Figure, a: &Axes, entries: &[(String, Rgb)], points: &[(f64, f64)]) {
+    let widest = entries.iter().map(|(l, _)| text_width(l)).max().unwrap_or(0) as f64;
+    let (w, h) = (widest + 40.0, entries.len() as f64 * 16.0 + 8.0);
     let (right, left) = (a.x + a.w - w - 6.0, a.x + 6.0);
     let (top, bottom) = (a.y + 6.0, a.y + a.h - h - 6.0);
     let covered = |&(x, y): &(f64, f64)| {
