@@ -47,6 +47,7 @@ pub mod activations;
 pub mod autograd;
 pub mod callbacks;
 pub mod config;
+pub mod constraints;
 pub mod datasets;
 pub mod error;
 pub mod initializers;

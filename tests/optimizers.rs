@@ -527,3 +527,58 @@ fn every_optimizer_resumes_from_its_state() {
         assert!(fresh.set_state(wrong).is_err(), "{}", opt.name());
     }
 }
+
+/// Constraints run after every update, on the weights that train, and
+/// save with their layer.
+#[test]
+fn constraints_hold_after_every_update_and_save() {
+    use kerust::constraints::Constraint;
+    use kerust::layers::Dense;
+    use kerust::saving::load_model;
+    use ndarray::Array2;
+    let x = Array2::from_shape_fn((16, 4), |(i, j)| ((i * 3 + j * 5) % 7) as f32 - 3.0);
+    let y = Array2::from_shape_fn((16, 3), |(i, j)| ((i + j) % 4) as f32 * 10.0);
+    let mut model = kerust::sequential![
+        Dense::new(3)
+            .kernel_constraint(Constraint::max_norm(0.5))
+            .bias_constraint(Constraint::NonNeg)
+            .input_shape(4)
+    ];
+    model
+        .compile_with(SGD::new().learning_rate(0.1), "mse", ())
+        .unwrap();
+    for _ in 0..3 {
+        model.train_on_batch(&x, &y).unwrap();
+        let w = model.get_weights();
+        let kernel = w[0].as_array();
+        for column in kernel.lanes(ndarray::Axis(0)) {
+            let norm = column.iter().map(|v| v * v).sum::<f32>().sqrt();
+            assert!(norm <= 0.5 + 1e-5, "column norm {norm}");
+        }
+        assert!(w[1].to_vec().iter().all(|&b| b >= 0.0));
+    }
+    // Without the constraint the same step leaves the kernel longer.
+    let mut free = kerust::sequential![Dense::new(3).input_shape(4)];
+    free.set_weights(model.get_weights()).unwrap();
+    free.compile_with(SGD::new().learning_rate(0.1), "mse", ())
+        .unwrap();
+    free.train_on_batch(&x, &y).unwrap();
+    let longest = free.get_weights()[0]
+        .as_array()
+        .lanes(ndarray::Axis(0))
+        .into_iter()
+        .map(|c| c.iter().map(|v| v * v).sum::<f32>().sqrt())
+        .fold(0.0f32, f32::max);
+    assert!(longest > 0.5, "the step alone breaks the bound ({longest})");
+    // Saved in the layer's configuration.
+    let config = model.layers()[0].lock().config();
+    assert_eq!(
+        config.get::<Constraint>("kernel_constraint"),
+        Some(Constraint::max_norm(0.5))
+    );
+    let path = std::env::temp_dir().join(format!("kerust-constraints-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    let loaded = load_model(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(loaded.layers()[0].lock().config(), config);
+}

@@ -8,6 +8,7 @@ use super::config::{check_count, defaults};
 use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::ops::{Activation, Padding, conv_output};
@@ -68,6 +69,8 @@ pub struct Conv2D {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
+    kernel_constraint: Option<Constraint>,
+    bias_constraint: Option<Constraint>,
     base: LayerBase,
 }
 
@@ -91,6 +94,8 @@ impl Conv2D {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
+            kernel_constraint: None,
+            bias_constraint: None,
             base: LayerBase::default(),
         }
     }
@@ -167,6 +172,34 @@ impl Conv2D {
         self
     }
 
+    /// A constraint on the kernel after each update (Keras'
+    /// `kernel_constraint`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::constraints::Constraint;
+    /// let layer = Conv2D::new(32, 3).kernel_constraint(Constraint::max_norm(3.0));
+    /// # let _ = layer;
+    /// ```
+    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
+        self.kernel_constraint = Some(constraint);
+        self
+    }
+
+    /// A constraint on the bias after each update (Keras'
+    /// `bias_constraint`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::constraints::Constraint;
+    /// let layer = Conv2D::new(32, 3).bias_constraint(Constraint::NonNeg);
+    /// # let _ = layer;
+    /// ```
+    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
+        self.bias_constraint = Some(constraint);
+        self
+    }
+
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
         self.base.check_input(self, f, x)?;
         let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
@@ -229,6 +262,18 @@ impl Layer for Conv2D {
         self.forward_with(f, x, Activation::Linear)
     }
 
+    fn has_constraints(&self) -> bool {
+        self.kernel_constraint.is_some() || self.bias_constraint.is_some()
+    }
+
+    fn constraint(&self, weight: &str) -> Option<Constraint> {
+        match weight {
+            "kernel" => self.kernel_constraint,
+            "bias" => self.bias_constraint,
+            _ => None,
+        }
+    }
+
     fn config(&self) -> LayerConfig {
         LayerConfig::new(
             "Conv2D",
@@ -241,6 +286,8 @@ impl Layer for Conv2D {
                 use_bias: self.use_bias,
                 kernel_initializer: self.kernel_initializer,
                 bias_initializer: self.bias_initializer,
+                kernel_constraint: self.kernel_constraint,
+                bias_constraint: self.bias_constraint,
             },
         )
     }
@@ -264,6 +311,10 @@ struct Conv2DConfig {
     kernel_initializer: Initializer,
     #[serde(default = "defaults::zeros")]
     bias_initializer: Initializer,
+    #[serde(default)]
+    kernel_constraint: Option<Constraint>,
+    #[serde(default)]
+    bias_constraint: Option<Constraint>,
 }
 
 impl FromConfig for Conv2D {
@@ -276,13 +327,21 @@ impl FromConfig for Conv2D {
         }
         c.kernel_initializer.check()?;
         c.bias_initializer.check()?;
-        Ok(Conv2D::new(c.filters, c.kernel_size)
+        for constraint in [c.kernel_constraint, c.bias_constraint].into_iter().flatten() {
+            constraint.check()?;
+        }
+        let layer = Conv2D::new(c.filters, c.kernel_size)
             .strides(c.strides)
             .padding(c.padding)
             .activation(crate::activations::get(&c.activation)?)
             .use_bias(c.use_bias)
             .kernel_initializer(c.kernel_initializer)
-            .bias_initializer(c.bias_initializer))
+            .bias_initializer(c.bias_initializer);
+        Ok(Self {
+            kernel_constraint: c.kernel_constraint,
+            bias_constraint: c.bias_constraint,
+            ..layer
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use super::config::{check_count, defaults};
 use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::ops::Activation;
@@ -35,6 +36,8 @@ pub struct Dense {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
+    kernel_constraint: Option<Constraint>,
+    bias_constraint: Option<Constraint>,
     base: LayerBase,
 }
 
@@ -54,6 +57,8 @@ impl Dense {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
+            kernel_constraint: None,
+            bias_constraint: None,
             base: LayerBase::default(),
         }
     }
@@ -104,6 +109,34 @@ impl Dense {
     /// ```
     pub fn bias_initializer(mut self, init: Initializer) -> Self {
         self.bias_initializer = init;
+        self
+    }
+
+    /// A constraint on the kernel after each update (Keras'
+    /// `kernel_constraint`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::constraints::Constraint;
+    /// let layer = Dense::new(64).kernel_constraint(Constraint::max_norm(3.0));
+    /// # let _ = layer;
+    /// ```
+    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
+        self.kernel_constraint = Some(constraint);
+        self
+    }
+
+    /// A constraint on the bias after each update (Keras'
+    /// `bias_constraint`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::constraints::Constraint;
+    /// let layer = Dense::new(64).bias_constraint(Constraint::NonNeg);
+    /// # let _ = layer;
+    /// ```
+    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
+        self.bias_constraint = Some(constraint);
         self
     }
 
@@ -175,6 +208,18 @@ impl Layer for Dense {
         self.forward_with(f, x, Activation::Linear)
     }
 
+    fn has_constraints(&self) -> bool {
+        self.kernel_constraint.is_some() || self.bias_constraint.is_some()
+    }
+
+    fn constraint(&self, weight: &str) -> Option<Constraint> {
+        match weight {
+            "kernel" => self.kernel_constraint,
+            "bias" => self.bias_constraint,
+            _ => None,
+        }
+    }
+
     fn config(&self) -> LayerConfig {
         LayerConfig::new(
             "Dense",
@@ -184,6 +229,8 @@ impl Layer for Dense {
                 use_bias: self.use_bias,
                 kernel_initializer: self.kernel_initializer,
                 bias_initializer: self.bias_initializer,
+                kernel_constraint: self.kernel_constraint,
+                bias_constraint: self.bias_constraint,
             },
         )
     }
@@ -202,6 +249,10 @@ struct DenseConfig {
     kernel_initializer: Initializer,
     #[serde(default = "defaults::zeros")]
     bias_initializer: Initializer,
+    #[serde(default)]
+    kernel_constraint: Option<Constraint>,
+    #[serde(default)]
+    bias_constraint: Option<Constraint>,
 }
 
 impl FromConfig for Dense {
@@ -210,11 +261,19 @@ impl FromConfig for Dense {
         check_count("Dense", "units", c.units)?;
         c.kernel_initializer.check()?;
         c.bias_initializer.check()?;
-        Ok(Dense::new(c.units)
+        for constraint in [c.kernel_constraint, c.bias_constraint].into_iter().flatten() {
+            constraint.check()?;
+        }
+        let layer = Dense::new(c.units)
             .activation(crate::activations::get(&c.activation)?)
             .use_bias(c.use_bias)
             .kernel_initializer(c.kernel_initializer)
-            .bias_initializer(c.bias_initializer))
+            .bias_initializer(c.bias_initializer);
+        Ok(Self {
+            kernel_constraint: c.kernel_constraint,
+            bias_constraint: c.bias_constraint,
+            ..layer
+        })
     }
 }
 

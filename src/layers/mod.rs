@@ -295,6 +295,19 @@ pub trait Layer: Send {
         self.base_mut().weights.params_mut()
     }
 
+    /// The constraint applied to weight `weight` after each update (Keras'
+    /// `kernel_constraint`, `bias_constraint`), if any.
+    fn constraint(&self, weight: &str) -> Option<crate::constraints::Constraint> {
+        let _ = weight;
+        None
+    }
+
+    /// Whether any weight has a [`constraint`](Layer::constraint) (the
+    /// training step looks no further when none has).
+    fn has_constraints(&self) -> bool {
+        false
+    }
+
     /// The configuration (Keras' `get_config()`), from which
     /// [`FromConfig::from_config`] makes the layer again. A layer of your
     /// own without options keeps the default, an empty configuration of

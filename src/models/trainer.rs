@@ -518,6 +518,21 @@ impl Model {
             .collect();
         compiled.optimizer.apply(&mut params, &grads)?;
         drop(params);
+        // Each trained weight's constraint, after the update (as Keras'
+        // optimizer applies `variable.constraint`).
+        for (handle, layer) in guards.iter_mut().filter(|(_, layer)| layer.has_constraints()) {
+            let constrained: Vec<(&'static str, crate::constraints::Constraint)> = layer
+                .params()
+                .into_iter()
+                .filter(|p| handle.trains(p))
+                .filter_map(|p| layer.constraint(p.name).map(|c| (p.name, c)))
+                .collect();
+            for (name, constraint) in constrained {
+                if let Some(p) = layer.params_mut().into_iter().find(|p| p.name == name) {
+                    constraint.apply(&mut p.value)?;
+                }
+            }
+        }
         drop(guards);
         for grad in grads.into_iter().flatten() {
             tape.recycle(grad);
