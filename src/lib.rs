@@ -61,6 +61,7 @@ pub mod optimizers;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod prelude;
+pub mod regularizers;
 pub mod saving;
 pub mod tensor;
 pub mod utils;

@@ -19,6 +19,10 @@ fn unary_maps() {
         assert_grads("mul_scalar", &[&any], |t, v| t.mul_scalar(v[0], -0.7));
         assert_grads("log", &[&positive], |t, v| t.log(v[0]));
         assert_grads("sqrt", &[&positive], |t, v| t.sqrt(v[0]));
+        // |x| away from its kink at 0: positive values and their negatives.
+        assert_grads("abs", &[&positive], |t, v| t.abs(v[0]));
+        let negative = kerust::tensor::Tensor::from(positive.as_array().mapv(|x| -x));
+        assert_grads("abs of negatives", &[&negative], |t, v| t.abs(v[0]));
         assert_grads("pow 3", &[&any], |t, v| t.pow(v[0], 3.0));
         assert_grads("pow -1.5", &[&positive], |t, v| t.pow(v[0], -1.5));
         assert_grads("pow 0.5", &[&positive], |t, v| t.pow(v[0], 0.5));

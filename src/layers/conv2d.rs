@@ -12,6 +12,7 @@ use crate::constraints::Constraint;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::ops::{Activation, Padding, conv_output};
+use crate::regularizers::Regularizer;
 
 /// A window or stride size: `3` means `(3, 3)`.
 ///
@@ -71,6 +72,8 @@ pub struct Conv2D {
     bias_initializer: Initializer,
     kernel_constraint: Option<Constraint>,
     bias_constraint: Option<Constraint>,
+    kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
     base: LayerBase,
 }
 
@@ -96,6 +99,8 @@ impl Conv2D {
             bias_initializer: Initializer::Zeros,
             kernel_constraint: None,
             bias_constraint: None,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             base: LayerBase::default(),
         }
     }
@@ -200,6 +205,33 @@ impl Conv2D {
         self
     }
 
+    /// A penalty on the kernel added to the loss (Keras'
+    /// `kernel_regularizer`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::regularizers::Regularizer;
+    /// let layer = Conv2D::new(32, 3).kernel_regularizer(Regularizer::l2(1e-4));
+    /// # let _ = layer;
+    /// ```
+    pub fn kernel_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.kernel_regularizer = Some(regularizer);
+        self
+    }
+
+    /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::regularizers::Regularizer;
+    /// let layer = Conv2D::new(32, 3).bias_regularizer(Regularizer::l1(1e-4));
+    /// # let _ = layer;
+    /// ```
+    pub fn bias_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.bias_regularizer = Some(regularizer);
+        self
+    }
+
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
         self.base.check_input(self, f, x)?;
         let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
@@ -262,6 +294,18 @@ impl Layer for Conv2D {
         self.forward_with(f, x, Activation::Linear)
     }
 
+    fn has_regularizers(&self) -> bool {
+        self.kernel_regularizer.is_some() || self.bias_regularizer.is_some()
+    }
+
+    fn regularizer(&self, weight: &str) -> Option<Regularizer> {
+        match weight {
+            "kernel" => self.kernel_regularizer,
+            "bias" => self.bias_regularizer,
+            _ => None,
+        }
+    }
+
     fn has_constraints(&self) -> bool {
         self.kernel_constraint.is_some() || self.bias_constraint.is_some()
     }
@@ -288,6 +332,8 @@ impl Layer for Conv2D {
                 bias_initializer: self.bias_initializer,
                 kernel_constraint: self.kernel_constraint,
                 bias_constraint: self.bias_constraint,
+                kernel_regularizer: self.kernel_regularizer,
+                bias_regularizer: self.bias_regularizer,
             },
         )
     }
@@ -315,6 +361,10 @@ struct Conv2DConfig {
     kernel_constraint: Option<Constraint>,
     #[serde(default)]
     bias_constraint: Option<Constraint>,
+    #[serde(default)]
+    kernel_regularizer: Option<Regularizer>,
+    #[serde(default)]
+    bias_regularizer: Option<Regularizer>,
 }
 
 impl FromConfig for Conv2D {
@@ -330,6 +380,9 @@ impl FromConfig for Conv2D {
         for constraint in [c.kernel_constraint, c.bias_constraint].into_iter().flatten() {
             constraint.check()?;
         }
+        for regularizer in [c.kernel_regularizer, c.bias_regularizer].into_iter().flatten() {
+            regularizer.check()?;
+        }
         let layer = Conv2D::new(c.filters, c.kernel_size)
             .strides(c.strides)
             .padding(c.padding)
@@ -340,6 +393,8 @@ impl FromConfig for Conv2D {
         Ok(Self {
             kernel_constraint: c.kernel_constraint,
             bias_constraint: c.bias_constraint,
+            kernel_regularizer: c.kernel_regularizer,
+            bias_regularizer: c.bias_regularizer,
             ..layer
         })
     }

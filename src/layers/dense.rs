@@ -12,6 +12,7 @@ use crate::constraints::Constraint;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::Initializer;
 use crate::ops::Activation;
+use crate::regularizers::Regularizer;
 
 /// A densely connected layer: `activation(x·kernel + bias)`.
 ///
@@ -38,6 +39,8 @@ pub struct Dense {
     bias_initializer: Initializer,
     kernel_constraint: Option<Constraint>,
     bias_constraint: Option<Constraint>,
+    kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
     base: LayerBase,
 }
 
@@ -59,6 +62,8 @@ impl Dense {
             bias_initializer: Initializer::Zeros,
             kernel_constraint: None,
             bias_constraint: None,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             base: LayerBase::default(),
         }
     }
@@ -140,6 +145,33 @@ impl Dense {
         self
     }
 
+    /// A penalty on the kernel added to the loss (Keras'
+    /// `kernel_regularizer`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::regularizers::Regularizer;
+    /// let layer = Dense::new(64).kernel_regularizer(Regularizer::l2(1e-4));
+    /// # let _ = layer;
+    /// ```
+    pub fn kernel_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.kernel_regularizer = Some(regularizer);
+        self
+    }
+
+    /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::regularizers::Regularizer;
+    /// let layer = Dense::new(64).bias_regularizer(Regularizer::l1(1e-4));
+    /// # let _ = layer;
+    /// ```
+    pub fn bias_regularizer(mut self, regularizer: Regularizer) -> Self {
+        self.bias_regularizer = Some(regularizer);
+        self
+    }
+
     /// The number of outputs.
     ///
     /// ```
@@ -208,6 +240,18 @@ impl Layer for Dense {
         self.forward_with(f, x, Activation::Linear)
     }
 
+    fn has_regularizers(&self) -> bool {
+        self.kernel_regularizer.is_some() || self.bias_regularizer.is_some()
+    }
+
+    fn regularizer(&self, weight: &str) -> Option<Regularizer> {
+        match weight {
+            "kernel" => self.kernel_regularizer,
+            "bias" => self.bias_regularizer,
+            _ => None,
+        }
+    }
+
     fn has_constraints(&self) -> bool {
         self.kernel_constraint.is_some() || self.bias_constraint.is_some()
     }
@@ -231,6 +275,8 @@ impl Layer for Dense {
                 bias_initializer: self.bias_initializer,
                 kernel_constraint: self.kernel_constraint,
                 bias_constraint: self.bias_constraint,
+                kernel_regularizer: self.kernel_regularizer,
+                bias_regularizer: self.bias_regularizer,
             },
         )
     }
@@ -253,6 +299,10 @@ struct DenseConfig {
     kernel_constraint: Option<Constraint>,
     #[serde(default)]
     bias_constraint: Option<Constraint>,
+    #[serde(default)]
+    kernel_regularizer: Option<Regularizer>,
+    #[serde(default)]
+    bias_regularizer: Option<Regularizer>,
 }
 
 impl FromConfig for Dense {
@@ -264,6 +314,9 @@ impl FromConfig for Dense {
         for constraint in [c.kernel_constraint, c.bias_constraint].into_iter().flatten() {
             constraint.check()?;
         }
+        for regularizer in [c.kernel_regularizer, c.bias_regularizer].into_iter().flatten() {
+            regularizer.check()?;
+        }
         let layer = Dense::new(c.units)
             .activation(crate::activations::get(&c.activation)?)
             .use_bias(c.use_bias)
@@ -272,6 +325,8 @@ impl FromConfig for Dense {
         Ok(Self {
             kernel_constraint: c.kernel_constraint,
             bias_constraint: c.bias_constraint,
+            kernel_regularizer: c.kernel_regularizer,
+            bias_regularizer: c.bias_regularizer,
             ..layer
         })
     }

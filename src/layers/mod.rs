@@ -302,6 +302,18 @@ pub trait Layer: Send {
         None
     }
 
+    /// The penalty on weight `weight` added to the loss (Keras'
+    /// `kernel_regularizer`, `bias_regularizer`), if any.
+    fn regularizer(&self, weight: &str) -> Option<crate::regularizers::Regularizer> {
+        let _ = weight;
+        None
+    }
+
+    /// Whether any weight has a [`regularizer`](Layer::regularizer).
+    fn has_regularizers(&self) -> bool {
+        false
+    }
+
     /// Whether any weight has a [`constraint`](Layer::constraint) (the
     /// training step looks no further when none has).
     fn has_constraints(&self) -> bool {

@@ -492,6 +492,12 @@ impl Model {
                 total
             }
         };
+        // The regularizers' penalties join the total (and the logged loss),
+        // as Keras adds `model.losses`.
+        let mut total = total;
+        for &penalty in &pass.penalties {
+            total = tape.add(total, penalty)?;
+        }
         tracker.add_losses(rows, tape.value(total)?.item()?, &values);
         if !training {
             return Ok(());

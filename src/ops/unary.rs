@@ -138,6 +138,32 @@ impl Tape {
         self.unary("add_scalar", x, move |x| x + c, |_, _| 1.0)
     }
 
+    /// `|x|`; derivative the sign of `x` (0 at 0).
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[3], vec![-2.0, 0.0, 3.0])?);
+    /// let y = tape.abs(x)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![2.0, 0.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn abs(&mut self, x: Var) -> Result<Var> {
+        self.unary("abs", x, f32::abs, |x, _| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        })
+    }
+
     /// `c·x` for a constant `c`.
     ///
     /// ```

@@ -54,6 +54,9 @@ pub(crate) struct Pass {
     /// Every layer's weights as they entered the tape, layer after layer in
     /// the order of [`Graph::layers`] (each layer's in the order of its `params()`).
     pub(crate) params: Vec<Var>,
+    /// The regularizers' penalties on the weights that train (Keras'
+    /// `model.losses`), once per layer however often it is called.
+    pub(crate) penalties: Vec<Var>,
 }
 
 impl Graph {
@@ -225,11 +228,13 @@ impl Graph {
         let mut params = Vec::new();
         let mut names = Vec::new();
         let mut skipped = vec![None; self.outputs.len()];
+        let mut penalties = Vec::new();
         let mut args = Vec::new();
         for step in &self.steps {
             let handle = &self.layers[step.layer];
             let trainable = handle.trainable();
             let mut layer = handle.lock();
+            let first_call = ranges[step.layer].is_none();
             // Each layer's weights enter the tape just before its first op.
             let (start, len) = *ranges[step.layer].get_or_insert_with(|| {
                 let start = params.len();
@@ -244,6 +249,13 @@ impl Graph {
                 }
                 (start, params.len() - start)
             });
+            if first_call && layer.has_regularizers() {
+                for (k, p) in layer.params().into_iter().enumerate() {
+                    if let Some(r) = layer.regularizer(p.name).filter(|_| handle.trains(p)) {
+                        penalties.push(r.penalty(tape, params[start + k])?);
+                    }
+                }
+            }
             args.clear();
             for &slot in &step.inputs {
                 args.push(values[slot].ok_or_else(unplaced)?);
@@ -291,6 +303,7 @@ impl Graph {
             outputs,
             skipped,
             params,
+            penalties,
         })
     }
 }
