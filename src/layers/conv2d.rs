@@ -5,7 +5,10 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::config::{check_count, defaults};
-use super::{Forward, FromConfig, Layer, LayerBase, LayerConfig, Weights, base_builders};
+use super::{
+    Forward, FromConfig, KernelBias, Layer, LayerBase, LayerConfig, Weights, base_builders,
+    kernel_bias_builders,
+};
 use crate::activations::ActivationArg;
 use crate::autograd::Var;
 use crate::constraints::Constraint;
@@ -70,10 +73,7 @@ pub struct Conv2D {
     use_bias: bool,
     kernel_initializer: Initializer,
     bias_initializer: Initializer,
-    kernel_constraint: Option<Constraint>,
-    bias_constraint: Option<Constraint>,
-    kernel_regularizer: Option<Regularizer>,
-    bias_regularizer: Option<Regularizer>,
+    rules: KernelBias,
     base: LayerBase,
 }
 
@@ -97,10 +97,7 @@ impl Conv2D {
             use_bias: true,
             kernel_initializer: Initializer::GlorotUniform,
             bias_initializer: Initializer::Zeros,
-            kernel_constraint: None,
-            bias_constraint: None,
-            kernel_regularizer: None,
-            bias_regularizer: None,
+            rules: KernelBias::default(),
             base: LayerBase::default(),
         }
     }
@@ -177,61 +174,6 @@ impl Conv2D {
         self
     }
 
-    /// A constraint on the kernel after each update (Keras'
-    /// `kernel_constraint`).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// use kerust::constraints::Constraint;
-    /// let layer = Conv2D::new(32, 3).kernel_constraint(Constraint::max_norm(3.0));
-    /// # let _ = layer;
-    /// ```
-    pub fn kernel_constraint(mut self, constraint: Constraint) -> Self {
-        self.kernel_constraint = Some(constraint);
-        self
-    }
-
-    /// A constraint on the bias after each update (Keras'
-    /// `bias_constraint`).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// use kerust::constraints::Constraint;
-    /// let layer = Conv2D::new(32, 3).bias_constraint(Constraint::NonNeg);
-    /// # let _ = layer;
-    /// ```
-    pub fn bias_constraint(mut self, constraint: Constraint) -> Self {
-        self.bias_constraint = Some(constraint);
-        self
-    }
-
-    /// A penalty on the kernel added to the loss (Keras'
-    /// `kernel_regularizer`).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// use kerust::regularizers::Regularizer;
-    /// let layer = Conv2D::new(32, 3).kernel_regularizer(Regularizer::l2(1e-4));
-    /// # let _ = layer;
-    /// ```
-    pub fn kernel_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.kernel_regularizer = Some(regularizer);
-        self
-    }
-
-    /// A penalty on the bias added to the loss (Keras' `bias_regularizer`).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// use kerust::regularizers::Regularizer;
-    /// let layer = Conv2D::new(32, 3).bias_regularizer(Regularizer::l1(1e-4));
-    /// # let _ = layer;
-    /// ```
-    pub fn bias_regularizer(mut self, regularizer: Regularizer) -> Self {
-        self.bias_regularizer = Some(regularizer);
-        self
-    }
-
     fn forward_with(&mut self, f: &mut Forward<'_>, x: Var, activation: Activation) -> Result<Var> {
         self.base.check_input(self, f, x)?;
         let (kernel, bias) = (f.param("kernel")?, f.param_opt("bias"));
@@ -278,6 +220,7 @@ impl Layer for Conv2D {
         if self.use_bias {
             weights.add_weight("bias", &[self.filters], self.bias_initializer, rng, true)?;
         }
+        self.rules.attach(&mut weights);
         self.base.weights = weights;
         Ok(vec![oh, ow, self.filters])
     }
@@ -294,30 +237,6 @@ impl Layer for Conv2D {
         self.forward_with(f, x, Activation::Linear)
     }
 
-    fn has_regularizers(&self) -> bool {
-        self.kernel_regularizer.is_some() || self.bias_regularizer.is_some()
-    }
-
-    fn regularizer(&self, weight: &str) -> Option<Regularizer> {
-        match weight {
-            "kernel" => self.kernel_regularizer,
-            "bias" => self.bias_regularizer,
-            _ => None,
-        }
-    }
-
-    fn has_constraints(&self) -> bool {
-        self.kernel_constraint.is_some() || self.bias_constraint.is_some()
-    }
-
-    fn constraint(&self, weight: &str) -> Option<Constraint> {
-        match weight {
-            "kernel" => self.kernel_constraint,
-            "bias" => self.bias_constraint,
-            _ => None,
-        }
-    }
-
     fn config(&self) -> LayerConfig {
         LayerConfig::new(
             "Conv2D",
@@ -330,10 +249,10 @@ impl Layer for Conv2D {
                 use_bias: self.use_bias,
                 kernel_initializer: self.kernel_initializer,
                 bias_initializer: self.bias_initializer,
-                kernel_constraint: self.kernel_constraint,
-                bias_constraint: self.bias_constraint,
-                kernel_regularizer: self.kernel_regularizer,
-                bias_regularizer: self.bias_regularizer,
+                kernel_constraint: self.rules.kernel_constraint,
+                bias_constraint: self.rules.bias_constraint,
+                kernel_regularizer: self.rules.kernel_regularizer,
+                bias_regularizer: self.rules.bias_regularizer,
             },
         )
     }
@@ -377,12 +296,13 @@ impl FromConfig for Conv2D {
         }
         c.kernel_initializer.check()?;
         c.bias_initializer.check()?;
-        for constraint in [c.kernel_constraint, c.bias_constraint].into_iter().flatten() {
-            constraint.check()?;
-        }
-        for regularizer in [c.kernel_regularizer, c.bias_regularizer].into_iter().flatten() {
-            regularizer.check()?;
-        }
+        let rules = KernelBias {
+            kernel_constraint: c.kernel_constraint,
+            bias_constraint: c.bias_constraint,
+            kernel_regularizer: c.kernel_regularizer,
+            bias_regularizer: c.bias_regularizer,
+        };
+        rules.check()?;
         let layer = Conv2D::new(c.filters, c.kernel_size)
             .strides(c.strides)
             .padding(c.padding)
@@ -390,14 +310,9 @@ impl FromConfig for Conv2D {
             .use_bias(c.use_bias)
             .kernel_initializer(c.kernel_initializer)
             .bias_initializer(c.bias_initializer);
-        Ok(Self {
-            kernel_constraint: c.kernel_constraint,
-            bias_constraint: c.bias_constraint,
-            kernel_regularizer: c.kernel_regularizer,
-            bias_regularizer: c.bias_regularizer,
-            ..layer
-        })
+        Ok(Self { rules, ..layer })
     }
 }
 
 base_builders!(Conv2D, "conv2d", Conv2D::new(8, 3), (28, 28, 1));
+kernel_bias_builders!(Conv2D, Conv2D::new(32, 3));

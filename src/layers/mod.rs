@@ -38,6 +38,7 @@ pub use registry::{layer_from_config, register_layer};
 pub use reshape::Reshape;
 pub use weights::Weights;
 pub(crate) use weights::within_budget;
+pub(crate) use weights::{KernelBias, kernel_bias_builders};
 
 /// kerust's layer classes, by Keras class name, for loading saved models:
 /// a new layer is its file, its `mod` and `pub use` lines above, and one
@@ -86,6 +87,11 @@ pub struct Param {
     pub value: Tensor,
     /// Whether the optimizer updates it.
     pub trainable: bool,
+    /// Applied to it after each update (Keras' `variable.constraint`).
+    pub constraint: Option<crate::constraints::Constraint>,
+    /// Its penalty, added to the loss while it trains (Keras'
+    /// `variable.regularizer`).
+    pub regularizer: Option<crate::regularizers::Regularizer>,
 }
 
 /// What a layer's forward pass works with.
@@ -293,31 +299,6 @@ pub trait Layer: Send {
     /// The layer's weights, mutably.
     fn params_mut(&mut self) -> Vec<&mut Param> {
         self.base_mut().weights.params_mut()
-    }
-
-    /// The constraint applied to weight `weight` after each update (Keras'
-    /// `kernel_constraint`, `bias_constraint`), if any.
-    fn constraint(&self, weight: &str) -> Option<crate::constraints::Constraint> {
-        let _ = weight;
-        None
-    }
-
-    /// The penalty on weight `weight` added to the loss (Keras'
-    /// `kernel_regularizer`, `bias_regularizer`), if any.
-    fn regularizer(&self, weight: &str) -> Option<crate::regularizers::Regularizer> {
-        let _ = weight;
-        None
-    }
-
-    /// Whether any weight has a [`regularizer`](Layer::regularizer).
-    fn has_regularizers(&self) -> bool {
-        false
-    }
-
-    /// Whether any weight has a [`constraint`](Layer::constraint) (the
-    /// training step looks no further when none has).
-    fn has_constraints(&self) -> bool {
-        false
     }
 
     /// The configuration (Keras' `get_config()`), from which

@@ -8,8 +8,10 @@ use rand::rngs::StdRng;
 
 use super::{Forward, Param};
 use crate::autograd::Var;
+use crate::constraints::Constraint;
 use crate::error::{Error, Result, fmt_shape};
 use crate::initializers::{Initializer, weight_elements};
+use crate::regularizers::Regularizer;
 
 /// A layer's weights, each created with a name and found by it: a layer
 /// holds one `Weights`, adds to it in `build`, and hands it out from
@@ -37,7 +39,9 @@ impl Weights {
     /// with the model's generator (Keras' `layer.add_weight(name, shape,
     /// initializer, trainable)`); `trainable` says whether the optimizer
     /// updates it (moving statistics do not). Adding a name again replaces
-    /// that weight.
+    /// that weight. The weight is returned, to give it a
+    /// [`constraint`](Param::constraint) or a [`regularizer`](Param::regularizer),
+    /// which training then applies wherever the layer is.
     ///
     /// ```
     /// use kerust::initializers::Initializer;
@@ -62,18 +66,47 @@ impl Weights {
         initializer: Initializer,
         rng: &mut StdRng,
         trainable: bool,
-    ) -> Result<()> {
+    ) -> Result<&mut Param> {
         spend(name, shape)?;
         let param = Param {
             name,
             value: initializer.initialize(shape, rng)?,
             trainable,
+            constraint: None,
+            regularizer: None,
         };
-        match self.params.iter_mut().find(|p| p.name == name) {
-            Some(old) => *old = param,
-            None => self.params.push(param),
-        }
-        Ok(())
+        let at = match self.params.iter().position(|p| p.name == name) {
+            Some(i) => {
+                self.params[i] = param;
+                i
+            }
+            None => {
+                self.params.push(param);
+                self.params.len() - 1
+            }
+        };
+        Ok(&mut self.params[at])
+    }
+
+    /// Whether any weight has a constraint (the training step looks no
+    /// further when none has).
+    ///
+    /// ```
+    /// use kerust::layers::Weights;
+    /// assert!(!Weights::default().has_constraints());
+    /// ```
+    pub fn has_constraints(&self) -> bool {
+        self.params.iter().any(|p| p.constraint.is_some())
+    }
+
+    /// Whether any weight has a regularizer.
+    ///
+    /// ```
+    /// use kerust::layers::Weights;
+    /// assert!(!Weights::default().has_regularizers());
+    /// ```
+    pub fn has_regularizers(&self) -> bool {
+        self.params.iter().any(|p| p.regularizer.is_some())
     }
 
     /// The weight named `name`.
@@ -200,3 +233,113 @@ fn spend(name: &str, shape: &[usize]) -> Result<()> {
         None => Ok(()),
     })
 }
+
+/// Keras' `kernel_constraint`, `bias_constraint`, `kernel_regularizer` and
+/// `bias_regularizer`, as a layer with a kernel and a bias keeps them
+/// until it builds them into its weights.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct KernelBias {
+    pub(crate) kernel_constraint: Option<Constraint>,
+    pub(crate) bias_constraint: Option<Constraint>,
+    pub(crate) kernel_regularizer: Option<Regularizer>,
+    pub(crate) bias_regularizer: Option<Regularizer>,
+}
+
+impl KernelBias {
+    /// Checks every constraint's and regularizer's arguments.
+    pub(crate) fn check(&self) -> Result<()> {
+        for c in [self.kernel_constraint, self.bias_constraint]
+            .into_iter()
+            .flatten()
+        {
+            c.check()?;
+        }
+        for r in [self.kernel_regularizer, self.bias_regularizer]
+            .into_iter()
+            .flatten()
+        {
+            r.check()?;
+        }
+        Ok(())
+    }
+
+    /// Gives the weights named `kernel` and `bias` their constraints and
+    /// regularizers.
+    pub(crate) fn attach(&self, weights: &mut Weights) {
+        for (name, constraint, regularizer) in [
+            ("kernel", self.kernel_constraint, self.kernel_regularizer),
+            ("bias", self.bias_constraint, self.bias_regularizer),
+        ] {
+            if let Some(p) = weights.get_mut(name) {
+                p.constraint = constraint;
+                p.regularizer = regularizer;
+            }
+        }
+    }
+}
+
+/// The builder methods `kernel_constraint`, `bias_constraint`,
+/// `kernel_regularizer` and `bias_regularizer` for a layer struct with a
+/// `rules: KernelBias` field; `$example` makes the layer, for the doc tests.
+macro_rules! kernel_bias_builders {
+    ($layer:ident, $example:expr) => {
+        impl $layer {
+            /// A constraint on the kernel after each update (Keras'
+            /// `kernel_constraint`).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            /// use kerust::constraints::Constraint;
+            #[doc = concat!("let layer = ", stringify!($example), ".kernel_constraint(Constraint::max_norm(3.0));")]
+            /// # let _ = layer;
+            /// ```
+            pub fn kernel_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.rules.kernel_constraint = Some(constraint);
+                self
+            }
+
+            /// A constraint on the bias after each update (Keras'
+            /// `bias_constraint`).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            /// use kerust::constraints::Constraint;
+            #[doc = concat!("let layer = ", stringify!($example), ".bias_constraint(Constraint::NonNeg);")]
+            /// # let _ = layer;
+            /// ```
+            pub fn bias_constraint(mut self, constraint: $crate::constraints::Constraint) -> Self {
+                self.rules.bias_constraint = Some(constraint);
+                self
+            }
+
+            /// A penalty on the kernel added to the loss (Keras'
+            /// `kernel_regularizer`).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            /// use kerust::regularizers::Regularizer;
+            #[doc = concat!("let layer = ", stringify!($example), ".kernel_regularizer(Regularizer::l2(1e-4));")]
+            /// # let _ = layer;
+            /// ```
+            pub fn kernel_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.rules.kernel_regularizer = Some(regularizer);
+                self
+            }
+
+            /// A penalty on the bias added to the loss (Keras'
+            /// `bias_regularizer`).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            /// use kerust::regularizers::Regularizer;
+            #[doc = concat!("let layer = ", stringify!($example), ".bias_regularizer(Regularizer::l1(1e-4));")]
+            /// # let _ = layer;
+            /// ```
+            pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.rules.bias_regularizer = Some(regularizer);
+                self
+            }
+        }
+    };
+}
+pub(crate) use kernel_bias_builders;

@@ -526,15 +526,12 @@ impl Model {
         drop(params);
         // Each trained weight's constraint, after the update (as Keras'
         // optimizer applies `variable.constraint`).
-        for (handle, layer) in guards.iter_mut().filter(|(_, layer)| layer.has_constraints()) {
-            let constrained: Vec<(&'static str, crate::constraints::Constraint)> = layer
-                .params()
-                .into_iter()
-                .filter(|p| handle.trains(p))
-                .filter_map(|p| layer.constraint(p.name).map(|c| (p.name, c)))
-                .collect();
-            for (name, constraint) in constrained {
-                if let Some(p) = layer.params_mut().into_iter().find(|p| p.name == name) {
+        for (handle, layer) in guards
+            .iter_mut()
+            .filter(|(_, layer)| layer.base().weights.has_constraints())
+        {
+            for p in layer.params_mut() {
+                if let Some(constraint) = p.constraint.filter(|_| handle.trains(p)) {
                     constraint.apply(&mut p.value)?;
                 }
             }

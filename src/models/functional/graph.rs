@@ -249,9 +249,9 @@ impl Graph {
                 }
                 (start, params.len() - start)
             });
-            if first_call && layer.has_regularizers() {
+            if first_call && layer.base().weights.has_regularizers() {
                 for (k, p) in layer.params().into_iter().enumerate() {
-                    if let Some(r) = layer.regularizer(p.name).filter(|_| handle.trains(p)) {
+                    if let Some(r) = p.regularizer.filter(|_| handle.trains(p)) {
                         penalties.push(r.penalty(tape, params[start + k])?);
                     }
                 }
