@@ -408,3 +408,4 @@ fn the_payload_round_trips() {
 }
 
 mod crafted_records;
+mod mutated_files;
