@@ -25,12 +25,12 @@ pub struct FitOptions<'a> {
     pub(crate) initial_epoch: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) callbacks: Vec<&'a mut dyn Callback>,
-    pub(crate) weights: Weighting<'a>,
+    pub(crate) weights: SampleWeighting<'a>,
 }
 
 /// Per-sample weights for the loss: given directly, or from class weights.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Weighting<'a> {
+pub(crate) struct SampleWeighting<'a> {
     pub(crate) sample_weight: Option<&'a [f32]>,
     pub(crate) class_weight: Option<&'a [(usize, f32)]>,
 }
@@ -47,7 +47,7 @@ impl Default for FitOptions<'_> {
             initial_epoch: 0,
             seed: None,
             callbacks: Vec::new(),
-            weights: Weighting::default(),
+            weights: SampleWeighting::default(),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::data::{BatchTargets, TargetData, check_inputs, check_targets, targets
 use super::dataset::Dataset;
 use super::functional::LayerRef;
 use super::model::{not_built, not_compiled};
-use super::options::{EvaluateOptions, FitOptions, Weighting};
+use super::options::{EvaluateOptions, FitOptions, SampleWeighting};
 use super::tracker::Tracker;
 use crate::callbacks::{Callback, History, Logs, ProgbarLogger, TrainParams};
 use crate::error::{Error, Result};
@@ -75,7 +75,7 @@ impl Model {
                     "fit (validation_data)",
                     vx,
                     vy.target_list()?,
-                    Weighting::default(),
+                    SampleWeighting::default(),
                 )?;
                 (data, Some(validation))
             }
@@ -235,7 +235,7 @@ impl Model {
         if options.batch_size == 0 {
             return Err(Error::invalid(OP, "a batch_size of at least 1", "batch_size=0"));
         }
-        let weights = Weighting {
+        let weights = SampleWeighting {
             sample_weight: options.sample_weight,
             class_weight: None,
         };
@@ -300,7 +300,7 @@ impl Model {
         Y: IntoTargetList + ?Sized,
     {
         self.compiled(op)?;
-        let data = self.prepare(op, x.input_views(), y.target_list()?, Weighting::default())?;
+        let data = self.prepare(op, x.input_views(), y.target_list()?, SampleWeighting::default())?;
         let mut tracker = self.tracker(op, &data.ys)?;
         let rows: Vec<usize> = (0..data.len()).collect();
         let mut buffers = Vec::new();
@@ -316,7 +316,7 @@ impl Model {
         op: &'static str,
         xs: Vec<ArrayViewD<'x, f32>>,
         ys: Vec<TargetData>,
-        weighting: Weighting<'_>,
+        weighting: SampleWeighting<'_>,
     ) -> Result<Dataset<'x>> {
         let xs = self.prepare_inputs(op, xs)?;
         let samples = xs.first().map_or(0, |x| x.shape()[0]);
@@ -557,7 +557,7 @@ fn epoch_seed(seed: u64, epoch: usize) -> u64 {
 /// label, or the largest entry of a one-hot row; unlisted classes weigh 1).
 fn sample_weights(
     op: &'static str,
-    weighting: Weighting<'_>,
+    weighting: SampleWeighting<'_>,
     ys: &[TargetData],
     samples: usize,
 ) -> Result<Option<Vec<f32>>> {
