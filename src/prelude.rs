@@ -23,7 +23,9 @@ pub use crate::metrics::Metric;
 pub use crate::model_selection::{KFold, StratifiedKFold, train_test_split, train_test_split_stratified};
 pub use crate::models::{CallLayer, EvaluateOptions, FitOptions, Input, LayerRef, Model, Sequential};
 pub use crate::ops::Padding;
-pub use crate::optimizers::{Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, Nadam, Optimizer, RMSprop, SGD};
+pub use crate::optimizers::{
+    Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, Optimizer, RMSprop, SGD,
+};
 pub use crate::saving::load_model;
 pub use crate::sequential;
 pub use crate::tensor::Tensor;

@@ -207,3 +207,44 @@ impl Model {
         Ok(())
     }
 }
+
+impl Model {
+    /// Tells the optimizer the names of the weights it updates, in the
+    /// order of each step (Keras' `optimizer.build(trainable_variables)`).
+    pub(crate) fn build_optimizer(&mut self) {
+        let (Some(graph), Some(compiled)) = (self.graph.as_ref(), self.compiled.as_mut()) else {
+            return;
+        };
+        let mut names = Vec::new();
+        for handle in &graph.layers {
+            let layer = handle.lock();
+            names.extend(
+                layer
+                    .params()
+                    .into_iter()
+                    .filter(|p| handle.trains(p))
+                    .map(|p| p.name),
+            );
+        }
+        compiled.optimizer.build(&names);
+    }
+
+    /// Lets the optimizer end training on the weights it updated (Keras'
+    /// `finalize_variable_values`: the moving averages of `use_ema` become
+    /// the weights).
+    pub(crate) fn finalize_optimizer(&mut self) -> Result<()> {
+        let (Some(graph), Some(compiled)) = (self.graph.as_ref(), self.compiled.as_mut()) else {
+            return Ok(());
+        };
+        let mut guards: Vec<_> = graph.layers.iter().map(|l| (l, l.lock())).collect();
+        let mut params: Vec<&mut crate::tensor::Tensor> = guards
+            .iter_mut()
+            .flat_map(|(handle, layer)| {
+                let handle: &crate::models::functional::LayerRef = handle;
+                layer.params_mut().into_iter().filter(move |p| handle.trains(p))
+            })
+            .map(|p| &mut p.value)
+            .collect();
+        compiled.optimizer.finalize(&mut params)
+    }
+}

@@ -120,6 +120,7 @@ impl Model {
         }
 
         let mut tracker = self.tracker(OP, &train.ys)?;
+        self.build_optimizer();
         let mut order: Vec<usize> = (0..n).collect();
         let mut logs = Logs::new();
         for epoch in options.initial_epoch..options.epochs {
@@ -196,6 +197,9 @@ impl Model {
             if self.stop_requested {
                 break;
             }
+        }
+        if options.epochs > 0 {
+            self.finalize_optimizer()?;
         }
         for c in callbacks.iter_mut() {
             c.on_train_end(self, &logs)?;
@@ -305,6 +309,9 @@ impl Model {
         let rows: Vec<usize> = (0..data.len()).collect();
         let mut buffers = Vec::new();
         let inputs = data.gather_x(&rows, &mut buffers);
+        if training {
+            self.build_optimizer();
+        }
         self.step(inputs, &data.gather_y(&rows), None, training, &mut tracker)?;
         Ok(tracker.values())
     }

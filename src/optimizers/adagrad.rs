@@ -89,7 +89,7 @@ impl UpdateRule for AdagradRule {
         &[ACCUMULATOR]
     }
 
-    fn slot_init(&self) -> f32 {
+    fn slot_init(&self, _slot: usize) -> f32 {
         self.initial_accumulator_value
     }
 

@@ -1,8 +1,9 @@
 //! Optimizers with Keras' names, defaults and update formulas: [`SGD`],
 //! [`RMSprop`] (the default of `compile`), [`Adam`], [`AdamW`],
-//! [`Adagrad`], [`Adadelta`], [`Adamax`], [`Nadam`] and [`Lion`], each a
-//! [`BaseOptimizer`] (learning rate, step count, state, clipping, weight
-//! decay) around its [`UpdateRule`].
+//! [`Adagrad`], [`Adadelta`], [`Adamax`], [`Nadam`], [`Lion`] and
+//! [`Ftrl`], each a [`BaseOptimizer`] (learning rate, step count, state,
+//! clipping, weight decay, moving average, gradient accumulation) around
+//! its [`UpdateRule`].
 //!
 //! An optimizer updates every trainable weight in place, in one pass over
 //! its elements, from the weight's gradient and the per-weight state it
@@ -23,6 +24,7 @@ mod adam;
 mod adamax;
 mod adamw;
 mod base;
+mod ftrl;
 mod kernels;
 mod lion;
 mod nadam;
@@ -37,6 +39,7 @@ pub use adam::{Adam, AdamRule};
 pub use adamax::{Adamax, AdamaxRule, AdamaxStep};
 pub use adamw::{AdamW, AdamWRule};
 pub use base::{BaseOptimizer, UpdateRule};
+pub use ftrl::{Ftrl, FtrlRule, FtrlStep};
 pub use kernels::AdamStep;
 pub use lion::{Lion, LionRule};
 pub use nadam::{Nadam, NadamRule, NadamStep};
@@ -89,6 +92,26 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// grow. The weights are then unchanged.
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()>;
 
+    /// Learns the names of the weights that [`apply`](Optimizer::apply)
+    /// will update, in its order (Keras' `optimizer.build(variables)`);
+    /// `fit` and `train_on_batch` call it. Weight decay uses them to leave
+    /// out the weights named in `exclude_from_weight_decay`.
+    fn build(&mut self, names: &[&str]) {
+        let _ = names;
+    }
+
+    /// Ends training (Keras' `finalize_variable_values`, which `fit` calls
+    /// after its last epoch): an optimizer that keeps a moving average of
+    /// the weights (`use_ema`) writes it into them.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `params` are not the weights of the
+    /// earlier steps.
+    fn finalize(&mut self, params: &mut [&mut Tensor]) -> Result<()> {
+        let _ = params;
+        Ok(())
+    }
+
     /// The configuration, for saving.
     fn config(&self) -> OptimizerConfig;
 
@@ -99,8 +122,10 @@ pub trait Optimizer: Send + std::fmt::Debug {
     }
 
     /// The buffers kept for each weight, in the order of
-    /// [`OptimizerState::slots`].
-    fn slot_specs(&self) -> &'static [SlotSpec];
+    /// [`OptimizerState::slots`]: the update rule's, then the moving
+    /// average (`use_ema`) and the accumulated gradient
+    /// (`gradient_accumulation_steps`) when they are on.
+    fn slot_specs(&self) -> Vec<SlotSpec>;
 
     /// What the optimizer carries from step to step (for saving).
     fn state(&self) -> OptimizerState;
@@ -142,8 +167,14 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     fn validate(&self) -> Result<()> {
         (**self).validate()
     }
+    fn build(&mut self, names: &[&str]) {
+        (**self).build(names);
+    }
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
         (**self).apply(params, grads)
+    }
+    fn finalize(&mut self, params: &mut [&mut Tensor]) -> Result<()> {
+        (**self).finalize(params)
     }
     fn config(&self) -> OptimizerConfig {
         (**self).config()
@@ -151,7 +182,7 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     fn has_schedule(&self) -> bool {
         (**self).has_schedule()
     }
-    fn slot_specs(&self) -> &'static [SlotSpec] {
+    fn slot_specs(&self) -> Vec<SlotSpec> {
         (**self).slot_specs()
     }
     fn state(&self) -> OptimizerState {
@@ -190,6 +221,7 @@ const BUILTIN: &[(&str, base::Constructor)] = &[
     ("Adamax", base::from_config::<AdamaxRule>),
     ("Nadam", base::from_config::<NadamRule>),
     ("Lion", base::from_config::<LionRule>),
+    ("Ftrl", base::from_config::<FtrlRule>),
 ];
 
 /// The optimizer `config` describes, with a fresh state.
@@ -278,19 +310,14 @@ pub(crate) fn check_grads(
     Ok(())
 }
 
-/// A weight and its gradient as flat slices (their lengths were checked by
-/// [`check_grads`]).
-pub(crate) fn pair<'a>(
-    param: &'a mut Tensor,
-    grad: &'a Tensor,
-    scratch: &'a mut Vec<f32>,
-) -> (&'a mut [f32], &'a [f32]) {
-    let g = match grad.as_slice() {
+/// A gradient as one flat slice (copied into `scratch` when it is not
+/// contiguous).
+pub(crate) fn flat<'a>(grad: &'a Tensor, scratch: &'a mut Vec<f32>) -> &'a [f32] {
+    match grad.as_slice() {
         Some(g) => g,
         None => {
             *scratch = grad.to_vec();
             scratch.as_slice()
         }
-    };
-    (param.as_slice_mut(), g)
+    }
 }

@@ -78,11 +78,11 @@ impl OptimizerState {
     /// # use kerust::prelude::*;
     /// let specs = Adam::new().slot_specs();
     /// let state = OptimizerState { iterations: 3, slots: vec![vec![vec![0.1; 4], vec![0.2; 4]]] };
-    /// assert!(state.check("Adam", specs, Some(&[4])).is_ok());
+    /// assert!(state.check("Adam", &specs, Some(&[4])).is_ok());
     /// // A third buffer would be AMSGrad's: not what this Adam keeps.
     /// let mut three = state.clone();
     /// three.slots[0].push(vec![0.0; 4]);
-    /// assert!(three.check("Adam", specs, Some(&[4])).is_err());
+    /// assert!(three.check("Adam", &specs, Some(&[4])).is_err());
     /// ```
     ///
     /// # Errors
@@ -148,21 +148,21 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// Creates `per_weight` buffers for each weight (zero, or `init`) on
-    /// the first step; on later steps checks that every weight still has
-    /// exactly `per_weight` buffers of its own length, so the update loops
-    /// never meet a buffer that does not fit.
+    /// Creates `per_weight` buffers for each weight (buffer `k` filled
+    /// with `init(k)`) on the first step; on later steps checks that every
+    /// weight still has exactly `per_weight` buffers of its own length, so
+    /// the update loops never meet a buffer that does not fit.
     pub(crate) fn prepare(
         &mut self,
         op: &'static str,
         params: &[&mut Tensor],
         per_weight: usize,
-        init: f32,
+        init: impl Fn(usize) -> f32,
     ) -> Result<()> {
         if self.buffers.is_empty() {
             self.buffers = params
                 .iter()
-                .map(|p| vec![vec![init; p.len()]; per_weight])
+                .map(|p| (0..per_weight).map(|k| vec![init(k); p.len()]).collect())
                 .collect();
             return Ok(());
         }
@@ -203,6 +203,11 @@ impl Slots {
             }
         }
         Ok(())
+    }
+
+    /// Whether no buffers exist yet (before the first step).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
     }
 
     /// The buffers of weight `i` (after [`prepare`](Slots::prepare)).
@@ -310,14 +315,14 @@ mod tests {
         let mut w = Tensor::zeros(&[3]);
         let mut slots = Slots::default();
         slots.restore(vec![vec![vec![0.0; 3], vec![0.0; 2]]]);
-        let err = slots.prepare("Adam", &[&mut w], 2, 0.0).unwrap_err();
+        let err = slots.prepare("Adam", &[&mut w], 2, |_| 0.0).unwrap_err();
         assert!(
             err.to_string().contains("found 2 buffers of [3, 2] values"),
             "{err}"
         );
         slots.restore(vec![vec![vec![0.0; 3], vec![0.0; 3]]]);
-        assert!(slots.prepare("Adam", &[&mut w], 2, 0.0).is_ok());
-        assert!(slots.prepare("Adam", &[&mut w], 3, 0.0).is_err());
+        assert!(slots.prepare("Adam", &[&mut w], 2, |_| 0.0).is_ok());
+        assert!(slots.prepare("Adam", &[&mut w], 3, |_| 0.0).is_err());
     }
 
     #[test]

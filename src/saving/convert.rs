@@ -336,7 +336,7 @@ fn compiled_from(c: FileCompile, model: &Model, origin: &str) -> Result<Compiled
         slots: c.slots,
     };
     state
-        .check(optimizer.name(), optimizer.slot_specs(), Some(&trainable))
+        .check(optimizer.name(), &optimizer.slot_specs(), Some(&trainable))
         .map_err(in_file)?;
     optimizer.set_state(state).map_err(in_file)?;
     Ok(Compiled {
