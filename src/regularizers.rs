@@ -1,12 +1,14 @@
 //! Weight regularizers (`keras.regularizers`): penalties on a layer's
 //! weights added to the loss, as Keras adds `model.losses`.
-//! [`Regularizer::L1`] `l1·Σ|w|`, [`Regularizer::L2`] `l2·Σw²` and
-//! [`Regularizer::L1L2`] both.
+//! [`Regularizer::L1`] `l1·Σ|w|`, [`Regularizer::L2`] `l2·Σw²`,
+//! [`Regularizer::L1L2`] both, and [`Regularizer::Orthogonal`], which
+//! pushes the rows (or columns) of a matrix towards orthogonality.
 
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
+use crate::tensor::Tensor;
 
 /// A penalty on a weight, added to the loss of every step (training and
 /// evaluation alike, as Keras' `compute_loss` adds it).
@@ -37,6 +39,30 @@ pub enum Regularizer {
         /// The L2 factor (Keras' default 0).
         l2: f32,
     },
+    /// Keras' `OrthogonalRegularizer` on a matrix: with its rows (or
+    /// columns) scaled to unit length, `factor · ½ · Σ_{i≠j} |uᵢ·uⱼ|`
+    /// divided by the `n(n − 1)/2` pairs. A row of zeros stays zero (its
+    /// length is floored at 1e-7, as Keras' `normalize`), and a single
+    /// row has no pairs: its penalty is 0, where Keras divides 0 by 0.
+    #[serde(rename = "orthogonal_regularizer")]
+    Orthogonal {
+        /// The factor (Keras' default 0.01).
+        factor: f32,
+        /// Whether the rows or the columns should be orthogonal.
+        mode: OrthogonalMode,
+    },
+}
+
+/// Which vectors of a matrix [`Regularizer::Orthogonal`] compares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrthogonalMode {
+    /// The rows (Keras' default): for a Dense kernel `(inputs, units)`,
+    /// each input's weights to all units.
+    #[default]
+    Rows,
+    /// The columns: for a Dense kernel, each unit's weights.
+    Columns,
 }
 
 impl Regularizer {
@@ -70,6 +96,17 @@ impl Regularizer {
         Regularizer::L1L2 { l1, l2 }
     }
 
+    /// Keras' `OrthogonalRegularizer(factor, mode)`.
+    ///
+    /// ```
+    /// use kerust::regularizers::{OrthogonalMode, Regularizer};
+    /// let r = Regularizer::orthogonal(0.01, OrthogonalMode::Rows);
+    /// assert_eq!(r.name(), "orthogonal_regularizer");
+    /// ```
+    pub fn orthogonal(factor: f32, mode: OrthogonalMode) -> Self {
+        Regularizer::Orthogonal { factor, mode }
+    }
+
     /// Keras' name.
     ///
     /// ```
@@ -80,15 +117,17 @@ impl Regularizer {
             Regularizer::L1 { .. } => "l1",
             Regularizer::L2 { .. } => "l2",
             Regularizer::L1L2 { .. } => "l1_l2",
+            Regularizer::Orthogonal { .. } => "orthogonal_regularizer",
         }
     }
 
-    /// The factors `(l1, l2)`.
-    fn factors(&self) -> (f32, f32) {
+    /// The factors by name.
+    fn factors(&self) -> [(&'static str, f32); 2] {
         match *self {
-            Regularizer::L1 { l1 } => (l1, 0.0),
-            Regularizer::L2 { l2 } => (0.0, l2),
-            Regularizer::L1L2 { l1, l2 } => (l1, l2),
+            Regularizer::L1 { l1 } => [("l1", l1), ("l2", 0.0)],
+            Regularizer::L2 { l2 } => [("l1", 0.0), ("l2", l2)],
+            Regularizer::L1L2 { l1, l2 } => [("l1", l1), ("l2", l2)],
+            Regularizer::Orthogonal { factor, .. } => [("factor", factor), ("factor", factor)],
         }
     }
 
@@ -102,8 +141,7 @@ impl Regularizer {
     /// # Errors
     /// [`Error::InvalidArgument`] naming the factor.
     pub fn check(&self) -> Result<()> {
-        let (l1, l2) = self.factors();
-        for (name, v) in [("l1", l1), ("l2", l2)] {
+        for (name, v) in self.factors() {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(Error::invalid(
                     self.name(),
@@ -132,7 +170,12 @@ impl Regularizer {
     /// The errors of [`check`](Regularizer::check), and of the tape.
     pub fn penalty(&self, tape: &mut Tape, w: Var) -> Result<Var> {
         self.check()?;
-        let (l1, l2) = self.factors();
+        let (l1, l2) = match *self {
+            Regularizer::Orthogonal { factor, mode } => return orthogonal(tape, w, factor, mode),
+            Regularizer::L1 { l1 } => (l1, 0.0),
+            Regularizer::L2 { l2 } => (0.0, l2),
+            Regularizer::L1L2 { l1, l2 } => (l1, l2),
+        };
         // l1·Σ|w| + l2·Σw², each term only when its factor is set (and 0·Σw
         // when neither is, so the penalty is always a scalar on the tape).
         let mut total: Option<Var> = None;
@@ -158,6 +201,47 @@ impl Regularizer {
     }
 }
 
+/// `factor · ½ · Σ_{i≠j} |uᵢ·uⱼ| / (n(n − 1)/2)` over the unit-length rows
+/// (or columns) `uᵢ` of the matrix `w`, as Keras' `OrthogonalRegularizer`.
+fn orthogonal(tape: &mut Tape, w: Var, factor: f32, mode: OrthogonalMode) -> Result<Var> {
+    let shape = tape.value(w)?.shape().to_vec();
+    let &[rows, columns] = shape.as_slice() else {
+        return Err(Error::invalid(
+            "orthogonal_regularizer",
+            "a matrix (rank 2)",
+            format!("a tensor of shape {shape:?}"),
+        ));
+    };
+    // Rows mode compares the rows; columns mode the rows of the transpose.
+    let (w, n) = match mode {
+        OrthogonalMode::Rows => (w, rows),
+        OrthogonalMode::Columns => (tape.transpose(w)?, columns),
+    };
+    // Keras' normalize: x · min(1/√Σx², 1/ε), i.e. x / max(‖x‖, ε).
+    let squares = tape.mul(w, w)?;
+    let sums = tape.sum_axis(squares, 1, true)?;
+    let lengths = tape.sqrt(sums)?;
+    let floor = tape.constant(Tensor::full(&[n, 1], 1e-7));
+    let lengths = tape.maximum(lengths, floor)?;
+    let units = tape.div(w, lengths)?;
+    let transposed = tape.transpose(units)?;
+    let products = tape.matmul(units, transposed)?;
+    let off_diagonal = Tensor::from_vec(
+        &[n, n],
+        (0..n * n)
+            .map(|k| if k % (n + 1) == 0 { 0.0 } else { 1.0 })
+            .collect(),
+    )?;
+    let mask = tape.constant(off_diagonal);
+    let products = tape.mul(products, mask)?;
+    let magnitudes = tape.abs(products)?;
+    let total = tape.sum(magnitudes)?;
+    // One vector has no pairs: Keras divides 0 by 0 (NaN); 0 here.
+    let pairs = (n * n.saturating_sub(1)) as f32 / 2.0;
+    let scale = if pairs > 0.0 { factor * 0.5 / pairs } else { 0.0 };
+    tape.mul_scalar(total, scale)
+}
+
 /// Resolves Keras' regularizer names to one with Keras' defaults (`l1`
 /// and `l2`: 0.01; `l1_l2`: 0 and 0).
 ///
@@ -175,9 +259,12 @@ pub fn get(name: &str) -> Result<Regularizer> {
         "l1" | "L1" => Ok(Regularizer::l1(0.01)),
         "l2" | "L2" => Ok(Regularizer::l2(0.01)),
         "l1_l2" | "L1L2" => Ok(Regularizer::l1_l2(0.0, 0.0)),
+        "orthogonal_regularizer" | "OrthogonalRegularizer" => {
+            Ok(Regularizer::orthogonal(0.01, OrthogonalMode::Rows))
+        }
         other => Err(Error::invalid(
             "regularizers::get",
-            "one of l1, l2, l1_l2",
+            "one of l1, l2, l1_l2, orthogonal_regularizer",
             format!("the unknown regularizer identifier {other:?}"),
         )),
     }

@@ -133,3 +133,146 @@ fn regularizers_join_the_loss_and_the_step() {
         Some(Regularizer::l2(l2))
     );
 }
+
+/// Keras' OrthogonalRegularizer, worked out by hand in f64 from its
+/// formula (regularizers_test.py::test_orthogonal_regularizer), 1e-6.
+#[test]
+fn the_orthogonal_regularizer_as_keras_computes_it() {
+    use kerust::autograd::Tape;
+    use kerust::regularizers::{OrthogonalMode, Regularizer};
+    let values = [1.0f32, 2.0, -1.0, 0.5, 3.0, 0.0, -2.0, 1.0, 1.5, 0.25, -0.5, 2.0];
+    let (m, n) = (4, 3);
+    let by_hand = |vectors: Vec<Vec<f64>>, factor: f64| {
+        let units: Vec<Vec<f64>> = vectors
+            .iter()
+            .map(|v| {
+                let len = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+                v.iter().map(|x| x / len).collect()
+            })
+            .collect();
+        let k = units.len();
+        let mut total = 0.0;
+        for i in 0..k {
+            for j in 0..k {
+                if i != j {
+                    total += units[i]
+                        .iter()
+                        .zip(&units[j])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+                        .abs();
+                }
+            }
+        }
+        let pairs = (k * (k - 1)) as f64 / 2.0;
+        factor * 0.5 * total / pairs
+    };
+    let rows: Vec<Vec<f64>> = (0..m)
+        .map(|i| (0..n).map(|j| f64::from(values[i * n + j])).collect())
+        .collect();
+    let columns: Vec<Vec<f64>> = (0..n)
+        .map(|j| (0..m).map(|i| f64::from(values[i * n + j])).collect())
+        .collect();
+    for (mode, vectors) in [(OrthogonalMode::Rows, rows), (OrthogonalMode::Columns, columns)] {
+        let mut tape = Tape::new();
+        let w = tape.variable(Tensor::from_vec(&[m, n], values.to_vec()).unwrap());
+        let p = Regularizer::orthogonal(0.1, mode).penalty(&mut tape, w).unwrap();
+        let got = f64::from(tape.value(p).unwrap().item().unwrap());
+        let expected = by_hand(vectors, 0.1);
+        assert!((got - expected).abs() < 1e-6, "{mode:?}: {got} vs {expected}");
+    }
+    // Only matrices; a row of zeros stays finite; one row has no pairs.
+    let mut tape = Tape::new();
+    let cube = tape.constant(Tensor::ones(&[2, 2, 2]));
+    let err = Regularizer::orthogonal(0.1, OrthogonalMode::Rows)
+        .penalty(&mut tape, cube)
+        .unwrap_err();
+    assert!(err.to_string().contains("a matrix (rank 2)"), "{err}");
+    let zero_row = tape.constant(Tensor::from_vec(&[2, 2], vec![0.0, 0.0, 1.0, 1.0]).unwrap());
+    let p = Regularizer::orthogonal(0.1, OrthogonalMode::Rows)
+        .penalty(&mut tape, zero_row)
+        .unwrap();
+    assert_eq!(tape.value(p).unwrap().item().unwrap(), 0.0);
+    let one_row = tape.constant(Tensor::ones(&[1, 3]));
+    let p = Regularizer::orthogonal(0.1, OrthogonalMode::Rows)
+        .penalty(&mut tape, one_row)
+        .unwrap();
+    assert_eq!(tape.value(p).unwrap().item().unwrap(), 0.0);
+    assert_eq!(
+        kerust::regularizers::get("orthogonal_regularizer").unwrap(),
+        Regularizer::orthogonal(0.01, OrthogonalMode::Rows)
+    );
+}
+
+/// An activity penalty is the regularizer of the layer's output divided by
+/// the batch size (Keras 3's `Layer.__call__`), in the loss of training
+/// and evaluation alike, and saved with the layer.
+#[test]
+fn activity_regularizers_penalize_outputs_per_sample() {
+    use kerust::layers::Dense;
+    use kerust::prelude::Softmax;
+    use kerust::regularizers::Regularizer;
+    use ndarray::{Array1, Array2};
+    let x = Array2::from_shape_fn((6, 3), |(i, j)| ((i * 2 + j) % 5) as f32 / 5.0 - 0.3);
+    let y = Array2::from_shape_fn((6, 2), |(i, j)| (i + j) as f32 / 6.0);
+    let start = vec![
+        Tensor::from_vec(&[3, 2], vec![0.5, -0.25, 0.75, 1.0, -0.5, 0.25]).unwrap(),
+        Tensor::from_vec(&[2], vec![0.1, -0.1]).unwrap(),
+    ];
+    let quiet = || kerust::models::EvaluateOptions::default().verbose(0);
+    let mut free = kerust::sequential![Dense::new(2).input_shape(3)];
+    free.set_weights(start.clone()).unwrap();
+    free.compile_with(SGD::new(), "mse", ()).unwrap();
+    let outputs = free.predict(&x).unwrap();
+    let mut penalized = kerust::sequential![
+        Dense::new(2)
+            .activity_regularizer(Regularizer::l2(0.1))
+            .input_shape(3)
+    ];
+    penalized.set_weights(start.clone()).unwrap();
+    penalized.compile_with(SGD::new(), "mse", ()).unwrap();
+    let squares: f64 = outputs.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+    let base = free.evaluate(&x, &y, quiet()).unwrap()[0];
+    let with = penalized.evaluate(&x, &y, quiet()).unwrap()[0];
+    assert!(
+        (with - base - 0.1 * squares / 6.0).abs() < 1e-6,
+        "{with} - {base}"
+    );
+    // After a softmax each row sums to 1: an L1 penalty of 0.05 on the
+    // probabilities adds exactly 0.05 (the loss then reads probabilities,
+    // not the logits it would otherwise take).
+    let labels = Array1::from_shape_fn(6, |i| (i % 2) as u8);
+    let classifier = |r: Option<Regularizer>| {
+        let dense = Dense::new(2).activation(Softmax).input_shape(3);
+        let dense = match r {
+            Some(r) => dense.activity_regularizer(r),
+            None => dense,
+        };
+        let mut m = kerust::sequential![dense];
+        m.set_weights(start.clone()).unwrap();
+        m.compile_with(SGD::new(), "sparse_categorical_crossentropy", ())
+            .unwrap();
+        m
+    };
+    let (mut plain, mut l1) = (classifier(None), classifier(Some(Regularizer::l1(0.05))));
+    let base = plain.evaluate(&x, &labels, quiet()).unwrap()[0];
+    let with = l1.evaluate(&x, &labels, quiet()).unwrap()[0];
+    assert!((with - base - 0.05).abs() < 1e-6, "{with} - {base}");
+    // It trains, and it saves with the layer.
+    penalized.train_on_batch(&x, &y).unwrap();
+    let path = std::env::temp_dir().join(format!("kerust-activity-{}.kerust", std::process::id()));
+    penalized.save(&path).unwrap();
+    let mut loaded = kerust::models::load_model(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        loaded.layers()[0]
+            .lock()
+            .config()
+            .get::<Regularizer>("activity_regularizer"),
+        Some(Regularizer::l2(0.1))
+    );
+    assert_eq!(
+        loaded.evaluate(&x, &y, quiet()).unwrap(),
+        penalized.evaluate(&x, &y, quiet()).unwrap()
+    );
+}

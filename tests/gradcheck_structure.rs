@@ -104,3 +104,24 @@ fn dropout_keeps_the_expected_value() {
             .is_err()
     );
 }
+
+#[test]
+fn regularizer_penalties() {
+    use kerust::regularizers::{OrthogonalMode, Regularizer};
+    let mut rng = rng(7);
+    for _ in 0..3 {
+        let (m, n) = (width(&mut rng) + 1, width(&mut rng) + 1);
+        // Entries away from 0 keep |w| off its kink; the products of unit
+        // rows are kept off 0 by the same margin in practice.
+        let w = away_from_zero(&mut rng, &[m, n], 0.2, 2.0);
+        for r in [
+            Regularizer::l1(0.3),
+            Regularizer::l2(0.2),
+            Regularizer::l1_l2(0.1, 0.4),
+            Regularizer::orthogonal(0.5, OrthogonalMode::Rows),
+            Regularizer::orthogonal(0.5, OrthogonalMode::Columns),
+        ] {
+            assert_grads(&format!("{r:?} on {m}x{n}"), &[&w], |t, v| r.penalty(t, v[0]));
+        }
+    }
+}

@@ -6,6 +6,7 @@
 use super::{Forward, Layer, Weights, check_input};
 use crate::autograd::Var;
 use crate::error::{Error, Result};
+use crate::regularizers::Regularizer;
 
 /// The state every layer shares. A layer holds one, hands it out from
 /// [`Layer::base`], and the trait's provided methods (name, built state,
@@ -28,6 +29,7 @@ pub struct LayerBase {
     /// The layer's weights, created by name in `build`
     /// ([`Weights::add_weight`]).
     pub weights: Weights,
+    activity_regularizer: Option<Regularizer>,
 }
 
 impl LayerBase {
@@ -76,6 +78,33 @@ impl LayerBase {
     /// ```
     pub fn set_input_shape(&mut self, shape: Vec<usize>) {
         self.input_shape = Some(shape);
+    }
+
+    /// The penalty on the layer's outputs (Keras' `activity_regularizer`):
+    /// the model adds it to the loss, divided by the batch size, for each
+    /// output of each call.
+    ///
+    /// ```
+    /// # use kerust::prelude::*;
+    /// use kerust::regularizers::Regularizer;
+    /// let model = Sequential::new(vec![Dense::new(2).activity_regularizer(Regularizer::l1(0.01)).input_shape(3)]);
+    /// assert_eq!(model.layers()[0].lock().base().activity_regularizer(), Some(Regularizer::l1(0.01)));
+    /// ```
+    pub fn activity_regularizer(&self) -> Option<Regularizer> {
+        self.activity_regularizer
+    }
+
+    /// Sets (or clears) the penalty on the layer's outputs.
+    ///
+    /// ```
+    /// use kerust::layers::LayerBase;
+    /// use kerust::regularizers::Regularizer;
+    /// let mut base = LayerBase::default();
+    /// base.set_activity_regularizer(Some(Regularizer::l2(1e-3)));
+    /// assert!(base.activity_regularizer().is_some());
+    /// ```
+    pub fn set_activity_regularizer(&mut self, regularizer: Option<Regularizer>) {
+        self.activity_regularizer = regularizer;
     }
 
     /// Whether the layer has been built.

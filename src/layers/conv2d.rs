@@ -253,6 +253,7 @@ impl Layer for Conv2D {
                 bias_constraint: self.rules.bias_constraint,
                 kernel_regularizer: self.rules.kernel_regularizer,
                 bias_regularizer: self.rules.bias_regularizer,
+                activity_regularizer: self.base.activity_regularizer(),
             },
         )
     }
@@ -284,6 +285,8 @@ struct Conv2DConfig {
     kernel_regularizer: Option<Regularizer>,
     #[serde(default)]
     bias_regularizer: Option<Regularizer>,
+    #[serde(default)]
+    activity_regularizer: Option<Regularizer>,
 }
 
 impl FromConfig for Conv2D {
@@ -303,6 +306,9 @@ impl FromConfig for Conv2D {
             bias_regularizer: c.bias_regularizer,
         };
         rules.check()?;
+        if let Some(r) = c.activity_regularizer {
+            r.check()?;
+        }
         let layer = Conv2D::new(c.filters, c.kernel_size)
             .strides(c.strides)
             .padding(c.padding)
@@ -310,7 +316,9 @@ impl FromConfig for Conv2D {
             .use_bias(c.use_bias)
             .kernel_initializer(c.kernel_initializer)
             .bias_initializer(c.bias_initializer);
-        Ok(Self { rules, ..layer })
+        let mut layer = Self { rules, ..layer };
+        layer.base.set_activity_regularizer(c.activity_regularizer);
+        Ok(layer)
     }
 }
 

@@ -196,6 +196,7 @@ impl Layer for Dense {
                 bias_constraint: self.rules.bias_constraint,
                 kernel_regularizer: self.rules.kernel_regularizer,
                 bias_regularizer: self.rules.bias_regularizer,
+                activity_regularizer: self.base.activity_regularizer(),
             },
         )
     }
@@ -222,6 +223,8 @@ struct DenseConfig {
     kernel_regularizer: Option<Regularizer>,
     #[serde(default)]
     bias_regularizer: Option<Regularizer>,
+    #[serde(default)]
+    activity_regularizer: Option<Regularizer>,
 }
 
 impl FromConfig for Dense {
@@ -237,12 +240,17 @@ impl FromConfig for Dense {
             bias_regularizer: c.bias_regularizer,
         };
         rules.check()?;
+        if let Some(r) = c.activity_regularizer {
+            r.check()?;
+        }
         let layer = Dense::new(c.units)
             .activation(crate::activations::get(&c.activation)?)
             .use_bias(c.use_bias)
             .kernel_initializer(c.kernel_initializer)
             .bias_initializer(c.bias_initializer);
-        Ok(Self { rules, ..layer })
+        let mut layer = Self { rules, ..layer };
+        layer.base.set_activity_regularizer(c.activity_regularizer);
+        Ok(layer)
     }
 }
 

@@ -279,8 +279,9 @@ impl KernelBias {
 }
 
 /// The builder methods `kernel_constraint`, `bias_constraint`,
-/// `kernel_regularizer` and `bias_regularizer` for a layer struct with a
-/// `rules: KernelBias` field; `$example` makes the layer, for the doc tests.
+/// `kernel_regularizer`, `bias_regularizer` and `activity_regularizer` for
+/// a layer struct with `rules: KernelBias` and `base: LayerBase` fields;
+/// `$example` makes the layer, for the doc tests.
 macro_rules! kernel_bias_builders {
     ($layer:ident, $example:expr) => {
         impl $layer {
@@ -337,6 +338,20 @@ macro_rules! kernel_bias_builders {
             /// ```
             pub fn bias_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
                 self.rules.bias_regularizer = Some(regularizer);
+                self
+            }
+
+            /// A penalty on the layer's output added to the loss, divided
+            /// by the batch size (Keras' `activity_regularizer`).
+            ///
+            /// ```
+            /// # use kerust::prelude::*;
+            /// use kerust::regularizers::Regularizer;
+            #[doc = concat!("let layer = ", stringify!($example), ".activity_regularizer(Regularizer::l1(1e-5));")]
+            /// # let _ = layer;
+            /// ```
+            pub fn activity_regularizer(mut self, regularizer: $crate::regularizers::Regularizer) -> Self {
+                self.base.set_activity_regularizer(Some(regularizer));
                 self
             }
         }

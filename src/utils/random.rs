@@ -1,6 +1,7 @@
 //! One seed for everything random: weight initialisation, shuffling and
 //! dropout.
 
+use std::cell::RefCell;
 use std::sync::Mutex;
 
 use rand::rngs::StdRng;
@@ -10,11 +11,22 @@ use rand::{RngExt, SeedableRng};
 /// first used or seeded.
 static GENERATOR: Mutex<Option<StdRng>> = Mutex::new(None);
 
+thread_local! {
+    /// The generator of a thread that called `set_random_seed`: models
+    /// made on that thread draw from it, whatever other threads do.
+    static THREAD_GENERATOR: RefCell<Option<StdRng>> = const { RefCell::new(None) };
+}
+
 /// Makes every model created afterwards reproducible, as
 /// `keras.utils.set_random_seed(seed)` does: each new model takes its seed
 /// for weight initialisation, shuffling and dropout from a generator
 /// restarted at `seed`. Without it, that generator starts from the
 /// operating system's entropy.
+///
+/// The models made on the thread that called it follow the seed whatever
+/// other threads do meanwhile (two trainings in parallel, or tests, each
+/// stay reproducible); models made on other threads draw from a global
+/// generator that the call also restarts.
 ///
 /// ```
 /// use kerust::prelude::*;
@@ -26,6 +38,7 @@ static GENERATOR: Mutex<Option<StdRng>> = Mutex::new(None);
 /// assert_eq!(a.get_weights(), b.get_weights());
 /// ```
 pub fn set_random_seed(seed: u64) {
+    THREAD_GENERATOR.with(|g| *g.borrow_mut() = Some(StdRng::seed_from_u64(seed)));
     *GENERATOR.lock().unwrap_or_else(|e| e.into_inner()) = Some(StdRng::seed_from_u64(seed));
 }
 
@@ -43,8 +56,13 @@ pub fn seeded_rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
-/// A fresh generator for a new model, seeded from the global one.
+/// A fresh generator for a new model, seeded from this thread's generator
+/// if it was seeded, else from the global one.
 pub(crate) fn model_rng() -> StdRng {
+    let seeded = THREAD_GENERATOR.with(|g| g.borrow_mut().as_mut().map(|g| g.random::<u64>()));
+    if let Some(seed) = seeded {
+        return StdRng::seed_from_u64(seed);
+    }
     let mut guard = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let generator = guard.get_or_insert_with(|| StdRng::seed_from_u64(rand::rng().random()));
     StdRng::seed_from_u64(generator.random())

@@ -11,6 +11,7 @@ use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
 use crate::layers::Forward;
 use crate::ops::Activation;
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 
 /// A model's computation: inputs, the layer calls in an order where every
@@ -268,14 +269,17 @@ impl Graph {
                 rng,
                 trainable,
             };
-            // The output whose logits are wanted, if this step makes it alone.
-            let wants_logits = (step.outputs == 1 && self.readers[step.first_output] == 1)
-                .then(|| self.output_slots.iter().position(|&s| s == step.first_output))
-                .flatten()
-                .filter(|&j| {
-                    let wanted = logits_of.get(j).copied().flatten();
-                    wanted.is_some() && layer.output_activation() == wanted
-                });
+            // The output whose logits are wanted, if this step makes it
+            // alone (and no penalty reads its activations).
+            let activity = layer.base().activity_regularizer();
+            let wants_logits =
+                (step.outputs == 1 && self.readers[step.first_output] == 1 && activity.is_none())
+                    .then(|| self.output_slots.iter().position(|&s| s == step.first_output))
+                    .flatten()
+                    .filter(|&j| {
+                        let wanted = logits_of.get(j).copied().flatten();
+                        wanted.is_some() && layer.output_activation() == wanted
+                    });
             let made = match (wants_logits, args.as_slice()) {
                 (Some(j), [x]) => {
                     skipped[j] = layer.output_activation();
@@ -291,6 +295,9 @@ impl Graph {
                 ));
             }
             for (k, v) in made.into_iter().enumerate() {
+                if let Some(r) = activity {
+                    penalties.push(activity_penalty(tape, r, v)?);
+                }
                 values[step.first_output + k] = Some(v);
             }
         }
@@ -306,6 +313,15 @@ impl Graph {
             penalties,
         })
     }
+}
+
+/// Keras' activity penalty of output `v`: the regularizer's value divided
+/// by the batch size (0 for an empty batch, as `divide_no_nan`).
+fn activity_penalty(tape: &mut Tape, r: Regularizer, v: Var) -> Result<Var> {
+    let penalty = r.penalty(tape, v)?;
+    let rows = tape.value(v)?.shape().first().copied().unwrap_or(1);
+    let scale = if rows == 0 { 0.0 } else { 1.0 / rows as f32 };
+    tape.mul_scalar(penalty, scale)
 }
 
 #[cold]
