@@ -5,7 +5,7 @@ use super::Model;
 use crate::error::{Error, Result};
 use crate::losses::LossArg;
 use crate::metrics::{IntoMetrics, MetricArg, SettledMetric};
-use crate::optimizers::{Optimizer, RMSprop};
+use crate::optimizers::{Optimizer, OptimizerArg, RMSprop};
 
 /// What `compile` settled.
 #[derive(Debug)]
@@ -129,7 +129,9 @@ impl Model {
         self.compile_with(RMSprop::new(), loss, metrics)
     }
 
-    /// [`compile`](Model::compile) with an explicit optimizer:
+    /// [`compile`](Model::compile) with an explicit optimizer, made in
+    /// code or named as in Keras (`"adam"`, `"sgd"`, …; see
+    /// [`OptimizerArg`]):
     /// `model.compile_with(Adam::new(), "sparse_categorical_crossentropy", ["accuracy"])`.
     ///
     /// ```
@@ -141,17 +143,14 @@ impl Model {
     /// ```
     ///
     /// # Errors
-    /// As [`compile`](Model::compile), and the optimizer's
-    /// hyperparameter checks (e.g. a momentum outside `[0, 1]`).
-    pub fn compile_with<O>(
+    /// As [`compile`](Model::compile), an unknown optimizer name, and the
+    /// optimizer's hyperparameter checks (e.g. a momentum outside `[0, 1]`).
+    pub fn compile_with(
         &mut self,
-        optimizer: O,
+        optimizer: impl Into<OptimizerArg>,
         loss: impl Into<LossArg>,
         metrics: impl IntoMetrics,
-    ) -> Result<()>
-    where
-        O: Optimizer + 'static,
-    {
+    ) -> Result<()> {
         let objective = Objective::new(loss).metrics(metrics);
         let outputs = self.graph.as_ref().map_or(1, |g| g.outputs.len());
         self.compile_outputs(optimizer, vec![objective; outputs])
@@ -180,10 +179,11 @@ impl Model {
     /// # Errors
     /// As [`compile_with`](Model::compile_with), and a number of objectives
     /// other than the number of outputs, or a negative loss weight.
-    pub fn compile_outputs<O>(&mut self, optimizer: O, objectives: Vec<Objective>) -> Result<()>
-    where
-        O: Optimizer + 'static,
-    {
+    pub fn compile_outputs(
+        &mut self,
+        optimizer: impl Into<OptimizerArg>,
+        objectives: Vec<Objective>,
+    ) -> Result<()> {
         if let Some(e) = &self.build_error {
             return Err(Error::invalid("compile", "a model whose layers build", e.clone()));
         }
@@ -195,15 +195,13 @@ impl Model {
                 format!("{} losses", objectives.len()),
             ));
         }
+        let optimizer = optimizer.into().resolve()?;
         optimizer.validate()?;
         let outputs = objectives
             .iter()
             .map(Objective::settle)
             .collect::<Result<Vec<_>>>()?;
-        self.compiled = Some(Compiled {
-            outputs,
-            optimizer: Box::new(optimizer),
-        });
+        self.compiled = Some(Compiled { outputs, optimizer });
         Ok(())
     }
 }
