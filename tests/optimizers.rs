@@ -432,6 +432,42 @@ fn the_keras_family_single_steps() {
 }
 
 #[test]
+fn sgd_rmsprop_and_adam_against_keras_golden_values() {
+    // keras/src/optimizers/{sgd,rmsprop,adam}_test.py::test_correctness_with_golden.
+    #[rustfmt::skip]
+    golden_run(
+        &mut SGD::new().nesterov(true),
+        &[
+            tile(0.9999),
+            [0.9989, 0.9979, 0.9969, 0.9959, 0.9949, 0.9939, 0.9929, 0.9919, 0.9909, 0.9899],
+            [0.9979, 0.9959, 0.9939, 0.9919, 0.9899, 0.9879, 0.9859, 0.9839, 0.9819, 0.9799],
+            [0.9969, 0.9939, 0.9909, 0.9879, 0.9849, 0.9819, 0.9789, 0.9759, 0.9729, 0.9699],
+            [0.9959, 0.9919, 0.9879, 0.9839, 0.9799, 0.9759, 0.9719, 0.9679, 0.9639, 0.9599],
+        ],
+    );
+    golden_run(
+        &mut RMSprop::new().centered(true),
+        &[
+            tile(0.9967),
+            tile(0.9933),
+            tile(0.9908),
+            tile(0.9885),
+            tile(0.9864),
+        ],
+    );
+    golden_run(
+        &mut Adam::new().amsgrad(true),
+        &[
+            tile(0.999),
+            tile(0.9982),
+            tile(0.9974),
+            tile(0.9965),
+            tile(0.9955),
+        ],
+    );
+}
+
+#[test]
 fn the_keras_family_against_keras_golden_values() {
     use kerust::optimizers::{Adadelta, Adagrad, AdamW, Adamax, Ftrl, Lion, Nadam};
     #[rustfmt::skip]
