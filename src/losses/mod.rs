@@ -13,6 +13,7 @@
 
 mod custom;
 
+pub use crate::ops::Reduction;
 pub use custom::{LossFunction, custom};
 
 use std::str::FromStr;
@@ -396,47 +397,48 @@ impl LossFn {
         weights: Option<&[f32]>,
     ) -> Result<Var> {
         let logits = self.from_logits;
-        match (self.loss, y_true) {
+        let rows = match (self.loss, y_true) {
             (Loss::SparseCategoricalCrossentropy, Targets::Classes(c)) => {
-                tape.sparse_categorical_crossentropy_weighted(c, y_pred, logits, weights)
+                tape.sparse_categorical_crossentropy_rows(c, y_pred, logits)?
             }
-            (Loss::SparseCategoricalCrossentropy, Targets::Dense(t)) => Err(Error::invalid(
-                "sparse_categorical_crossentropy",
-                "integer class labels, one per sample",
-                format!(
-                    "float targets of shape {}; for one-hot targets use categorical_crossentropy",
-                    fmt_shape(t.shape())
-                ),
-            )),
+            (Loss::SparseCategoricalCrossentropy, Targets::Dense(t)) => {
+                return Err(Error::invalid(
+                    "sparse_categorical_crossentropy",
+                    "integer class labels, one per sample",
+                    format!(
+                        "float targets of shape {}; for one-hot targets use categorical_crossentropy",
+                        fmt_shape(t.shape())
+                    ),
+                ));
+            }
             (Loss::CategoricalCrossentropy, Targets::Dense(t)) => {
-                tape.categorical_crossentropy_weighted(t, y_pred, logits, weights)
+                tape.categorical_crossentropy_rows(t, y_pred, logits)?
             }
-            (Loss::CategoricalCrossentropy, Targets::Classes(c)) => Err(Error::invalid(
-                "categorical_crossentropy",
-                "one-hot targets, one row per sample",
-                format!(
-                    "{} integer labels; use sparse_categorical_crossentropy, or one-hot encode them with to_categorical",
-                    c.len()
-                ),
-            )),
+            (Loss::CategoricalCrossentropy, Targets::Classes(c)) => {
+                return Err(Error::invalid(
+                    "categorical_crossentropy",
+                    "one-hot targets, one row per sample",
+                    format!(
+                        "{} integer labels; use sparse_categorical_crossentropy, or one-hot encode them with to_categorical",
+                        c.len()
+                    ),
+                ));
+            }
             (loss, Targets::Classes(c)) => {
                 let t = Tensor::from_vec(&[c.len()], c.iter().map(|&v| v as f32).collect())?;
-                Self {
+                return Self {
                     loss,
                     from_logits: logits,
                 }
-                .compute_weighted(tape, Targets::Dense(&t), y_pred, weights)
+                .compute_weighted(tape, Targets::Dense(&t), y_pred, weights);
             }
             (Loss::BinaryCrossentropy, Targets::Dense(t)) => {
-                tape.binary_crossentropy_weighted(t, y_pred, logits, weights)
+                tape.binary_crossentropy_rows(t, y_pred, logits)?
             }
-            (Loss::MeanSquaredError, Targets::Dense(t)) => {
-                tape.mean_squared_error_weighted(t, y_pred, weights)
-            }
-            (Loss::MeanAbsoluteError, Targets::Dense(t)) => {
-                tape.mean_absolute_error_weighted(t, y_pred, weights)
-            }
-        }
+            (Loss::MeanSquaredError, Targets::Dense(t)) => tape.mean_squared_error_rows(t, y_pred)?,
+            (Loss::MeanAbsoluteError, Targets::Dense(t)) => tape.mean_absolute_error_rows(t, y_pred)?,
+        };
+        tape.reduce_loss(rows, weights, None, crate::ops::Reduction::SumOverBatchSize)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Cross-entropy losses, reduced to their mean over samples as Keras'
-//! default `"sum_over_batch_size"` reduction does.
+//! Cross-entropy losses: one value per row (`*_rows`, reduced by the
+//! loss's [`Reduction`]), and their means over the batch (Keras' default
+//! `"sum_over_batch_size"` reduction) as public tape ops.
 //!
 //! On probabilities, Keras first renormalises each row (`p = y/Σy`, for the
 //! categorical forms), clips to `[ε, 1 − ε]` with `ε = 1e-7`, then takes
@@ -12,10 +13,12 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use super::Reduction;
 use super::activation::sigmoid;
 use super::exp::exp;
+use super::regression::Along;
 use super::softmax::{lane_max, log_sum_exp, softmax_rows};
-use super::targets::{Weighting, aligned, rows_and_classes};
+use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -70,23 +73,23 @@ impl Tape {
         y_pred: Var,
         from_logits: bool,
     ) -> Result<Var> {
-        self.sparse_categorical_crossentropy_weighted(y_true, y_pred, from_logits, None)
+        let rows = self.sparse_categorical_crossentropy_rows(y_true, y_pred, from_logits)?;
+        self.reduce_loss(rows, None, None, Reduction::SumOverBatchSize)
     }
 
     /// [`sparse_categorical_crossentropy`](Tape::sparse_categorical_crossentropy)
-    /// with Keras' `sample_weight`: `Σ wᵢ·lᵢ / N`.
-    pub(crate) fn sparse_categorical_crossentropy_weighted(
+    /// of each row: shape `y_pred`'s without the class axis.
+    pub(crate) fn sparse_categorical_crossentropy_rows(
         &mut self,
         y_true: &[usize],
         y_pred: Var,
         from_logits: bool,
-        weights: Option<&[f32]>,
     ) -> Result<Var> {
         const OP: &str = "sparse_categorical_crossentropy";
         self.check(OP, y_pred)?;
         let pred = self.get(y_pred);
         let (rows, classes) = rows_and_classes(OP, pred.shape())?;
-        let w = Weighting::new(OP, weights, pred.shape(), classes)?;
+        let out_shape = pred.shape()[..pred.shape().len() - 1].to_vec();
         if y_true.len() != rows {
             return Err(Error::shape(
                 OP,
@@ -108,30 +111,26 @@ impl Tape {
         let labels = y_true.to_vec();
         let z = pred.as_array().as_standard_layout();
         let z = z.row_major()?;
-        let n = rows as f32;
 
         if from_logits {
             // Fused: keep the softmax probabilities for the backward; the
             // loss of a row is ln Σ exp(z) − z[label] = max + ln Σ exp(z − max) − z[label].
             let mut probs = z.to_vec();
-            let mut total = 0.0f64;
+            let mut losses = vec![0.0f32; rows];
             softmax_rows(&mut probs, classes, |i, sum| {
                 let row = &z[i * classes..(i + 1) * classes];
-                total += f64::from(w.at(i)) * f64::from(lane_max(row) + sum.ln() - row[labels[i]]);
+                losses[i] = lane_max(row) + sum.ln() - row[labels[i]];
             });
-            let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+            let loss = Tensor::from_vec(&out_shape, losses)?;
             return Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-                let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
                 let shape = ctx.value(y_pred).shape();
                 let mut dz = ctx.buffer(shape);
                 let flat = dz.row_major_mut()?;
-                for (i, ((d, p), &label)) in flat
+                for ((d, p), (&label, &g)) in flat
                     .chunks_exact_mut(classes)
                     .zip(probs.chunks_exact(classes))
-                    .zip(&labels)
-                    .enumerate()
+                    .zip(labels.iter().zip(grad.iter()))
                 {
-                    let g = g_all * w.at(i);
                     // (p − one_hot)·g in one pass (no store to d[label]
                     // just before reading it back).
                     for (k, (d, &p)) in d.iter_mut().zip(p).enumerate() {
@@ -143,25 +142,24 @@ impl Tape {
             }));
         }
 
-        let mut total = 0.0f64;
-        for (i, (row, &label)) in z.chunks_exact(classes).zip(&labels).enumerate() {
-            let sum: f32 = row.iter().sum();
-            let (p, _) = clip(row[label] / sum);
-            total -= f64::from(w.at(i)) * f64::from(p.ln());
-        }
-        let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+        let losses: Vec<f32> = z
+            .chunks_exact(classes)
+            .zip(&labels)
+            .map(|(row, &label)| {
+                let sum: f32 = row.iter().sum();
+                -clip(row[label] / sum).0.ln()
+            })
+            .collect();
+        let loss = Tensor::from_vec(&out_shape, losses)?;
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
             let y = pred.row_major()?;
             let mut dy = vec![0.0f32; y.len()];
-            for (i, ((row, d), &label)) in y
+            for ((row, d), (&label, &g)) in y
                 .chunks_exact(classes)
                 .zip(dy.chunks_exact_mut(classes))
-                .zip(&labels)
-                .enumerate()
+                .zip(labels.iter().zip(grad.iter()))
             {
-                let g = g_all * w.at(i);
                 let sum: f32 = row.iter().sum();
                 let p_label = row[label] / sum;
                 let (pc, inside) = clip(p_label);
@@ -205,33 +203,32 @@ impl Tape {
         y_pred: Var,
         from_logits: bool,
     ) -> Result<Var> {
-        self.categorical_crossentropy_weighted(y_true, y_pred, from_logits, None)
+        let rows = self.categorical_crossentropy_rows(y_true, y_pred, from_logits)?;
+        self.reduce_loss(rows, None, None, Reduction::SumOverBatchSize)
     }
 
-    /// [`categorical_crossentropy`](Tape::categorical_crossentropy) with
-    /// Keras' `sample_weight`: `Σ wᵢ·lᵢ / N`.
-    pub(crate) fn categorical_crossentropy_weighted(
+    /// [`categorical_crossentropy`](Tape::categorical_crossentropy) of
+    /// each row: shape `y_pred`'s without the class axis.
+    pub(crate) fn categorical_crossentropy_rows(
         &mut self,
         y_true: &Tensor,
         y_pred: Var,
         from_logits: bool,
-        weights: Option<&[f32]>,
     ) -> Result<Var> {
         const OP: &str = "categorical_crossentropy";
         self.check(OP, y_pred)?;
         let pred = self.get(y_pred);
-        let (rows, classes) = rows_and_classes(OP, pred.shape())?;
-        let w = Weighting::new(OP, weights, pred.shape(), classes)?;
+        let (_, classes) = rows_and_classes(OP, pred.shape())?;
+        let out_shape = pred.shape()[..pred.shape().len() - 1].to_vec();
         let target = aligned(OP, y_true, pred.shape())?
             .as_standard_layout()
             .into_owned();
         let z = pred.as_array().as_standard_layout();
         let z = z.row_major()?;
         let t = target.row_major()?;
-        let n = rows as f32;
 
-        let mut total = 0.0f64;
-        for (i, (row, trow)) in z.chunks_exact(classes).zip(t.chunks_exact(classes)).enumerate() {
+        let mut losses = Vec::with_capacity(z.len() / classes);
+        for (row, trow) in z.chunks_exact(classes).zip(t.chunks_exact(classes)) {
             let row_loss = if from_logits {
                 let lse = log_sum_exp(row);
                 row.iter()
@@ -245,22 +242,20 @@ impl Tape {
                     .map(|(&v, &t)| f64::from(t * clip(v / sum).0.ln()))
                     .sum::<f64>()
             };
-            total -= f64::from(w.at(i)) * row_loss;
+            losses.push(-row_loss as f32);
         }
-        let loss = Tensor::scalar((total / rows.max(1) as f64) as f32);
+        let loss = Tensor::from_vec(&out_shape, losses)?;
         Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
             let pred = ctx.value(y_pred).as_array().as_standard_layout();
             let z = pred.row_major()?;
             let t = target.row_major()?;
             let mut dz = vec![0.0f32; z.len()];
-            for (i, ((row, trow), d)) in z
+            for (((row, trow), d), &g) in z
                 .chunks_exact(classes)
                 .zip(t.chunks_exact(classes))
                 .zip(dz.chunks_exact_mut(classes))
-                .enumerate()
+                .zip(grad.iter())
             {
-                let g = g_all * w.at(i);
                 if from_logits {
                     // d/dz_k = softmax_k·Σt − t_k
                     let lse = log_sum_exp(row);
@@ -309,69 +304,36 @@ impl Tape {
     /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing axis
     /// of length 1); [`Error::ForeignVar`] if `y_pred` is not on this tape.
     pub fn binary_crossentropy(&mut self, y_true: &Tensor, y_pred: Var, from_logits: bool) -> Result<Var> {
-        self.binary_crossentropy_weighted(y_true, y_pred, from_logits, None)
+        let rows = self.binary_crossentropy_rows(y_true, y_pred, from_logits)?;
+        self.reduce_loss(rows, None, None, Reduction::SumOverBatchSize)
     }
 
-    /// [`binary_crossentropy`](Tape::binary_crossentropy) with Keras'
-    /// `sample_weight`, spread over each sample's elements.
-    pub(crate) fn binary_crossentropy_weighted(
+    /// [`binary_crossentropy`](Tape::binary_crossentropy) of each row:
+    /// the mean over the last axis.
+    pub(crate) fn binary_crossentropy_rows(
         &mut self,
         y_true: &Tensor,
         y_pred: Var,
         from_logits: bool,
-        weights: Option<&[f32]>,
     ) -> Result<Var> {
-        const OP: &str = "binary_crossentropy";
-        self.check(OP, y_pred)?;
-        let pred = self.get(y_pred);
-        let w = Weighting::new(OP, weights, pred.shape(), 1)?;
-        let target = aligned(OP, y_true, pred.shape())?
-            .as_standard_layout()
-            .into_owned();
-        let z = pred.as_array().as_standard_layout();
-        let z = z.row_major()?;
-        let t = target.row_major()?;
-        let n = z.len() as f32;
+        self.elementwise_loss("binary_crossentropy", y_true, y_pred, Along::Mean, |t, v| {
+            binary_crossentropy(t, v, from_logits)
+        })
+    }
+}
 
-        let total: f64 = z
-            .iter()
-            .zip(t)
-            .enumerate()
-            .map(|(i, (&v, &t))| {
-                f64::from(w.at(i))
-                    * f64::from(if from_logits {
-                        v.max(0.0) - v * t + (-v.abs()).exp().ln_1p()
-                    } else {
-                        let (p, _) = clip(v);
-                        -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
-                    })
-            })
-            .sum();
-        let loss = Tensor::scalar((total / z.len().max(1) as f64) as f32);
-        Ok(self.record(loss, &[y_pred], move |grad, ctx| {
-            let g_all = grad.iter().next().copied().unwrap_or(0.0) / n;
-            let pred = ctx.value(y_pred).as_array().as_standard_layout();
-            let z = pred.row_major()?;
-            let t = target.row_major()?;
-            let dz: Vec<f32> = z
-                .iter()
-                .zip(t)
-                .enumerate()
-                .map(|(i, (&v, &t))| {
-                    let g = g_all * w.at(i);
-                    if from_logits {
-                        g * (sigmoid(v) - t)
-                    } else {
-                        match clip(v) {
-                            (p, true) => g * ((1.0 - t) / (1.0 - p) - t / p),
-                            (_, false) => 0.0,
-                        }
-                    }
-                })
-                .collect();
-            let shape = ctx.value(y_pred).shape();
-            ctx.accumulate(y_pred, ArrayD::from_shape_vec(IxDyn(shape), dz)?);
-            Ok(())
-        }))
+/// The binary cross-entropy of target `t` and prediction `v` (a logit
+/// when `from_logits`), and its derivative in `v`.
+pub(crate) fn binary_crossentropy(t: f32, v: f32, from_logits: bool) -> (f32, f32) {
+    if from_logits {
+        (v.max(0.0) - v * t + (-v.abs()).exp().ln_1p(), sigmoid(v) - t)
+    } else {
+        match clip(v) {
+            (p, true) => (
+                -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()),
+                (1.0 - t) / (1.0 - p) - t / p,
+            ),
+            (p, false) => (-(t * p.ln() + (1.0 - t) * (1.0 - p).ln()), 0.0),
+        }
     }
 }

@@ -1,15 +1,28 @@
-//! Regression losses: mean squared error and mean absolute error, averaged
-//! over every element (Keras' mean over the last axis, then over samples).
+//! Losses computed element by element, then combined along the last axis
+//! (Keras' `mean(…, axis=-1)` or `sum(…, axis=-1)`): one value per sample
+//! (or per row, for longer shapes). Mean squared and mean absolute error
+//! are defined here; the other element-wise losses of [`crate::losses`]
+//! go through the same `elementwise_loss`.
 
-use ndarray::Zip;
-
-use super::targets::{Weighting, aligned};
+use super::Reduction;
+use super::targets::aligned;
 use crate::autograd::{Tape, Var};
-use crate::error::Result;
+use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
+use crate::tensor::layout::{RowMajor, RowMajorMut};
+
+/// How an element-wise loss combines the values along the last axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Along {
+    /// Their mean (most losses).
+    Mean,
+    /// Their sum (the KL divergence).
+    #[allow(dead_code)] // taken by the KL divergence
+    Sum,
+}
 
 impl Tape {
-    /// `mean((y_true − y_pred)²)`; gradient `2(y_pred − y_true)/n`.
+    /// `mean((y_true − y_pred)²)` over the batch; gradient `2(y_pred − y_true)/n`.
     ///
     /// ```
     /// # use kerust::autograd::Tape;
@@ -23,32 +36,23 @@ impl Tape {
     /// ```
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the shapes
-    /// differ (beyond a trailing axis of length 1);
-    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `y_pred` is not on this tape.
+    /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing axis
+    /// of length 1); [`Error::ForeignVar`] if `y_pred` is not on this tape.
     pub fn mean_squared_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
-        self.mean_squared_error_weighted(y_true, y_pred, None)
+        let rows = self.mean_squared_error_rows(y_true, y_pred)?;
+        self.reduce_loss(rows, None, None, Reduction::SumOverBatchSize)
     }
 
-    /// [`mean_squared_error`](Tape::mean_squared_error) with Keras'
-    /// `sample_weight`, spread over each sample's elements.
-    pub(crate) fn mean_squared_error_weighted(
-        &mut self,
-        y_true: &Tensor,
-        y_pred: Var,
-        weights: Option<&[f32]>,
-    ) -> Result<Var> {
-        self.regression(
-            "mean_squared_error",
-            y_true,
-            y_pred,
-            weights,
-            |d| d * d,
-            |d| 2.0 * d,
-        )
+    /// Mean squared error per row: `mean((y_pred − y_true)², axis=-1)`.
+    pub(crate) fn mean_squared_error_rows(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
+        self.elementwise_loss("mean_squared_error", y_true, y_pred, Along::Mean, |t, p| {
+            let d = p - t;
+            (d * d, 2.0 * d)
+        })
     }
 
-    /// `mean(|y_true − y_pred|)`; gradient `sign(y_pred − y_true)/n` (0 where equal).
+    /// `mean(|y_true − y_pred|)` over the batch; gradient
+    /// `sign(y_pred − y_true)/n` (0 where equal).
     ///
     /// ```
     /// # use kerust::autograd::Tape;
@@ -64,76 +68,96 @@ impl Tape {
     /// # Errors
     /// As [`mean_squared_error`](Tape::mean_squared_error).
     pub fn mean_absolute_error(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
-        self.mean_absolute_error_weighted(y_true, y_pred, None)
+        let rows = self.mean_absolute_error_rows(y_true, y_pred)?;
+        self.reduce_loss(rows, None, None, Reduction::SumOverBatchSize)
     }
 
-    /// [`mean_absolute_error`](Tape::mean_absolute_error) with Keras'
-    /// `sample_weight`, spread over each sample's elements.
-    pub(crate) fn mean_absolute_error_weighted(
-        &mut self,
-        y_true: &Tensor,
-        y_pred: Var,
-        weights: Option<&[f32]>,
-    ) -> Result<Var> {
-        self.regression("mean_absolute_error", y_true, y_pred, weights, f32::abs, |d| {
-            if d > 0.0 {
-                1.0
-            } else if d < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
+    /// Mean absolute error per row: `mean(|y_pred − y_true|, axis=-1)`.
+    pub(crate) fn mean_absolute_error_rows(&mut self, y_true: &Tensor, y_pred: Var) -> Result<Var> {
+        self.elementwise_loss("mean_absolute_error", y_true, y_pred, Along::Mean, |t, p| {
+            let d = p - t;
+            (d.abs(), sign(d))
         })
     }
 
-    /// `mean(loss(y_pred − y_true))` with `dloss` the derivative of `loss`.
-    fn regression(
+    /// A loss `f(t, p)` of each element, combined `along` the last axis:
+    /// one value per row, the output's shape that of `y_pred` without its
+    /// last axis (a rank-1 `y_pred` holds one value per sample). `f`
+    /// returns the element's loss and its derivative in `p`, kept for the
+    /// backward.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the shapes differ (beyond a trailing
+    /// axis of length 1) or the last axis is empty; [`Error::ForeignVar`]
+    /// if `y_pred` is not on this tape.
+    pub(crate) fn elementwise_loss(
         &mut self,
         op: &'static str,
         y_true: &Tensor,
         y_pred: Var,
-        weights: Option<&[f32]>,
-        loss: impl Fn(f32) -> f32,
-        dloss: impl Fn(f32) -> f32 + Send + Sync + 'static,
+        along: Along,
+        f: impl Fn(f32, f32) -> (f32, f32),
     ) -> Result<Var> {
         self.check(op, y_pred)?;
         let pred = self.get(y_pred);
-        let target = aligned(op, y_true, pred.shape())?.into_owned();
-        let w = Weighting::new(op, weights, pred.shape(), 1)?;
-        let n = pred.len();
-        let mut total = 0.0f64;
-        if w.is_weighted() {
-            // Weighted inputs have a batch axis (checked by `Weighting`).
-            for (s, (p, t)) in pred.view().outer_iter().zip(target.outer_iter()).enumerate() {
-                let mut sample = 0.0f64;
-                Zip::from(&p)
-                    .and(&t)
-                    .for_each(|&p, &t| sample += f64::from(loss(p - t)));
-                total += f64::from(w.of_sample(s)) * sample;
-            }
-        } else {
-            Zip::from(&pred.view())
-                .and(&target)
-                .for_each(|&p, &t| total += f64::from(loss(p - t)));
+        let shape = pred.shape().to_vec();
+        let (out_shape, width) = match shape.as_slice() {
+            [] => (vec![], 1),
+            &[n] => (vec![n], 1),
+            [rest @ .., last] => (rest.to_vec(), *last),
+        };
+        if width == 0 {
+            return Err(Error::shape(
+                op,
+                "y_pred with a non-empty last axis",
+                format!("y_pred shape {}", fmt_shape(&shape)),
+            ));
         }
-        let value = Tensor::scalar((total / n.max(1) as f64) as f32);
+        let target = aligned(op, y_true, &shape)?.as_standard_layout().into_owned();
+        let p = pred.as_array().as_standard_layout();
+        let (p, t) = (p.row_major()?, target.row_major()?);
+        let mut derivatives = Vec::with_capacity(p.len());
+        let mut rows = Vec::with_capacity(p.len() / width);
+        for (prow, trow) in p.chunks_exact(width).zip(t.chunks_exact(width)) {
+            let mut sum = 0.0f64;
+            for (&p, &t) in prow.iter().zip(trow) {
+                let (value, derivative) = f(t, p);
+                sum += f64::from(value);
+                derivatives.push(derivative);
+            }
+            rows.push(match along {
+                Along::Mean => (sum / width as f64) as f32,
+                Along::Sum => sum as f32,
+            });
+        }
+        let value = Tensor::from_vec(&out_shape, rows)?;
         Ok(self.record(value, &[y_pred], move |grad, ctx| {
-            let g = grad.iter().next().copied().unwrap_or(0.0) / n as f32;
-            let mut d = ctx.value(y_pred).view().to_owned();
-            if w.is_weighted() {
-                for (s, (mut d, t)) in d.outer_iter_mut().zip(target.outer_iter()).enumerate() {
-                    let gs = g * w.of_sample(s);
-                    Zip::from(&mut d)
-                        .and(&t)
-                        .for_each(|p, &t| *p = gs * dloss(*p - t));
-                }
-            } else {
-                Zip::from(&mut d)
-                    .and(&target)
-                    .for_each(|p, &t| *p = g * dloss(*p - t));
+            let mut d = ctx.buffer(&shape);
+            let flat = d.row_major_mut()?;
+            for ((chunk, dv), &g) in flat
+                .chunks_exact_mut(width)
+                .zip(derivatives.chunks_exact(width))
+                .zip(grad.iter())
+            {
+                let g = match along {
+                    Along::Mean => g / width as f32,
+                    Along::Sum => g,
+                };
+                chunk.iter_mut().zip(dv).for_each(|(d, &dv)| *d = g * dv);
             }
             ctx.accumulate(y_pred, d);
             Ok(())
         }))
+    }
+}
+
+/// The sign of `x`, 0 at 0 (the subgradient Keras' `abs` takes there).
+pub(crate) fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
     }
 }
