@@ -233,7 +233,7 @@ fn every_loss_with_sample_weights() {
             (Loss::MeanSquaredError, false),
             (Loss::MeanAbsoluteError, false),
         ] {
-            let f = LossFn { loss, from_logits };
+            let f = LossFn::from(loss).from_logits(from_logits);
             let sparse = loss == Loss::SparseCategoricalCrossentropy;
             let (p2, p3) = if from_logits {
                 (&logits, &logits3)
@@ -270,7 +270,8 @@ fn sample_weighted_losses_match_keras_tests() {
     let value = |loss: Loss, from_logits: bool, y_true: Targets<'_>, pred: Tensor, w: &[f32]| {
         let mut tape = Tape::new();
         let p = tape.variable(pred);
-        let out = LossFn { loss, from_logits }
+        let out = LossFn::from(loss)
+            .from_logits(from_logits)
             .compute_weighted(&mut tape, y_true, p, Some(w))
             .unwrap();
         tape.value(out).unwrap().item().unwrap()

@@ -191,7 +191,7 @@ fn unknown_names_and_bad_layers() {
     let mut model = compiled();
     assert!(
         model
-            .compile("hinge", ["accuracy"])
+            .compile("hinge_loss", ["accuracy"])
             .unwrap_err()
             .to_string()
             .contains("unknown loss identifier")

@@ -1,9 +1,13 @@
-//! Keras' losses, with their names, formulas and reductions.
+//! Keras' losses (`keras.losses`), with their names, options, formulas
+//! and reductions: the 17 of [`Loss`], each set up as a [`LossFn`]
+//! (`Loss::Huber.delta(2.0)`, `Loss::CategoricalCrossentropy.label_smoothing(0.1)`).
 //!
-//! Every loss averages its per-sample values over the batch (Keras'
-//! default `"sum_over_batch_size"` reduction). The formulas are those of
-//! [`crate::ops`]: cross-entropies on probabilities clip them to
+//! A loss first computes one value per sample (`compute.rs`, Keras'
+//! `call`), then reduces them with the sample weights as its
+//! [`Reduction`] says (by default their sum over the batch size). The
+//! formulas are Keras 3's: cross-entropies on probabilities clip them to
 //! `[1e-7, 1 − 1e-7]`; "from logits" they use a stable log-sum-exp.
+//! Where kerust differs, the loss's documentation says so.
 //!
 //! When a model's last layer ends in a softmax (or sigmoid) and the loss is
 //! a categorical (or binary) cross-entropy on probabilities, the model
@@ -11,10 +15,13 @@
 //! This is what Keras does on its default TensorFlow backend, and it is
 //! also faster and exact where clipping would bite.
 
+mod compute;
 mod custom;
+mod options;
 
 pub use crate::ops::Reduction;
 pub use custom::{LossFunction, custom};
+pub use options::LossFn;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -22,14 +29,17 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::{Tape, Var};
-use crate::error::{Error, Result, fmt_shape};
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-/// A loss function, by Keras name.
+/// A loss function, by Keras name: the catalogue of `keras.losses`. Its
+/// options (`from_logits`, `label_smoothing`, `delta`, …) are set on a
+/// [`LossFn`], e.g. `Loss::Huber.delta(2.0)`.
 ///
 /// ```
 /// use kerust::losses::Loss;
 /// assert_eq!("sparse_categorical_crossentropy".parse::<Loss>()?, Loss::SparseCategoricalCrossentropy);
+/// assert_eq!("kld".parse::<Loss>()?, Loss::KLDivergence);
 /// # Ok::<(), kerust::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,6 +55,34 @@ pub enum Loss {
     MeanSquaredError,
     /// `mean_absolute_error` (`mae`).
     MeanAbsoluteError,
+    /// `mean_absolute_percentage_error` (`mape`): `100·|t − p| / max(|t|, ε)`.
+    MeanAbsolutePercentageError,
+    /// `mean_squared_logarithmic_error` (`msle`):
+    /// `(ln(max(p, ε) + 1) − ln(max(t, ε) + 1))²`.
+    MeanSquaredLogarithmicError,
+    /// `huber`: `½e²` where `|e| ≤ δ`, else `δ|e| − ½δ²` (`e = p − t`).
+    Huber,
+    /// `log_cosh`: `ln cosh(p − t)`, computed as `x + softplus(−2x) − ln 2`.
+    LogCosh,
+    /// `poisson`: `p − t·ln(p + ε)`.
+    Poisson,
+    /// `kl_divergence` (`kld`): `Σ t·ln(t/p)` over the last axis, both
+    /// clipped to `[ε, 1]`.
+    KLDivergence,
+    /// `cosine_similarity`: `−Σ t̂·p̂` of the unit-length rows (so −1 is
+    /// the best value).
+    CosineSimilarity,
+    /// `hinge`: `max(1 − t·p, 0)`, labels 0/1 turned into −1/1.
+    Hinge,
+    /// `squared_hinge`: `max(1 − t·p, 0)²`, labels 0/1 turned into −1/1.
+    SquaredHinge,
+    /// `categorical_hinge`: `max(max((1 − t)·p) − Σ t·p + 1, 0)` per row.
+    CategoricalHinge,
+    /// `binary_focal_crossentropy`: the binary cross-entropy scaled by
+    /// `(1 − p_t)^γ` (and `α` class balancing when asked).
+    BinaryFocalCrossentropy,
+    /// `categorical_focal_crossentropy`: `Σ α·(1 − p)^γ·(−t·ln p)` per row.
+    CategoricalFocalCrossentropy,
 }
 
 impl Loss {
@@ -53,13 +91,26 @@ impl Loss {
     /// ```
     /// use kerust::losses::Loss;
     /// assert!(Loss::ALL.contains(&Loss::MeanSquaredError));
+    /// assert_eq!(Loss::ALL.len(), 17);
     /// ```
-    pub const ALL: [Loss; 5] = [
+    pub const ALL: [Loss; 17] = [
         Loss::SparseCategoricalCrossentropy,
         Loss::CategoricalCrossentropy,
         Loss::BinaryCrossentropy,
         Loss::MeanSquaredError,
         Loss::MeanAbsoluteError,
+        Loss::MeanAbsolutePercentageError,
+        Loss::MeanSquaredLogarithmicError,
+        Loss::Huber,
+        Loss::LogCosh,
+        Loss::Poisson,
+        Loss::KLDivergence,
+        Loss::CosineSimilarity,
+        Loss::Hinge,
+        Loss::SquaredHinge,
+        Loss::CategoricalHinge,
+        Loss::BinaryFocalCrossentropy,
+        Loss::CategoricalFocalCrossentropy,
     ];
 
     /// Keras' function name, e.g. `"sparse_categorical_crossentropy"`.
@@ -75,6 +126,18 @@ impl Loss {
             Loss::BinaryCrossentropy => "binary_crossentropy",
             Loss::MeanSquaredError => "mean_squared_error",
             Loss::MeanAbsoluteError => "mean_absolute_error",
+            Loss::MeanAbsolutePercentageError => "mean_absolute_percentage_error",
+            Loss::MeanSquaredLogarithmicError => "mean_squared_logarithmic_error",
+            Loss::Huber => "huber",
+            Loss::LogCosh => "log_cosh",
+            Loss::Poisson => "poisson",
+            Loss::KLDivergence => "kl_divergence",
+            Loss::CosineSimilarity => "cosine_similarity",
+            Loss::Hinge => "hinge",
+            Loss::SquaredHinge => "squared_hinge",
+            Loss::CategoricalHinge => "categorical_hinge",
+            Loss::BinaryFocalCrossentropy => "binary_focal_crossentropy",
+            Loss::CategoricalFocalCrossentropy => "categorical_focal_crossentropy",
         }
     }
 
@@ -91,22 +154,18 @@ impl Loss {
             Loss::BinaryCrossentropy => "BinaryCrossentropy",
             Loss::MeanSquaredError => "MeanSquaredError",
             Loss::MeanAbsoluteError => "MeanAbsoluteError",
-        }
-    }
-
-    /// The loss taking logits rather than probabilities (`from_logits=True`).
-    ///
-    /// ```
-    /// # use kerust::prelude::*;
-    /// // loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) after a linear output
-    /// let mut model = Sequential::new(vec![Dense::new(10).input_shape(784)]);
-    /// model.compile(Loss::SparseCategoricalCrossentropy.from_logits(), ["accuracy"])?;
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    pub fn from_logits(self) -> LossFn {
-        LossFn {
-            loss: self,
-            from_logits: true,
+            Loss::MeanAbsolutePercentageError => "MeanAbsolutePercentageError",
+            Loss::MeanSquaredLogarithmicError => "MeanSquaredLogarithmicError",
+            Loss::Huber => "Huber",
+            Loss::LogCosh => "LogCosh",
+            Loss::Poisson => "Poisson",
+            Loss::KLDivergence => "KLDivergence",
+            Loss::CosineSimilarity => "CosineSimilarity",
+            Loss::Hinge => "Hinge",
+            Loss::SquaredHinge => "SquaredHinge",
+            Loss::CategoricalHinge => "CategoricalHinge",
+            Loss::BinaryFocalCrossentropy => "BinaryFocalCrossentropy",
+            Loss::CategoricalFocalCrossentropy => "CategoricalFocalCrossentropy",
         }
     }
 
@@ -125,12 +184,18 @@ impl Loss {
 impl FromStr for Loss {
     type Err = Error;
 
-    /// Function names, class names and Keras' aliases (`mse`, `mae`, `bce`).
+    /// Function names, class names and Keras' aliases (`mse`, `mae`,
+    /// `mape`, `msle`, `bce`, `kld`, `logcosh`).
     fn from_str(s: &str) -> Result<Self> {
         let alias = match s {
             "mse" | "MSE" => Some(Loss::MeanSquaredError),
             "mae" | "MAE" => Some(Loss::MeanAbsoluteError),
+            "mape" | "MAPE" => Some(Loss::MeanAbsolutePercentageError),
+            "msle" | "MSLE" => Some(Loss::MeanSquaredLogarithmicError),
             "bce" | "BCE" => Some(Loss::BinaryCrossentropy),
+            "kld" | "KLD" | "kullback_leibler_divergence" => Some(Loss::KLDivergence),
+            "logcosh" => Some(Loss::LogCosh),
+            "huber_loss" => Some(Loss::Huber),
             _ => None,
         };
         alias
@@ -146,56 +211,6 @@ impl FromStr for Loss {
                     format!("the unknown loss identifier {s:?}"),
                 )
             })
-    }
-}
-
-/// A loss and whether it receives logits.
-///
-/// ```
-/// use kerust::losses::{Loss, LossFn};
-/// let f: LossFn = Loss::BinaryCrossentropy.into();
-/// assert!(!f.from_logits);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LossFn {
-    /// Which loss.
-    pub loss: Loss,
-    /// Whether predictions are logits (`from_logits=True`).
-    pub from_logits: bool,
-}
-
-impl LossFn {
-    /// The final activation whose logits this loss would rather read: a
-    /// cross-entropy on probabilities after a softmax (sigmoid) is computed
-    /// from the logits before it, as Keras' TensorFlow backend does; a
-    /// model leaves that activation out of its output for the loss.
-    ///
-    /// ```
-    /// use kerust::losses::{Loss, LossFn};
-    /// use kerust::ops::Activation;
-    /// assert_eq!(LossFn::from(Loss::SparseCategoricalCrossentropy).logits_of(), Some(Activation::Softmax));
-    /// assert_eq!(LossFn::from(Loss::BinaryCrossentropy).logits_of(), Some(Activation::Sigmoid));
-    /// assert_eq!(LossFn::from(Loss::MeanSquaredError).logits_of(), None);
-    /// ```
-    pub fn logits_of(&self) -> Option<crate::ops::Activation> {
-        use crate::ops::Activation;
-        match (self.from_logits, self.loss) {
-            (true, _) => None,
-            (_, Loss::SparseCategoricalCrossentropy | Loss::CategoricalCrossentropy) => {
-                Some(Activation::Softmax)
-            }
-            (_, Loss::BinaryCrossentropy) => Some(Activation::Sigmoid),
-            _ => None,
-        }
-    }
-}
-
-impl From<Loss> for LossFn {
-    fn from(loss: Loss) -> Self {
-        LossFn {
-            loss,
-            from_logits: false,
-        }
     }
 }
 
@@ -255,8 +270,8 @@ impl SettledLoss {
     ) -> Result<Var> {
         match self {
             SettledLoss::Builtin(l) => LossFn {
-                loss: l.loss,
                 from_logits: l.from_logits || logits,
+                ..*l
             }
             .compute_weighted(tape, y_true, y_pred, weights),
             SettledLoss::Custom(c) => {
@@ -269,7 +284,7 @@ impl SettledLoss {
     /// The name it is saved by, and whether it reads logits.
     pub(crate) fn saved_as(&self) -> (String, bool) {
         match self {
-            SettledLoss::Builtin(l) => (l.loss.name().to_string(), l.from_logits),
+            SettledLoss::Builtin(l) => (l.identifier(), l.from_logits),
             SettledLoss::Custom(c) => (c.name().to_string(), false),
         }
     }
@@ -288,7 +303,7 @@ impl LossArg {
     ///
     /// ```
     /// use kerust::losses::LossArg;
-    /// assert!(LossArg::from("hinge").resolve().is_err()); // not a loss kerust knows
+    /// assert!(LossArg::from("hinge_loss").resolve().is_err()); // not a loss kerust knows
     /// ```
     ///
     /// # Errors
@@ -296,7 +311,7 @@ impl LossArg {
     pub fn resolve(&self) -> Result<LossFn> {
         match self {
             LossArg::Known(l) => Ok(*l),
-            LossArg::Named(n) => Ok(n.parse::<Loss>()?.into()),
+            LossArg::Named(n) => LossFn::from_identifier(n),
             LossArg::Custom(c) => Err(Error::invalid(
                 "loss",
                 "a built-in loss",
@@ -326,11 +341,11 @@ impl From<&str> for LossArg {
 ///
 /// ```
 /// use kerust::autograd::Tape;
-/// use kerust::losses::{Loss, LossFn, Targets};
+/// use kerust::losses::{Loss, Targets};
 /// use kerust::tensor::Tensor;
 /// let mut tape = Tape::new();
 /// let logits = tape.variable(Tensor::zeros(&[2, 4]));
-/// let loss = LossFn { loss: Loss::SparseCategoricalCrossentropy, from_logits: true };
+/// let loss = Loss::SparseCategoricalCrossentropy.from_logits(true);
 /// let value = loss.compute(&mut tape, Targets::Classes(&[1, 3]), logits)?;
 /// assert!((tape.value(value)?.item()? - 4f32.ln()).abs() < 1e-6);
 /// # Ok::<(), kerust::Error>(())
@@ -341,105 +356,6 @@ pub enum Targets<'a> {
     Classes(&'a [usize]),
     /// Float targets (one-hot rows, probabilities, regression values).
     Dense(&'a Tensor),
-}
-
-impl LossFn {
-    /// Records the loss of `y_pred` against `y_true` on the tape.
-    /// `y_pred` holds logits if `self.from_logits`, else probabilities (for
-    /// the cross-entropies) or values.
-    ///
-    /// ```
-    /// use kerust::autograd::Tape;
-    /// use kerust::losses::{Loss, LossFn, Targets};
-    /// use kerust::tensor::Tensor;
-    /// let mut tape = Tape::new();
-    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
-    /// let y_true = Tensor::from_vec(&[2, 1], vec![1.0, 1.0])?;
-    /// let mse = LossFn::from(Loss::MeanSquaredError).compute(&mut tape, Targets::Dense(&y_true), y_pred)?;
-    /// assert_eq!(tape.value(mse)?.item()?, 2.0); // (0 + 4) / 2
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when the targets are of the wrong kind
-    /// (integer labels for a one-hot loss or the reverse), and the shape
-    /// errors of the ops.
-    pub fn compute(&self, tape: &mut Tape, y_true: Targets<'_>, y_pred: Var) -> Result<Var> {
-        self.compute_weighted(tape, y_true, y_pred, None)
-    }
-
-    /// [`compute`](LossFn::compute) with Keras' `sample_weight`: one
-    /// weight per sample, the loss `Σ wᵢ·lᵢ / N` (Keras'
-    /// `"sum_over_batch_size"` reduction: the weighted sum over the batch
-    /// size, not over the weights' sum).
-    ///
-    /// ```
-    /// use kerust::autograd::Tape;
-    /// use kerust::losses::{Loss, LossFn, Targets};
-    /// use kerust::tensor::Tensor;
-    /// let mut tape = Tape::new();
-    /// let y_pred = tape.variable(Tensor::from_vec(&[2, 1], vec![1.0, 3.0])?);
-    /// let y_true = Tensor::from_vec(&[2, 1], vec![0.0, 1.0])?;
-    /// let mse = LossFn::from(Loss::MeanSquaredError);
-    /// let loss = mse.compute_weighted(&mut tape, Targets::Dense(&y_true), y_pred, Some(&[1.0, 0.5]))?;
-    /// assert_eq!(tape.value(loss)?.item()?, 1.5); // (1·1 + 0.5·4) / 2
-    /// # Ok::<(), kerust::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`compute`](LossFn::compute), and weights that are not one
-    /// finite, non-negative value per sample.
-    pub fn compute_weighted(
-        &self,
-        tape: &mut Tape,
-        y_true: Targets<'_>,
-        y_pred: Var,
-        weights: Option<&[f32]>,
-    ) -> Result<Var> {
-        let logits = self.from_logits;
-        let rows = match (self.loss, y_true) {
-            (Loss::SparseCategoricalCrossentropy, Targets::Classes(c)) => {
-                tape.sparse_categorical_crossentropy_rows(c, y_pred, logits)?
-            }
-            (Loss::SparseCategoricalCrossentropy, Targets::Dense(t)) => {
-                return Err(Error::invalid(
-                    "sparse_categorical_crossentropy",
-                    "integer class labels, one per sample",
-                    format!(
-                        "float targets of shape {}; for one-hot targets use categorical_crossentropy",
-                        fmt_shape(t.shape())
-                    ),
-                ));
-            }
-            (Loss::CategoricalCrossentropy, Targets::Dense(t)) => {
-                tape.categorical_crossentropy_rows(t, y_pred, logits)?
-            }
-            (Loss::CategoricalCrossentropy, Targets::Classes(c)) => {
-                return Err(Error::invalid(
-                    "categorical_crossentropy",
-                    "one-hot targets, one row per sample",
-                    format!(
-                        "{} integer labels; use sparse_categorical_crossentropy, or one-hot encode them with to_categorical",
-                        c.len()
-                    ),
-                ));
-            }
-            (loss, Targets::Classes(c)) => {
-                let t = Tensor::from_vec(&[c.len()], c.iter().map(|&v| v as f32).collect())?;
-                return Self {
-                    loss,
-                    from_logits: logits,
-                }
-                .compute_weighted(tape, Targets::Dense(&t), y_pred, weights);
-            }
-            (Loss::BinaryCrossentropy, Targets::Dense(t)) => {
-                tape.binary_crossentropy_rows(t, y_pred, logits)?
-            }
-            (Loss::MeanSquaredError, Targets::Dense(t)) => tape.mean_squared_error_rows(t, y_pred)?,
-            (Loss::MeanAbsoluteError, Targets::Dense(t)) => tape.mean_absolute_error_rows(t, y_pred)?,
-        };
-        tape.reduce_loss(rows, weights, None, crate::ops::Reduction::SumOverBatchSize)
-    }
 }
 
 #[cfg(test)]
@@ -459,11 +375,11 @@ mod tests {
         assert_eq!("mse".parse::<Loss>().unwrap(), Loss::MeanSquaredError);
         assert_eq!("BCE".parse::<Loss>().unwrap(), Loss::BinaryCrossentropy);
         assert!(
-            "hinge"
+            "hinge_loss"
                 .parse::<Loss>()
                 .unwrap_err()
                 .to_string()
-                .contains("unknown loss identifier \"hinge\"")
+                .contains("unknown loss identifier \"hinge_loss\"")
         );
     }
 

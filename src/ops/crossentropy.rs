@@ -16,7 +16,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::Reduction;
 use super::activation::sigmoid;
 use super::exp::exp;
-use super::regression::Along;
+use super::loss_rows::Along;
 use super::softmax::{lane_max, log_sum_exp, softmax_rows};
 use super::targets::{aligned, rows_and_classes};
 use crate::autograd::{Tape, Var};

@@ -17,7 +17,7 @@
 //! | `dense.rs` | [`dense`](crate::autograd::Tape::dense): `activation(x·W + b)` fused |
 //! | `crossentropy.rs` | [`sparse_categorical_crossentropy`](crate::autograd::Tape::sparse_categorical_crossentropy) (fused with softmax from logits), [`categorical_crossentropy`](crate::autograd::Tape::categorical_crossentropy), [`binary_crossentropy`](crate::autograd::Tape::binary_crossentropy) |
 //! | `dropout.rs` | [`dropout`](crate::autograd::Tape::dropout): inverted dropout |
-//! | `regression.rs` | [`mean_squared_error`](crate::autograd::Tape::mean_squared_error), [`mean_absolute_error`](crate::autograd::Tape::mean_absolute_error), and the element-wise losses' common op |
+//! | `loss_rows.rs` | [`mean_squared_error`](crate::autograd::Tape::mean_squared_error), [`mean_absolute_error`](crate::autograd::Tape::mean_absolute_error), and the element-wise losses' common op |
 //! | `loss_reduce.rs` | [`reduce_loss`](crate::autograd::Tape::reduce_loss): sample weights, masks and Keras' [`Reduction`]s |
 //!
 //! `exp.rs` holds the vectorised exponential that softmax and the
@@ -38,17 +38,20 @@ mod dense;
 mod dropout;
 mod exp;
 mod loss_reduce;
+mod loss_rows;
 mod matmul;
 mod pool;
 mod reduce;
-mod regression;
 mod shape;
 mod softmax;
 mod targets;
 mod unary;
 
 pub use activation::Activation;
+pub(crate) use activation::sigmoid;
 pub(crate) use concat::resolve_axis;
 pub use conv::{Padding, conv_output};
 pub use crossentropy::EPSILON;
+pub(crate) use crossentropy::binary_crossentropy;
 pub use loss_reduce::Reduction;
+pub(crate) use loss_rows::{Along, sign};

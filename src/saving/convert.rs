@@ -10,7 +10,7 @@ use super::format::{
 };
 use crate::error::{Error, Result, fmt_shape};
 use crate::layers::{LayerConfig, is_known, layer_from_config, within_budget};
-use crate::losses::{Loss, LossFn, SettledLoss};
+use crate::losses::{LossFn, SettledLoss};
 use crate::metrics::{Metric, SettledMetric};
 use crate::models::functional::{Input, KerasTensor, LayerRef};
 use crate::models::{Compiled, Model, Sequential, Settled};
@@ -305,17 +305,14 @@ fn compiled_from(c: FileCompile, model: &Model, origin: &str) -> Result<Compiled
                     o.weight.to_string(),
                 ));
             }
-            let loss: Loss = o.loss.parse()?;
+            let loss = LossFn::from_identifier(&o.loss)?.from_logits(o.from_logits);
             let metrics = o
                 .metrics
                 .iter()
                 .map(|m| Metric::named(m).map(|(name, m)| SettledMetric::Builtin(name, m)))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Settled {
-                loss: SettledLoss::Builtin(LossFn {
-                    loss,
-                    from_logits: o.from_logits,
-                }),
+                loss: SettledLoss::Builtin(loss),
                 weight,
                 metrics,
             })

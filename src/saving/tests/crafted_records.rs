@@ -80,11 +80,13 @@ const WEIGHTS: [&str; 6] = [
     "moving_mean",
     "moving_variance",
 ];
-pub(super) const LOSSES: [&str; 4] = [
+pub(super) const LOSSES: [&str; 6] = [
     "mse",
     "sparse_categorical_crossentropy",
     "binary_crossentropy",
-    "hinge",
+    "hinge_loss",
+    r#"{"class_name": "Huber", "config": {"delta": -1.0}}"#,
+    r#"{"class_name": "Huber", "config": {"delta": 2.0"#,
 ];
 const OPTIMIZERS: [&str; 4] = ["SGD", "RMSprop", "Adam", "Adagrad"];
 const HYPER: [&str; 10] = [

@@ -1,8 +1,9 @@
-//! Losses computed element by element, then combined along the last axis
-//! (Keras' `mean(…, axis=-1)` or `sum(…, axis=-1)`): one value per sample
-//! (or per row, for longer shapes). Mean squared and mean absolute error
-//! are defined here; the other element-wise losses of [`crate::losses`]
-//! go through the same `elementwise_loss`.
+//! Losses of one value per row (per sample, or per position for longer
+//! shapes), before their reduction: element by element and combined along
+//! the last axis (Keras' `mean(…, axis=-1)` or `sum(…, axis=-1)`), or a
+//! function of whole rows. Mean squared and mean absolute error are
+//! defined here; the other losses of [`crate::losses`] go through the same
+//! two ops, `elementwise_loss` and `rowwise_loss`.
 
 use super::Reduction;
 use super::targets::aligned;
@@ -17,7 +18,6 @@ pub(crate) enum Along {
     /// Their mean (most losses).
     Mean,
     /// Their sum (the KL divergence).
-    #[allow(dead_code)] // taken by the KL divergence
     Sum,
 }
 
@@ -143,6 +143,60 @@ impl Tape {
                     Along::Mean => g / width as f32,
                     Along::Sum => g,
                 };
+                chunk.iter_mut().zip(dv).for_each(|(d, &dv)| *d = g * dv);
+            }
+            ctx.accumulate(y_pred, d);
+            Ok(())
+        }))
+    }
+
+    /// A loss of each row of `y_pred` (its last axis) against the same
+    /// row of `y_true`: `f(t, p, d)` returns the row's loss and writes its
+    /// derivative in each `p` into `d`, kept for the backward. One value
+    /// per row, shaped as `y_pred` without its last axis.
+    ///
+    /// # Errors
+    /// As `elementwise_loss`.
+    pub(crate) fn rowwise_loss(
+        &mut self,
+        op: &'static str,
+        y_true: &Tensor,
+        y_pred: Var,
+        f: impl Fn(&[f32], &[f32], &mut [f32]) -> f32,
+    ) -> Result<Var> {
+        self.check(op, y_pred)?;
+        let pred = self.get(y_pred);
+        let shape = pred.shape().to_vec();
+        let (out_shape, width) = match shape.as_slice() {
+            [] => (vec![], 1),
+            [rest @ .., last] => (rest.to_vec(), *last),
+        };
+        if width == 0 {
+            return Err(Error::shape(
+                op,
+                "y_pred with a non-empty last axis",
+                format!("y_pred shape {}", fmt_shape(&shape)),
+            ));
+        }
+        let target = aligned(op, y_true, &shape)?.as_standard_layout().into_owned();
+        let p = pred.as_array().as_standard_layout();
+        let (p, t) = (p.row_major()?, target.row_major()?);
+        let mut derivatives = vec![0.0f32; p.len()];
+        let rows: Vec<f32> = p
+            .chunks_exact(width)
+            .zip(t.chunks_exact(width))
+            .zip(derivatives.chunks_exact_mut(width))
+            .map(|((p, t), d)| f(t, p, d))
+            .collect();
+        let value = Tensor::from_vec(&out_shape, rows)?;
+        Ok(self.record(value, &[y_pred], move |grad, ctx| {
+            let mut d = ctx.buffer(&shape);
+            let flat = d.row_major_mut()?;
+            for ((chunk, dv), &g) in flat
+                .chunks_exact_mut(width)
+                .zip(derivatives.chunks_exact(width))
+                .zip(grad.iter())
+            {
                 chunk.iter_mut().zip(dv).for_each(|(d, &dv)| *d = g * dv);
             }
             ctx.accumulate(y_pred, d);
