@@ -166,7 +166,7 @@ impl ModelCheckpoint {
 
 impl Callback for ModelCheckpoint {
     fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
-        self.resolved = self.mode.resolve_loose(&self.monitor);
+        self.resolved = self.mode.resolve("ModelCheckpoint", &self.monitor)?;
         let worst = if self.resolved == Mode::Max {
             f64::NEG_INFINITY
         } else {

@@ -128,7 +128,7 @@ impl Callback for CsvLogger {
         let row: Vec<String> = std::iter::once(epoch.to_string())
             .chain(
                 keys.iter()
-                    .map(|k| logs.get(k).map_or_else(|| "NA".to_string(), |v| v.to_string())),
+                    .map(|k| logs.get(k).map_or_else(|| "NA".to_string(), |&v| python_float(v))),
             )
             .collect();
         self.write_line(&row)
@@ -139,5 +139,61 @@ impl Callback for CsvLogger {
             file.flush().map_err(|e| Error::io(&self.path, e))?;
         }
         Ok(())
+    }
+}
+/// `v` as Python's `str(float)` writes it, as Keras' CSV files hold
+/// values: the shortest digits that read back exactly, `1.0` for whole
+/// numbers, exponents below 1e-4 and from 1e16 (`1e-05`, `1.5e+16`), and
+/// `nan`, `inf`, `-inf`.
+pub(crate) fn python_float(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust's `{:e}` gives the same shortest digits, as `d.ddde±x`.
+    let scientific = format!("{v:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if v != 0.0 && !(-4..16).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    let plain = format!("{v}");
+    if plain.contains('.') {
+        plain
+    } else {
+        format!("{plain}.0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_float;
+
+    #[test]
+    fn floats_are_written_as_python_writes_them() {
+        // Python 3: str(x) for each x.
+        for (v, python) in [
+            (0.5, "0.5"),
+            (1.0, "1.0"),
+            (0.0, "0.0"),
+            (-2.0, "-2.0"),
+            (1e-5, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (0.0001, "0.0001"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (1e15, "1000000000000000.0"),
+            (123.456, "123.456"),
+            (1e-100, "1e-100"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(python_float(v), python, "{v:e}");
+        }
     }
 }

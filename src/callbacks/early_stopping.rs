@@ -209,7 +209,7 @@ impl EarlyStopping {
 
 impl Callback for EarlyStopping {
     fn on_train_begin(&mut self, _model: &mut Model, _params: &TrainParams) -> Result<()> {
-        self.resolved = self.mode.resolve_strict(&self.monitor)?;
+        self.resolved = self.mode.resolve("EarlyStopping", &self.monitor)?;
         self.wait = 0;
         self.best = None;
         self.best_epoch = 0;

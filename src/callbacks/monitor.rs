@@ -25,34 +25,32 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// `Min` or `Max` for `monitor`: EarlyStopping's `auto` rule — a loss
-    /// goes down, an accuracy goes up, anything else must be given a mode.
-    pub(crate) fn resolve_strict(self, monitor: &str) -> Result<Mode> {
+    /// `Min` or `Max` for `monitor`, Keras 3's `MonitorCallback` rule for
+    /// `auto`: a loss goes down, an accuracy up, an error down; for any
+    /// other name the direction cannot be inferred and `who` (the
+    /// callback) refuses it rather than guess.
+    pub(crate) fn resolve(self, who: &'static str, monitor: &str) -> Result<Mode> {
         match self {
             Mode::Auto => {
                 let name = monitor.strip_prefix("val_").unwrap_or(monitor);
-                if name == "loss" || name.ends_with("_loss") || name.ends_with("_error") {
+                if name == "loss"
+                    || name.ends_with("_loss")
+                    || name.ends_with("_error")
+                    || name == "mse"
+                    || name == "mae"
+                {
                     Ok(Mode::Min)
-                } else if name == "acc" || name.ends_with("accuracy") {
+                } else if name == "acc" || name.ends_with("accuracy") || name.ends_with("_acc") {
                     Ok(Mode::Max)
                 } else {
                     Err(Error::invalid(
-                        "EarlyStopping",
-                        "mode \"min\" or \"max\" for a monitor whose direction is unknown",
+                        who,
+                        "mode \"min\" or \"max\" for a monitor whose direction cannot be inferred",
                         format!("monitor={monitor:?} with mode \"auto\""),
                     ))
                 }
             }
             m => Ok(m),
-        }
-    }
-
-    /// ReduceLROnPlateau's `auto` rule: `max` when the name contains `acc`.
-    pub(crate) fn resolve_loose(self, monitor: &str) -> Mode {
-        match self {
-            Mode::Auto if monitor.contains("acc") => Mode::Max,
-            Mode::Auto => Mode::Min,
-            m => m,
         }
     }
 }

@@ -185,7 +185,7 @@ impl Callback for ReduceLROnPlateau {
                 format!("factor={}", self.factor),
             ));
         }
-        self.resolved = self.mode.resolve_loose(&self.monitor);
+        self.resolved = self.mode.resolve("ReduceLROnPlateau", &self.monitor)?;
         self.best = if self.resolved == Mode::Max {
             f64::NEG_INFINITY
         } else {

@@ -48,7 +48,8 @@ pub enum Metric {
     SparseCategoricalAccuracy,
     /// `categorical_accuracy`: arg-max against one-hot arg-max.
     CategoricalAccuracy,
-    /// `binary_accuracy`: `p > 0.5` against the 0/1 target, per element.
+    /// `binary_accuracy`: `p > 0.5` against the 0/1 target, per element
+    /// (as in Keras, a soft target such as 0.7 matches neither decision).
     BinaryAccuracy,
     /// `mean_squared_error` (`"mse"`): the mean of `(y_true − y_pred)²`
     /// over every output of every sample seen.
@@ -319,7 +320,10 @@ impl MetricState {
             }
             (Metric::BinaryAccuracy, Targets::Dense(t)) => {
                 for (&p, &t) in y_pred.iter().zip(t.view().iter()) {
-                    self.total += f64::from(u8::from((p > threshold) == (t > 0.5)));
+                    // Keras: the thresholded prediction equals the label
+                    // (a soft label such as 0.7 never does).
+                    let decided = if p > threshold { 1.0 } else { 0.0 };
+                    self.total += f64::from(u8::from(decided == t));
                     self.count += 1;
                 }
             }

@@ -416,6 +416,18 @@ impl<R: UpdateRule> Optimizer for BaseOptimizer<R> {
     fn apply(&mut self, params: &mut [&mut Tensor], grads: &[Option<Tensor>]) -> Result<()> {
         self.validate()?;
         check_grads(R::NAME, params, grads)?;
+        // Keras: nothing to update is a no-op (the step is not counted);
+        // weights none of which has a gradient are an error.
+        if grads.is_empty() {
+            return Ok(());
+        }
+        if grads.iter().all(Option::is_none) {
+            return Err(Error::invalid(
+                R::NAME,
+                "a gradient for at least one weight",
+                format!("no gradients provided for any of the {} weights", grads.len()),
+            ));
+        }
         if !self.exclude_from_weight_decay.is_empty() && self.names.len() != params.len() {
             return Err(Error::invalid(
                 R::NAME,
