@@ -1,5 +1,8 @@
 //! Keras' activations by name: `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
-//! `"softmax"`.
+//! `"softmax"`, `"relu6"`, `"leaky_relu"`, `"elu"`, `"selu"`, `"gelu"`,
+//! `"silu"` (`"swish"`), `"hard_sigmoid"`, `"hard_silu"` (`"hard_swish"`),
+//! `"softplus"`, `"softsign"`, `"mish"`, `"exponential"`, `"log_softmax"`,
+//! and kerust's `"gelu_approximate"` (Keras' `gelu(x, approximate=True)`).
 //!
 //! The variants are re-exported bare through [`crate::prelude`], so
 //! `Dense::new(10).activation(Softmax)` reads as in Keras; a string works
@@ -11,8 +14,9 @@
 //! assert_eq!(activations::get("relu")?, Activation::Relu);
 //! assert_eq!(
 //!     activations::get("relux").unwrap_err().to_string(),
-//!     "activations::get: expected one of linear, relu, sigmoid, tanh, softmax, \
-//!      found the unknown activation identifier \"relux\""
+//!     "activations::get: expected one of linear, relu, sigmoid, tanh, softmax, relu6, \
+//!      leaky_relu, elu, selu, gelu, gelu_approximate, silu, hard_sigmoid, hard_silu, softplus, \
+//!      softsign, mish, exponential, log_softmax, found the unknown activation identifier \"relux\""
 //! );
 //! # Ok::<(), kerust::Error>(())
 //! ```
@@ -23,15 +27,32 @@ pub use crate::ops::Activation;
 /// Every activation, in the order they are listed in messages.
 ///
 /// ```
-/// assert_eq!(kerust::activations::ALL.len(), 5);
+/// assert_eq!(kerust::activations::ALL.len(), 19);
 /// ```
-pub const ALL: [Activation; 5] = [
+pub const ALL: [Activation; 19] = [
     Activation::Linear,
     Activation::Relu,
     Activation::Sigmoid,
     Activation::Tanh,
     Activation::Softmax,
+    Activation::Relu6,
+    Activation::LeakyRelu,
+    Activation::Elu,
+    Activation::Selu,
+    Activation::Gelu,
+    Activation::GeluApproximate,
+    Activation::Silu,
+    Activation::HardSigmoid,
+    Activation::HardSilu,
+    Activation::Softplus,
+    Activation::Softsign,
+    Activation::Mish,
+    Activation::Exponential,
+    Activation::LogSoftmax,
 ];
+
+/// Keras' other names for some activations.
+const ALIASES: [(&str, Activation); 2] = [("swish", Activation::Silu), ("hard_swish", Activation::HardSilu)];
 
 /// The activation with Keras' name `name` (`None` in Keras is `"linear"`).
 ///
@@ -45,13 +66,16 @@ pub const ALL: [Activation; 5] = [
 /// # Errors
 /// [`Error::InvalidArgument`] listing the known names.
 pub fn get(name: &str) -> Result<Activation> {
-    ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| {
-        Error::invalid(
-            "activations::get",
-            format!("one of {}", ALL.map(Activation::name).join(", ")),
-            format!("the unknown activation identifier {name:?}"),
-        )
-    })
+    let alias = ALIASES.iter().find(|(n, _)| *n == name).map(|&(_, a)| a);
+    alias
+        .or_else(|| ALL.into_iter().find(|a| a.name() == name))
+        .ok_or_else(|| {
+            Error::invalid(
+                "activations::get",
+                format!("one of {}", ALL.map(Activation::name).join(", ")),
+                format!("the unknown activation identifier {name:?}"),
+            )
+        })
 }
 
 /// An activation given by value or by Keras name; names are resolved when

@@ -119,3 +119,55 @@ fn operand_used_twice_accumulates() {
         t.add(sq, q)
     });
 }
+
+/// Every activation, as an op of its own and fused into dense and conv2d
+/// (where GELU, SiLU, hard SiLU and Mish keep their input for the
+/// backward). Inputs keep 0.1 from 0 and stay below 2.5, away from the
+/// kinks of relu, relu6, leaky relu, selu and the hard functions (±3);
+/// the fused checks, whose pre-activations may fall anywhere, take the
+/// activations without kinks (the others share the element-wise backward
+/// checked alone).
+#[test]
+fn every_activation_alone_and_fused() {
+    use kerust::activations::{ALL, Activation};
+    let mut rng = rng(9);
+    for batch in batch_sizes(&mut rng) {
+        let n = width(&mut rng) + 1;
+        let x = away_from_zero(&mut rng, &[batch, n], 0.1, 2.5);
+        let images = away_from_zero(&mut rng, &[batch, 4, 4, 2], 0.1, 1.0);
+        let kernel = uniform(&mut rng, &[n, 3], -0.3, 0.3);
+        let filters = uniform(&mut rng, &[2, 2, 2, 3], -0.3, 0.3);
+        let bias = uniform(&mut rng, &[3], -0.1, 0.1);
+        for activation in ALL {
+            assert_grads(activation.name(), &[&x], |t, v| t.activation(v[0], activation));
+            let kinked = matches!(
+                activation,
+                Activation::Relu
+                    | Activation::Relu6
+                    | Activation::LeakyRelu
+                    | Activation::Selu
+                    | Activation::HardSigmoid
+                    | Activation::HardSilu
+            );
+            if kinked {
+                continue;
+            }
+            let fused = format!("dense + {}", activation.name());
+            assert_grads(&fused, &[&x, &kernel, &bias], |t, v| {
+                t.dense(v[0], v[1], Some(v[2]), activation)
+            });
+            let conv = format!("conv2d + {}", activation.name());
+            assert_grads(&conv, &[&images, &filters, &bias], |t, v| {
+                t.conv2d(
+                    v[0],
+                    v[1],
+                    Some(v[2]),
+                    (1, 1),
+                    kerust::ops::Padding::Valid,
+                    activation,
+                )
+            });
+        }
+        assert_eq!(kerust::activations::get("swish").unwrap(), Activation::Silu);
+    }
+}

@@ -278,12 +278,12 @@ impl Tape {
         gemm(1.0, cols.view(), k2.view(), 0.0, z.view_mut())?;
         drop(k2);
         let cols = self.constant(Tensor::from(cols.into_dyn()));
-        bias_activation(z.row_major_mut()?, f, bt.as_ref(), activation);
+        let input = bias_activation(z.row_major_mut()?, f, bt.as_ref(), activation);
         let y = z.into_shape_with_order(ndarray::IxDyn(&[n, oh, ow, f]))?;
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
         Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
-            activation.backward_in_place(dz.view_mut(), ctx.output().view());
+            activation.backward_in_place(dz.view_mut(), ctx.output().view(), input.as_deref());
             let dz = dz.into_shape_with_order((g.rows(), g.f))?;
             if let Some(b) = bias {
                 accumulate_bias(ctx, b, dz.view())?;

@@ -87,12 +87,12 @@ impl Tape {
         // The gemm overwrites every element (beta = 0): a recycled buffer will do.
         let mut z = self.buffer(&[rows, units]).into_dimensionality::<Ix2>()?;
         gemm(1.0, x2.view(), as2(wt)?, 0.0, z.view_mut())?;
-        bias_activation(z.row_major_mut()?, units, bt.as_ref(), activation);
+        let input = bias_activation(z.row_major_mut()?, units, bt.as_ref(), activation);
         let y = z.into_shape_with_order(IxDyn(&out_shape))?;
 
         let inputs: Vec<Var> = [x, kernel].into_iter().chain(bias).collect();
         Ok(self.record(Tensor::from(y), &inputs, move |mut dz, ctx| {
-            activation.backward_in_place(dz.view_mut(), ctx.output().view());
+            activation.backward_in_place(dz.view_mut(), ctx.output().view(), input.as_deref());
             let dz = dz.into_shape_with_order((rows, units))?;
             if let Some(b) = bias {
                 accumulate_bias(ctx, b, dz.view())?;
@@ -113,16 +113,32 @@ impl Tape {
 }
 
 /// Adds `bias` to every row of `z` (row-major rows of `units` values) and
-/// applies `activation` to each row, in one pass.
-pub(crate) fn bias_activation(z: &mut [f32], units: usize, bias: Option<&Tensor>, activation: Activation) {
+/// applies `activation` to each row, in one pass; returns the values
+/// before the activation when its derivative needs them
+/// ([`Activation::needs_input`]).
+pub(crate) fn bias_activation(
+    z: &mut [f32],
+    units: usize,
+    bias: Option<&Tensor>,
+    activation: Activation,
+) -> Option<Vec<f32>> {
     // Weights are stored row-major, so this borrows rather than copies.
     let bias = bias.map(|b| b.as_slice().map_or_else(|| Cow::Owned(b.to_vec()), Cow::Borrowed));
+    let (now, later) = match activation.needs_input() {
+        true => (Activation::Linear, Some(activation)),
+        false => (activation, None),
+    };
     for row in z.chunks_exact_mut(units) {
         if let Some(b) = &bias {
             row.iter_mut().zip(b.iter()).for_each(|(v, b)| *v += b);
         }
-        activation.apply_row(row);
+        now.apply_row(row);
     }
+    let activation = later?;
+    let input = z.to_vec();
+    z.chunks_exact_mut(units)
+        .for_each(|row| activation.apply_row(row));
+    Some(input)
 }
 
 /// Adds the column sums of `dz` (the bias gradient) straight into the

@@ -29,6 +29,7 @@
 //! `tests/gradcheck_*.rs`.
 
 mod activation;
+mod activation_math;
 mod batch_norm;
 mod binary;
 mod concat;

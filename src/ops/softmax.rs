@@ -83,6 +83,15 @@ pub(crate) fn softmax_backward_in_place(mut g: ArrayViewMut1<'_, f32>, y: ArrayV
     Zip::from(&mut g).and(&y).for_each(|g, &y| *g = y * (*g - dot));
 }
 
+/// Log-softmax backward for one lane: `dx = g − softmax·Σg`, with the
+/// softmax `e^y` of the lane's output `y`, written over `g`.
+pub(crate) fn log_softmax_backward_in_place(mut g: ArrayViewMut1<'_, f32>, logp: ArrayView1<'_, f32>) {
+    let total: f32 = g.sum();
+    Zip::from(&mut g)
+        .and(&logp)
+        .for_each(|g, &lp| *g -= exp(lp) * total);
+}
+
 impl Tape {
     /// Softmax along `axis` (negative counts from the end; Keras uses -1).
     ///
@@ -140,12 +149,7 @@ impl Tape {
         Ok(self.record(Tensor::from(y), &[x], move |mut dx, ctx| {
             Zip::from(dx.lanes_mut(axis))
                 .and(ctx.output().view().lanes(axis))
-                .for_each(|mut g, logp| {
-                    let total: f32 = g.sum();
-                    Zip::from(&mut g)
-                        .and(&logp)
-                        .for_each(|g, &lp| *g -= exp(lp) * total);
-                });
+                .for_each(log_softmax_backward_in_place);
             ctx.accumulate(x, dx);
             Ok(())
         }))

@@ -1,0 +1,109 @@
+//! The activations' values against Keras' formulas
+//! (keras/src/activations/activations.py), worked out in `f64` here; each
+//! within 1e-6.
+
+use kerust::activations::{self, Activation};
+use kerust::autograd::Tape;
+use kerust::tensor::Tensor;
+
+fn apply(activation: Activation, x: &[f32]) -> Vec<f32> {
+    let mut tape = Tape::new();
+    let v = tape.constant(Tensor::from_vec(&[x.len()], x.to_vec()).unwrap());
+    let y = tape.activation(v, activation).unwrap();
+    tape.value(y).unwrap().to_vec()
+}
+
+fn phi(x: f64) -> f64 {
+    // Beyond 6 standard deviations Φ is 1 (or 0) within 1e-9.
+    if x.abs() > 6.0 {
+        return if x > 0.0 { 1.0 } else { 0.0 };
+    }
+    // Φ by its series erf(z) = 2/√π Σ (−1)ⁿ z^(2n+1)/(n!(2n+1)).
+    let z = x / std::f64::consts::SQRT_2;
+    let mut term = z;
+    let mut sum = z;
+    for n in 1..120 {
+        term *= -z * z / n as f64;
+        sum += term / (2 * n + 1) as f64;
+    }
+    0.5 * (1.0 + 2.0 / std::f64::consts::PI.sqrt() * sum)
+}
+
+#[test]
+fn values_follow_the_keras_formulas() {
+    let xs = [-3.5f64, -1.0, -0.25, 0.0, 0.5, 1.0, 2.75, 7.0];
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let softplus = |x: f64| (1.0 + x.exp()).ln();
+    let (alpha, scale) = (1.673_263_242_354_377_3, 1.050_700_987_355_480_5);
+    let cases: [(Activation, &dyn Fn(f64) -> f64); 16] = [
+        (Activation::Relu, &|x| x.max(0.0)),
+        (Activation::Sigmoid, &sigmoid),
+        (Activation::Tanh, &f64::tanh),
+        (Activation::Relu6, &|x| x.clamp(0.0, 6.0)),
+        (Activation::LeakyRelu, &|x| if x >= 0.0 { x } else { 0.2 * x }),
+        (Activation::Elu, &|x| if x > 0.0 { x } else { x.exp() - 1.0 }),
+        (Activation::Selu, &|x| {
+            scale * if x > 0.0 { x } else { alpha * (x.exp() - 1.0) }
+        }),
+        (Activation::Gelu, &|x| x * phi(x)),
+        (Activation::GeluApproximate, &|x| {
+            0.5 * x * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x.powi(3))).tanh())
+        }),
+        (Activation::Silu, &|x| x * sigmoid(x)),
+        (Activation::HardSigmoid, &|x| ((x + 3.0).clamp(0.0, 6.0)) / 6.0),
+        (Activation::HardSilu, &|x| x * ((x + 3.0).clamp(0.0, 6.0)) / 6.0),
+        (Activation::Softplus, &softplus),
+        (Activation::Softsign, &|x| x / (1.0 + x.abs())),
+        (Activation::Mish, &|x| x * softplus(x).tanh()),
+        (Activation::Exponential, &f64::exp),
+    ];
+    let input: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    for (activation, f) in cases {
+        let got = apply(activation, &input);
+        for (&x, &y) in xs.iter().zip(&got) {
+            let expected = f(x);
+            let tol = 1e-6 * expected.abs().max(1.0);
+            assert!(
+                (f64::from(y) - expected).abs() <= tol,
+                "{}({x}) = {y}, Keras' formula gives {expected}",
+                activation.name()
+            );
+        }
+        assert_eq!(activations::get(activation.name()).unwrap(), activation);
+    }
+    // Keras' docstring values: gelu(1) = 0.8413447, silu(1) = 0.7310586.
+    assert!((apply(Activation::Gelu, &[1.0])[0] - 0.841_344_7).abs() < 1e-6);
+    // log_softmax and softmax over the last axis.
+    let mut tape = Tape::new();
+    let v = tape.constant(Tensor::from_vec(&[2, 2], vec![0.0, 0.0, 1.0, 3.0]).unwrap());
+    let l = tape.activation(v, Activation::LogSoftmax).unwrap();
+    let got = tape.value(l).unwrap().to_vec();
+    let lse = (1f64.exp() + 3f64.exp()).ln();
+    let expected = [-(2f64.ln()), -(2f64.ln()), 1.0 - lse, 3.0 - lse];
+    for (g, e) in got.iter().zip(expected) {
+        assert!((f64::from(*g) - e).abs() < 1e-6, "{got:?}");
+    }
+    assert_eq!(activations::get("hard_swish").unwrap(), Activation::HardSilu);
+}
+
+#[test]
+fn a_dense_layer_takes_the_new_activations_by_name_and_saves_them() {
+    use kerust::prelude::*;
+    let mut model = Sequential::new(vec![
+        Dense::new(4).activation("gelu").input_shape(3),
+        Dense::new(2).activation("swish"),
+    ]);
+    model.compile("mse", ()).unwrap();
+    let x = ndarray::Array2::from_shape_fn((5, 3), |(i, j)| (i as f32 - j as f32) / 3.0);
+    let y = ndarray::Array2::from_shape_fn((5, 2), |(i, j)| (i + j) as f32 / 5.0);
+    model.train_on_batch(&x, &y).unwrap();
+    let path = std::env::temp_dir().join(format!("kerust-activations-{}.kerust", std::process::id()));
+    model.save(&path).unwrap();
+    let mut loaded = kerust::models::load_model(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
+    assert_eq!(
+        loaded.layers()[1].lock().config().get::<String>("activation"),
+        Some("silu".into())
+    );
+}
