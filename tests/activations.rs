@@ -107,3 +107,71 @@ fn a_dense_layer_takes_the_new_activations_by_name_and_saves_them() {
         Some("silu".into())
     );
 }
+
+#[test]
+fn the_activation_layers_as_keras_defines_them() {
+    use kerust::layers::{ActivationLayer, ELU, LeakyReLU, ReLU, SoftmaxLayer};
+    use kerust::prelude::*;
+    let x = ndarray::Array2::from_shape_vec((1, 5), vec![-2.0f32, -0.5, 0.25, 3.0, 8.0]).unwrap();
+    let run = |layer: Box<dyn Layer>| {
+        let mut model = Sequential::new(vec![layer]);
+        model.predict(&x).unwrap().iter().copied().collect::<Vec<f32>>()
+    };
+    let close = |got: Vec<f32>, expected: &[f64]| {
+        for (g, e) in got.iter().zip(expected) {
+            assert!((f64::from(*g) - e).abs() < 1e-6, "{got:?} vs {expected:?}");
+        }
+    };
+    // keras.layers.ReLU(max_value=6, negative_slope=0.1, threshold=0.5):
+    // x·[x > 0.5] capped at 6, minus 0.1·max(0.5 − x, 0).
+    let relu = ReLU::new()
+        .max_value(6.0)
+        .negative_slope(0.1)
+        .threshold(0.5)
+        .input_shape(5);
+    close(run(Box::new(relu)), &[-0.25, -0.1, -0.025, 3.0, 6.0]);
+    close(
+        run(Box::new(LeakyReLU::new().input_shape(5))),
+        &[-0.6, -0.15, 0.25, 3.0, 8.0],
+    );
+    close(
+        run(Box::new(ELU::new().alpha(0.5).input_shape(5))),
+        &[
+            0.5 * ((-2f64).exp() - 1.0),
+            0.5 * ((-0.5f64).exp() - 1.0),
+            0.25,
+            3.0,
+            8.0,
+        ],
+    );
+    let softmax = run(Box::new(SoftmaxLayer::new().input_shape(5)));
+    assert!((softmax.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    let relu6 = run(Box::new(ActivationLayer::new("relu6").unwrap().input_shape(5)));
+    close(relu6, &[0.0, 0.0, 0.25, 3.0, 6.0]);
+    // Keras' automatic names, and configurations that load back.
+    let model = sequential![
+        Dense::new(5).input_shape(5),
+        ReLU::new().max_value(6.0),
+        LeakyReLU::new().negative_slope(0.05),
+        ELU::new(),
+        SoftmaxLayer::new(),
+        ActivationLayer::new("gelu").unwrap(),
+    ];
+    let names: Vec<_> = model.layers().iter().map(|l| l.name()).collect();
+    assert_eq!(
+        names,
+        ["dense", "re_lu", "leaky_re_lu", "elu", "softmax", "activation"]
+    );
+    for layer in model.layers().iter().skip(1) {
+        let config = layer.lock().config();
+        let again = kerust::layers::layer_from_config(&config).unwrap();
+        assert_eq!(again.config(), config);
+    }
+    assert!(
+        ReLU::new()
+            .negative_slope(-1.0)
+            .input_shape(5)
+            .build(&[5], &mut kerust::utils::seeded_rng(0))
+            .is_err()
+    );
+}

@@ -171,3 +171,29 @@ fn every_activation_alone_and_fused() {
         assert_eq!(kerust::activations::get("swish").unwrap(), Activation::Silu);
     }
 }
+
+/// The parameterised forms the activation layers apply: Keras' relu with a
+/// slope, a cap and a threshold, and elu with its alpha (inputs away from
+/// the kinks at 0, the threshold 0.5 and the cap 1.5).
+#[test]
+fn relu_and_elu_with_their_options() {
+    let mut rng = rng(10);
+    for batch in batch_sizes(&mut rng) {
+        let n = width(&mut rng);
+        let raw = uniform(&mut rng, &[batch, n], -2.0, 2.5);
+        let x = kerust::tensor::Tensor::from(raw.as_array().mapv(|v| {
+            let mut v = v;
+            for kink in [0.0f32, 0.5, 1.5] {
+                if (v - kink).abs() < 0.05 {
+                    v = kink + 0.1;
+                }
+            }
+            v
+        }));
+        assert_grads("relu slope cap threshold", &[&x], |t, v| {
+            t.relu_with(v[0], 0.1, Some(1.5), 0.5)
+        });
+        assert_grads("leaky relu 0.3", &[&x], |t, v| t.relu_with(v[0], 0.3, None, 0.0));
+        assert_grads("elu 0.5", &[&x], |t, v| t.elu_with(v[0], 0.5));
+    }
+}

@@ -10,6 +10,7 @@
 //! pass records differentiable ops on the model's tape, so any layer
 //! composes with any other and the tape differentiates the whole model.
 
+mod activation_layers;
 mod base;
 mod batch_normalization;
 mod config;
@@ -23,6 +24,7 @@ mod registry;
 mod reshape;
 mod weights;
 
+pub use activation_layers::{ActivationLayer, ELU, LeakyReLU, ReLU, SoftmaxLayer};
 pub use base::LayerBase;
 pub(crate) use base::base_builders;
 pub use batch_normalization::BatchNormalization;
@@ -59,6 +61,11 @@ const BUILTIN: &[(&str, registry::Constructor)] = &[
     ("Maximum", registry::boxed::<Maximum>),
     ("Minimum", registry::boxed::<Minimum>),
     ("Concatenate", registry::boxed::<Concatenate>),
+    ("ReLU", registry::boxed::<ReLU>),
+    ("LeakyReLU", registry::boxed::<LeakyReLU>),
+    ("ELU", registry::boxed::<ELU>),
+    ("Softmax", registry::boxed::<SoftmaxLayer>),
+    ("Activation", registry::boxed::<ActivationLayer>),
 ];
 
 /// The random generator layers build their weights with (re-exported, so

@@ -136,6 +136,7 @@ mod tests {
         match name {
             "Dense" => r#"{"units": 3}"#,
             "Dropout" => r#"{"rate": 0.5}"#,
+            "Activation" => r#"{"activation": "relu"}"#,
             "Reshape" => r#"{"target_shape": [2, 2]}"#,
             "Conv2D" => r#"{"filters": 2, "kernel_size": [3, 3]}"#,
             "MaxPooling2D" | "AveragePooling2D" => r#"{"pool_size": [2, 2]}"#,

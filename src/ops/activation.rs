@@ -367,6 +367,62 @@ impl Tape {
         self.unary("relu", x, |x| x.max(0.0), |x, _| if x > 0.0 { 1.0 } else { 0.0 })
     }
 
+    /// Keras' `relu(x, negative_slope, max_value, threshold)`: `x` above
+    /// `threshold` (else 0), clipped to `max_value`, minus
+    /// `negative_slope·max(threshold − x, 0)`. The ReLU and LeakyReLU
+    /// layers apply it.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[3], vec![-2.0, 0.5, 9.0])?);
+    /// let y = tape.relu_with(x, 0.1, Some(6.0), 0.0)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![-0.2, 0.5, 6.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn relu_with(
+        &mut self,
+        x: Var,
+        negative_slope: f32,
+        max_value: Option<f32>,
+        threshold: f32,
+    ) -> Result<Var> {
+        let max = max_value.unwrap_or(f32::INFINITY);
+        let value = move |x: f32| {
+            let kept = if x > threshold { x } else { 0.0 };
+            kept.clamp(0.0, max) - negative_slope * (threshold - x).max(0.0)
+        };
+        let derivative = move |x: f32, _| {
+            let kept = x > threshold && x <= max && x >= 0.0;
+            f32::from(u8::from(kept)) + if x < threshold { negative_slope } else { 0.0 }
+        };
+        self.unary("relu", x, value, derivative)
+    }
+
+    /// Keras' `elu(x, alpha)`: `x` above 0, else `α(eˣ − 1)`.
+    ///
+    /// ```
+    /// # use kerust::autograd::Tape;
+    /// # use kerust::tensor::Tensor;
+    /// let mut tape = Tape::new();
+    /// let x = tape.variable(Tensor::from_vec(&[2], vec![0.0, 3.0])?);
+    /// let y = tape.elu_with(x, 2.0)?;
+    /// assert_eq!(tape.value(y)?.to_vec(), vec![0.0, 3.0]);
+    /// # Ok::<(), kerust::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) if `x` is not on this tape.
+    pub fn elu_with(&mut self, x: Var, alpha: f32) -> Result<Var> {
+        let value = move |x: f32| if x > 0.0 { x } else { alpha * x.exp_m1() };
+        let derivative = move |x: f32, _| if x > 0.0 { 1.0 } else { alpha * x.exp() };
+        self.unary("elu", x, value, derivative)
+    }
+
     /// Logistic sigmoid `1/(1+e⁻ˣ)`; derivative `y(1−y)`.
     ///
     /// ```
