@@ -175,3 +175,44 @@ fn the_activation_layers_as_keras_defines_them() {
             .is_err()
     );
 }
+
+#[test]
+fn prelu_learns_its_slopes() {
+    use kerust::layers::PReLU;
+    use kerust::prelude::*;
+    // α = 0.25 on x = [−2, 3]: outputs [−0.5, 3]. With MSE against 0 the
+    // gradient of each output is the output itself (2·y/2), and of α the
+    // output's gradient times min(x, 0): [1.0, 0]. SGD(0.1): α → [0.15, 0.25].
+    let x = ndarray::Array2::from_shape_vec((1, 2), vec![-2.0f32, 3.0]).unwrap();
+    let y = ndarray::Array2::<f32>::zeros((1, 2));
+    for (shared, expected) in [(None, vec![0.15, 0.25]), (Some([1usize]), vec![0.15])] {
+        let mut layer = PReLU::new()
+            .alpha_initializer(Initializer::Constant(0.25))
+            .input_shape(2);
+        if let Some(axes) = shared {
+            layer = layer.shared_axes(&axes);
+        }
+        let mut model = Sequential::new(vec![Box::new(layer) as Box<dyn Layer>]);
+        let out = model.predict(&x).unwrap();
+        assert_eq!(out.iter().copied().collect::<Vec<_>>(), [-0.5, 3.0]);
+        model
+            .compile_with(SGD::new().learning_rate(0.1), "mse", ())
+            .unwrap();
+        model.train_on_batch(&x, &y).unwrap();
+        let alpha = model.get_weights()[0].to_vec();
+        for (a, e) in alpha.iter().zip(&expected) {
+            assert!((a - e).abs() < 1e-6, "{alpha:?} vs {expected:?}");
+        }
+        assert_eq!(alpha.len(), expected.len());
+        let config = model.layers()[0].lock().config();
+        assert_eq!(
+            kerust::layers::layer_from_config(&config).unwrap().config(),
+            config
+        );
+    }
+    // Axis 2 of samples of shape (2,) does not exist: the model does not build.
+    let bad = PReLU::new().shared_axes(&[2]).input_shape(2);
+    let mut model = Sequential::new(vec![Box::new(bad) as Box<dyn Layer>]);
+    let err = model.compile("mse", ()).unwrap_err().to_string();
+    assert!(err.contains("shared axes from 1 to 1"), "{err}");
+}

@@ -20,6 +20,7 @@ mod dropout;
 mod flatten;
 mod merge;
 mod pooling;
+mod prelu;
 mod registry;
 mod reshape;
 mod weights;
@@ -35,6 +36,7 @@ pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use merge::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract};
 pub use pooling::{AveragePooling2D, MaxPooling2D};
+pub use prelu::PReLU;
 pub(crate) use registry::is_known;
 pub use registry::{layer_from_config, register_layer};
 pub use reshape::Reshape;
@@ -64,6 +66,7 @@ const BUILTIN: &[(&str, registry::Constructor)] = &[
     ("ReLU", registry::boxed::<ReLU>),
     ("LeakyReLU", registry::boxed::<LeakyReLU>),
     ("ELU", registry::boxed::<ELU>),
+    ("PReLU", registry::boxed::<PReLU>),
     ("Softmax", registry::boxed::<SoftmaxLayer>),
     ("Activation", registry::boxed::<ActivationLayer>),
 ];
