@@ -200,40 +200,38 @@ fn takes(loss: Loss) -> &'static [&'static str] {
 }
 
 impl LossFn {
-    /// The options set away from their defaults, by Keras name.
-    fn changed(&self) -> Vec<(&'static str, String)> {
+    /// Each option by Keras name, and whether it is set away from its
+    /// default (no allocation: this runs at every step).
+    fn changed(&self) -> [(&'static str, bool); 8] {
         let d = LossFn::from(self.loss);
-        let mut changed = Vec::new();
-        let mut note = |name, differs: bool, value: String| {
-            if differs {
-                changed.push((name, value));
-            }
-        };
-        note(
-            "from_logits",
-            self.from_logits != d.from_logits,
-            self.from_logits.to_string(),
-        );
-        note(
-            "label_smoothing",
-            self.label_smoothing != d.label_smoothing,
-            self.label_smoothing.to_string(),
-        );
-        note("axis", self.axis != d.axis, self.axis.to_string());
-        note(
-            "ignore_class",
-            self.ignore_class != d.ignore_class,
-            format!("{:?}", self.ignore_class),
-        );
-        note("delta", self.delta != d.delta, self.delta.to_string());
-        note("alpha", self.alpha != d.alpha, self.alpha.to_string());
-        note("gamma", self.gamma != d.gamma, self.gamma.to_string());
-        note(
-            "apply_class_balancing",
-            self.apply_class_balancing != d.apply_class_balancing,
-            self.apply_class_balancing.to_string(),
-        );
-        changed
+        [
+            ("from_logits", self.from_logits != d.from_logits),
+            ("label_smoothing", self.label_smoothing != d.label_smoothing),
+            ("axis", self.axis != d.axis),
+            ("ignore_class", self.ignore_class != d.ignore_class),
+            ("delta", self.delta != d.delta),
+            ("alpha", self.alpha != d.alpha),
+            ("gamma", self.gamma != d.gamma),
+            (
+                "apply_class_balancing",
+                self.apply_class_balancing != d.apply_class_balancing,
+            ),
+        ]
+    }
+
+    /// The value of option `name`, for messages.
+    #[cold]
+    fn shown(&self, name: &str) -> String {
+        match name {
+            "from_logits" => self.from_logits.to_string(),
+            "label_smoothing" => self.label_smoothing.to_string(),
+            "axis" => self.axis.to_string(),
+            "ignore_class" => format!("{:?}", self.ignore_class),
+            "delta" => self.delta.to_string(),
+            "alpha" => self.alpha.to_string(),
+            "gamma" => self.gamma.to_string(),
+            _ => self.apply_class_balancing.to_string(),
+        }
     }
 
     /// Checks that the loss takes every option set, each within its range
@@ -253,13 +251,17 @@ impl LossFn {
     pub fn check(&self) -> Result<()> {
         let class = self.loss.class_name();
         let takes = takes(self.loss);
-        if let Some((name, value)) = self.changed().into_iter().find(|(n, _)| !takes.contains(n)) {
+        if let Some((name, _)) = self
+            .changed()
+            .into_iter()
+            .find(|&(n, set)| set && !takes.contains(&n))
+        {
             let mut list: Vec<&str> = takes.to_vec();
             list.push("reduction");
             return Err(Error::invalid(
                 class,
                 format!("options that {class} takes ({class} takes {})", list.join(", ")),
-                format!("{name}={value}"),
+                format!("{name}={}", self.shown(name)),
             ));
         }
         let range = |name: &str, ok: bool, value: f32, expected: &str| {

@@ -95,7 +95,7 @@ impl Tape {
             return Ok(values);
         }
         let factors = factors(OP, &shape, weights, mask, reduction)?;
-        let v = self.get(values).to_vec();
+        let v = self.get(values).view();
         let total: f64 = match &factors {
             Some(f) => v.iter().zip(f).map(|(&v, &f)| f64::from(f) * f64::from(v)).sum(),
             None => v.iter().map(|&v| f64::from(v)).sum(),
@@ -111,7 +111,7 @@ impl Tape {
         if reduction == Reduction::None {
             let weighted: Vec<f32> = match &factors {
                 Some(f) => v.iter().zip(f).map(|(&v, &f)| f * v).collect(),
-                None => v,
+                None => v.iter().copied().collect(),
             };
             let out = Tensor::from_vec(&shape, weighted)?;
             return Ok(self.record(out, &[values], move |mut grad, ctx| {
@@ -132,6 +132,7 @@ impl Tape {
         Ok(self.record(Tensor::scalar(loss), &[values], move |grad, ctx| {
             let upstream = grad.iter().next().copied().unwrap_or(0.0);
             let g_all = if divisor == 0.0 { 0.0 } else { upstream / divisor };
+            let shape = ctx.value(values).shape().to_vec();
             let mut d: ArrayD<f32> = ctx.buffer(&shape);
             match &factors {
                 Some(f) => d.iter_mut().zip(f).for_each(|(d, &f)| *d = g_all * f),
