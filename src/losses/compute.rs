@@ -5,7 +5,7 @@
 use super::{Loss, LossFn, Targets};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
-use crate::ops::{Along, EPSILON, binary_crossentropy, sign};
+use crate::ops::{Along, EPSILON, binary_crossentropy, sign, softplus};
 use crate::tensor::Tensor;
 
 impl LossFn {
@@ -230,11 +230,6 @@ fn unreachable_sparse() -> Result<Var> {
         "integer class labels",
         "float targets",
     ))
-}
-
-/// `ln(1 + eˣ)`, stable for any `x`.
-fn softplus(x: f32) -> f32 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 /// Keras' label smoothing: `t·(1 − s) + s/k` (`k` = 2 for the binary

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use super::{LossArg, Targets};
+use super::{LossArg, Reduction, Targets};
 use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
-use crate::tensor::Tensor;
 
 /// A loss of your own: records the batch's loss on the tape with
 /// differentiable ops, so its gradient comes from the tape. Return one
@@ -115,24 +114,21 @@ impl From<Arc<dyn LossFunction>> for LossArg {
 }
 
 /// The batch loss of a loss of your own: its per-sample `value` averaged
-/// (weighted by `weights`, Keras' `Σ wᵢ·lᵢ / N`), or its one value as it is.
+/// (weighted by `weights`, Keras' `Σ wᵢ·lᵢ / N`) by the reduction every
+/// loss goes through, or its one value as it is.
 pub(crate) fn reduce(tape: &mut Tape, name: &str, value: Var, weights: Option<&[f32]>) -> Result<Var> {
     let shape = tape.value(value)?.shape().to_vec();
-    match (shape.as_slice(), weights) {
-        ([] | [1], None) => Ok(value),
-        (_, None) => tape.mean(value),
-        (&[n], Some(w)) if n == w.len() => {
-            let w = tape.constant(Tensor::from_vec(&[n], w.to_vec())?);
-            let weighted = tape.mul(value, w)?;
-            tape.mean(weighted)
-        }
-        (_, Some(w)) => Err(Error::shape(
+    if let Some(w) = weights
+        && shape != [w.len()]
+    {
+        return Err(Error::shape(
             "loss",
             format!(
                 "one value per sample ({}) from the loss {name:?}, to weight by sample_weight",
                 w.len()
             ),
             format!("a loss of shape {}", fmt_shape(&shape)),
-        )),
+        ));
     }
+    tape.reduce_loss(value, weights, None, Reduction::SumOverBatchSize)
 }

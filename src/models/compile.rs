@@ -1,11 +1,16 @@
 //! `compile`: the loss, its weight and the metrics of each output, and the
 //! optimizer.
 
+use std::sync::MutexGuard;
+
 use super::Model;
+use super::functional::LayerRef;
 use crate::error::{Error, Result};
+use crate::layers::Layer;
 use crate::losses::LossArg;
 use crate::metrics::{IntoMetrics, MetricArg, SettledMetric};
 use crate::optimizers::{Optimizer, OptimizerArg, RMSprop};
+use crate::tensor::Tensor;
 
 /// What `compile` settled.
 #[derive(Debug)]
@@ -235,14 +240,21 @@ impl Model {
             return Ok(());
         };
         let mut guards: Vec<_> = graph.layers.iter().map(|l| (l, l.lock())).collect();
-        let mut params: Vec<&mut crate::tensor::Tensor> = guards
-            .iter_mut()
-            .flat_map(|(handle, layer)| {
-                let handle: &crate::models::functional::LayerRef = handle;
-                layer.params_mut().into_iter().filter(move |p| handle.trains(p))
-            })
-            .map(|p| &mut p.value)
-            .collect();
-        compiled.optimizer.finalize(&mut params)
+        compiled.optimizer.finalize(&mut trained_values(&mut guards))
     }
+}
+
+/// The values of the weights that train, in the order the optimizer
+/// updates them, from the layers locked with their handles.
+pub(crate) fn trained_values<'a>(
+    guards: &'a mut [(&LayerRef, MutexGuard<'_, Box<dyn Layer>>)],
+) -> Vec<&'a mut Tensor> {
+    guards
+        .iter_mut()
+        .flat_map(|(handle, layer)| {
+            let handle: &LayerRef = handle;
+            layer.params_mut().into_iter().filter(move |p| handle.trains(p))
+        })
+        .map(|p| &mut p.value)
+        .collect()
 }

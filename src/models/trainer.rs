@@ -10,7 +10,6 @@ use super::Model;
 use super::arrays::{IntoInputs, IntoTargetList};
 use super::data::{BatchTargets, TargetData, check_inputs, check_targets, targets_for};
 use super::dataset::Dataset;
-use super::functional::LayerRef;
 use super::model::{not_built, not_compiled};
 use super::options::{EvaluateOptions, FitOptions, SampleWeighting};
 use super::tracker::Tracker;
@@ -521,14 +520,7 @@ impl Model {
         // Let go of the tape's handles so the update below is in place.
         tape.clear();
         let mut guards: Vec<_> = graph.layers.iter().map(|l| (l, l.lock())).collect();
-        let mut params: Vec<&mut Tensor> = guards
-            .iter_mut()
-            .flat_map(|(handle, layer)| {
-                let handle: &LayerRef = handle;
-                layer.params_mut().into_iter().filter(move |p| handle.trains(p))
-            })
-            .map(|p| &mut p.value)
-            .collect();
+        let mut params = super::compile::trained_values(&mut guards);
         compiled.optimizer.apply(&mut params, &grads)?;
         drop(params);
         // Each trained weight's constraint, after the update (as Keras'

@@ -11,6 +11,7 @@ use crate::autograd::{Tape, Var};
 use crate::error::{Error, Result, fmt_shape};
 use crate::tensor::Tensor;
 use crate::tensor::layout::{RowMajor, RowMajorMut};
+use ndarray::{ArrayD, CowArray, IxDyn};
 
 /// How an element-wise loss combines the values along the last axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,24 +99,14 @@ impl Tape {
         along: Along,
         f: impl Fn(f32, f32) -> (f32, f32),
     ) -> Result<Var> {
-        self.check(op, y_pred)?;
-        let pred = self.get(y_pred);
-        let shape = pred.shape().to_vec();
-        let (out_shape, width) = match shape.as_slice() {
-            [] => (vec![], 1),
-            &[n] => (vec![n], 1),
-            [rest @ .., last] => (rest.to_vec(), *last),
-        };
-        if width == 0 {
-            return Err(Error::shape(
-                op,
-                "y_pred with a non-empty last axis",
-                format!("y_pred shape {}", fmt_shape(&shape)),
-            ));
-        }
-        let target = aligned(op, y_true, &shape)?.as_standard_layout().into_owned();
-        let p = pred.as_array().as_standard_layout();
-        let (p, t) = (p.row_major()?, target.row_major()?);
+        let Rows {
+            shape,
+            out_shape,
+            width,
+            pred,
+            target,
+        } = self.rows(op, y_true, y_pred, true)?;
+        let (p, t) = (pred.row_major()?, target.row_major()?);
         let mut derivatives = Vec::with_capacity(p.len());
         let mut rows = Vec::with_capacity(p.len() / width);
         for (prow, trow) in p.chunks_exact(width).zip(t.chunks_exact(width)) {
@@ -164,23 +155,14 @@ impl Tape {
         y_pred: Var,
         f: impl Fn(&[f32], &[f32], &mut [f32]) -> f32,
     ) -> Result<Var> {
-        self.check(op, y_pred)?;
-        let pred = self.get(y_pred);
-        let shape = pred.shape().to_vec();
-        let (out_shape, width) = match shape.as_slice() {
-            [] => (vec![], 1),
-            [rest @ .., last] => (rest.to_vec(), *last),
-        };
-        if width == 0 {
-            return Err(Error::shape(
-                op,
-                "y_pred with a non-empty last axis",
-                format!("y_pred shape {}", fmt_shape(&shape)),
-            ));
-        }
-        let target = aligned(op, y_true, &shape)?.as_standard_layout().into_owned();
-        let p = pred.as_array().as_standard_layout();
-        let (p, t) = (p.row_major()?, target.row_major()?);
+        let Rows {
+            shape,
+            out_shape,
+            width,
+            pred,
+            target,
+        } = self.rows(op, y_true, y_pred, false)?;
+        let (p, t) = (pred.row_major()?, target.row_major()?);
         let mut derivatives = vec![0.0f32; p.len()];
         let rows: Vec<f32> = p
             .chunks_exact(width)
@@ -202,6 +184,57 @@ impl Tape {
             ctx.accumulate(y_pred, d);
             Ok(())
         }))
+    }
+}
+
+/// A loss's operands split into rows of its last axis: what both row ops
+/// start from.
+struct Rows<'a> {
+    /// `y_pred`'s shape.
+    shape: Vec<usize>,
+    /// The output's: `shape` without its last axis.
+    out_shape: Vec<usize>,
+    /// Values per row.
+    width: usize,
+    pred: CowArray<'a, f32, IxDyn>,
+    target: ArrayD<f32>,
+}
+
+impl Tape {
+    /// Checks `y_pred` and aligns `y_true` with it, in rows of its last
+    /// axis; with `rank_one_per_sample`, a rank-1 `y_pred` holds one row
+    /// per value rather than one row.
+    fn rows(
+        &self,
+        op: &'static str,
+        y_true: &Tensor,
+        y_pred: Var,
+        rank_one_per_sample: bool,
+    ) -> Result<Rows<'_>> {
+        self.check(op, y_pred)?;
+        let pred = self.get(y_pred);
+        let shape = pred.shape().to_vec();
+        let (out_shape, width) = match shape.as_slice() {
+            [] => (vec![], 1),
+            &[n] if rank_one_per_sample => (vec![n], 1),
+            [rest @ .., last] => (rest.to_vec(), *last),
+        };
+        if width == 0 {
+            return Err(Error::shape(
+                op,
+                "y_pred with a non-empty last axis",
+                format!("y_pred shape {}", fmt_shape(&shape)),
+            ));
+        }
+        let target = aligned(op, y_true, &shape)?.as_standard_layout().into_owned();
+        let pred = pred.as_array().as_standard_layout();
+        Ok(Rows {
+            shape,
+            out_shape,
+            width,
+            pred,
+            target,
+        })
     }
 }
 

@@ -50,6 +50,7 @@ mod unary;
 
 pub use activation::Activation;
 pub(crate) use activation::sigmoid;
+pub(crate) use activation_math::softplus;
 pub(crate) use concat::resolve_axis;
 pub use conv::{Padding, conv_output};
 pub use crossentropy::EPSILON;
